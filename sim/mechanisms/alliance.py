@@ -1,0 +1,37 @@
+"""M8 Alliance decisions: members vote on an applicant, the rule aggregates (THEORY.md §4 M8).
+
+Each member weighs the applicant's security gain (capability added, and how far the applicant shields the
+member's own border with Russia) against provoking Russia (the member's belief that Russia is not a
+security seeker times its own exposure — frontline members fear provocation less, they already face the
+threat). The leader's type adds its motive: an order revisionist values the centrality gain, a greedy one
+the sphere gain. Consensus needs every yes (veto players): a Bucharest-style split arises when some
+members are for and others against.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def member_votes(gain_security, provocation, belief_about_russia, exposure_to_russia, leader_bonus, p: dict):
+    """Net value of admitting the applicant for each member (> 0 means yes)."""
+    fear_of_provoking = p["provocation_aversion"] * provocation * (1.0 - belief_about_russia) * (1.0 - exposure_to_russia)
+    return gain_security + leader_bonus - fear_of_provoking
+
+
+def aggregate(votes: np.ndarray, weights: np.ndarray, rule: str) -> tuple[bool, bool]:
+    """Returns (decided, split). Consensus: all yes. Majority: capability-weighted majority."""
+    yes = votes > 0
+    split = bool(yes.any() and (~yes).any())
+    if rule == "consensus":
+        return bool(yes.all()) and len(votes) > 0, split
+    return bool((weights * yes).sum() > 0.5 * weights.sum()), split
+
+
+def decision_loglik(votes: np.ndarray, decided: bool, noise: float = 0.3) -> float:
+    """Log-likelihood of an observed consensus decision under the members' vote margins (probit-like
+    logistic noise): evidence about the West's type (THEORY.md §4 M8)."""
+    p_yes = 1.0 / (1.0 + np.exp(-votes / max(noise, 1e-6)))
+    p_all = float(np.prod(p_yes))
+    p = p_all if decided else 1.0 - p_all
+    return float(np.log(max(p, 1e-12)))

@@ -1,0 +1,30 @@
+"""M6 Arming — a Richardson reaction process (Richardson 1960, *Arms and Insecurity*).
+
+Effort e (share of GDP) moves toward a target that rises with insecurity and — for revisionist and greedy
+types — with perceived opportunity, falls with cost (fiscal capacity, seed 002) and fatigue:
+
+    e* = capacity · (e_floor + r · S + r_opp · opportunity) / (1 + f · S̄)   (bounded to [e_floor/2, 0.15])
+    e' = e + λ (e* − e)
+
+Stability diagnostic of the two-sided linearised process: stable iff the product of fatigue terms exceeds
+the product of reaction terms (Richardson 1960).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def target_effort(insecurity, opportunity, capacity, floor, p: dict):
+    raw = floor + p["arming_reaction"] * np.asarray(insecurity) + p["opportunity_reaction"] * np.asarray(opportunity)
+    target = np.asarray(capacity) * raw / (1.0 + p["arming_fatigue"] * np.maximum(0.0, np.asarray(insecurity) - 1.0))
+    return np.clip(target, 0.5 * floor, 0.15)
+
+
+def adjust_effort(effort, target, speed: float):
+    return effort + speed * (target - effort)
+
+
+def richardson_margin(reaction_a: float, reaction_b: float, fatigue_a: float, fatigue_b: float) -> float:
+    """fatigue_a·fatigue_b − reaction_a·reaction_b: > 0 means the arms race is stable."""
+    return fatigue_a * fatigue_b - reaction_a * reaction_b

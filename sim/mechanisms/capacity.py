@@ -1,0 +1,37 @@
+"""M1 Capacity: capability accumulates from effort times the economic base, with depreciation.
+
+Capacity limits what a state can do (seed 002, DIGEST_002 L5139-5200: Russia balanced softly while weak
+and hard once its economy recovered). GDP follows the scenario's exogenous path; the US's effort too.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def interpolate_path(points: dict[int, float], quarters: np.ndarray) -> np.ndarray:
+    """Annual values (at mid-year) -> quarterly values by linear interpolation, held flat beyond the data."""
+    years = np.array(sorted(points), dtype=float)
+    vals = np.array([points[int(y)] for y in years], dtype=float)
+    t = quarters / 4.0 + 0.125  # quarter mid-points in decimal years
+    return np.interp(t, years + 0.5, vals)
+
+
+def accumulate(capability: np.ndarray, effort: np.ndarray, gdp: np.ndarray, depreciation: float) -> np.ndarray:
+    """K' = (1 - delta/4) K + e Y / 4 (quarterly perpetual inventory; Y annual GDP, e share of GDP)."""
+    return (1.0 - depreciation / 4.0) * capability + effort * gdp / 4.0
+
+
+def steady_state(effort: np.ndarray, gdp: np.ndarray, depreciation: float) -> np.ndarray:
+    """Initial stock consistent with the initial effort: K* = e Y / delta."""
+    return effort * gdp / depreciation
+
+
+def fiscal_capacity(capacity: np.ndarray, gdp: np.ndarray, gdp_peak: np.ndarray, memory: float) -> np.ndarray:
+    """Capacity in (0, 1]: how far the economy stands below its running peak, smoothed.
+
+    A collapsing economy (Russia in the 1990s, the 1998 default) cuts what the state can spend on arms;
+    recovery restores it (seed 002).
+    """
+    target = np.clip(gdp / np.maximum(gdp_peak, 1e-9), 0.0, 1.0)
+    return capacity + memory * (target - capacity)

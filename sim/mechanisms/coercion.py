@@ -1,0 +1,51 @@
+"""M9 Coercion in the sphere (seed 002 R1/R2; THEORY.md §4 M9 and §9).
+
+Russia's pressure on a claimed state k is its stake there — the loss it can still prevent,
+max(0, expected loss − protection) — weighted by k's importance, plus recent Western-backed regime change
+in k, plus greed (a greedy type values control beyond what security needs). Triggers read only the
+*state of the world* (ties, pledges, regime, alignment), never which event produced it.
+
+- coercion short of force (energy cut-off where k depends on Russian gas, otherwise an embargo; cyber
+  against members) when pressure ≥ the coercion threshold and Russia has the capacity;
+- force when pressure ≥ a threshold drawn once per run, capacity allows, the local balance favours Russia,
+  k is not protected by Article 5, and no use of force happened within the refractory period. Force
+  leaves a frozen conflict that blocks k's prospects and decays (THEORY §9).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def pressure(stake, importance, regime_memory, greed: float, protection, in_sphere, frozen):
+    """Pressure per state (0 outside Russia's sphere). A frozen conflict already holds the target."""
+    raw = stake * importance + 0.5 * regime_memory * importance + greed * importance * (1.0 - protection) * 0.3
+    return raw * in_sphere * (1.0 - frozen)
+
+
+def local_balance(russia_power: float, target_power, protection, nato_power: float):
+    """Russia's share of the local balance against the target and whatever protects it now."""
+    defence = target_power + protection * nato_power
+    return russia_power / (russia_power + defence)
+
+
+def coercion_instrument(energy_dependence: float, is_member: bool) -> str:
+    if is_member:
+        return "cyber"
+    return "energy_cutoff" if energy_dependence >= 0.5 else "embargo"
+
+
+def force_decision(pressure_k, threshold: float, capacity: float, capacity_min: float, balance_k,
+                   protection_k, quarters_since_force: float, refractory: float):
+    """Boolean per state: does Russia use force against it now?"""
+    return ((pressure_k >= threshold) & (capacity >= capacity_min) & (balance_k >= 0.6)
+            & (protection_k < 0.5) & (quarters_since_force >= refractory))
+
+
+def coercion_decision(pressure_k, threshold: float, capacity: float, active):
+    """Coercion starts when pressure crosses the threshold (with half the capacity needed for force)."""
+    return (pressure_k >= threshold) & (capacity >= 0.3) & ~active
+
+
+def decay(x, half_life_quarters: float):
+    return x * 0.5 ** (1.0 / max(half_life_quarters, 1e-9))

@@ -1,0 +1,39 @@
+"""M10 Other paradigms, switchable (seeds 002 and 003 test realism against liberalism and
+constructivism). Off by default; each is a modifier that the model applies without touching the realist
+mechanisms.
+
+Liberal (seed 002 L1, L4; Doyle 1986): threat between democracies is discounted by the product of their
+democracy levels; institutions with real voice damp the spiral (they shrink the harm read into acts).
+
+Constructivist (seed 004, Deutsch 1957; seed 002 C1): a shared-identity score rises with the number of
+dialogue channels (institutions both sides sit in) and falls after hostile acts; it pulls priors toward
+trust and raises empathy.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def liberal_threat_discount(democracy_i, democracy_j, switch: float):
+    return 1.0 - switch * 0.6 * np.asarray(democracy_i) * np.asarray(democracy_j)
+
+
+def liberal_harm_damping(voice: float, switch: float) -> float:
+    return 1.0 - switch * 0.5 * voice
+
+
+def identity_update(identity: float, channels: int, hostile_harm: float, switch: float) -> float:
+    if switch <= 0:
+        return identity
+    target = min(1.0, 0.2 * channels)
+    identity += 0.05 * (target - identity) - 0.5 * max(0.0, hostile_harm)
+    return float(np.clip(identity, 0.0, 1.0))
+
+
+def constructivist_prior(prior: float, identity: float, switch: float) -> float:
+    return prior * (1.0 - 0.5 * switch * identity)
+
+
+def constructivist_empathy(empathy: float, identity: float, switch: float) -> float:
+    return min(1.0, empathy + 0.5 * switch * identity)

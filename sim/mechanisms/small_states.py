@@ -1,0 +1,43 @@
+"""M7 Small states: membership demand, balancing and bandwagoning (Walt 1987; seed 004 "reluctant
+bandwagoning"; seed 002 R6).
+
+Demand for NATO membership rises with the threat from Russia and the West's pull (democracy, alignment),
+and with contagion from neighbours' Western moves (THEORY §9), and falls with the expected cost of Russian
+retaliation (Russia's capability relative to NATO's protection of the state, times its belief that Russia
+is not a security seeker). A state balances against the main threat when an ally is available; it
+bandwagons when the threat is overwhelming and no ally is (NATO's protection of it is nil).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def logistic(x):
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+def membership_demand(threat, pull, retaliation_cost, contagion, p: dict):
+    """Demand in (0, 1)."""
+    x = (p["demand_threat"] * threat + p["demand_pull"] * pull + p["demand_contagion"] * contagion
+         - p["demand_cost"] * retaliation_cost - 1.5)
+    return logistic(x)
+
+
+def western_pull(democracy, alignment):
+    """Pull of the West: liberal attraction (seed 002 L2) and existing alignment."""
+    return 0.5 * np.asarray(democracy) + 0.5 * np.clip(alignment, 0.0, 1.0)
+
+
+def retaliation_cost(russia_power_share, protection, belief_about_russia, in_sphere):
+    """Expected cost of moving West: Russia's relative power, unprotected share, Russia's perceived
+    hostility; doubled inside Russia's claimed sphere."""
+    return russia_power_share * (1.0 - protection) * belief_about_russia * (1.0 + in_sphere)
+
+
+def alignment_target(demand, threat, protection, alignment):
+    """Balance (move West) when demand is high and an ally is available; bandwagon (move East) when the
+    threat is overwhelming (≥ 0.5) and no protection is available (Walt 1987)."""
+    balance = (demand - 0.5) * 2.0
+    overwhelmed = np.clip((threat - 0.5) * 2.0, 0.0, 1.0) * (1.0 - protection)
+    return np.clip(0.7 * alignment + 0.3 * balance - 0.6 * overwhelmed, -1.0, 1.0)

@@ -1,0 +1,76 @@
+"""M5 Stance: cooperate or defect toward the rival, by type (THEORY.md §4 M5).
+
+Security seeker (Kydd 2005, assurance game): cooperate iff trust 1 − b ≥ p̄ = c / (1 + c − t), with c the
+cost of being exploited, rising with the threat the rival poses (Jervis 1978 offense dominance), and t < 1
+the temptation.
+
+Order revisionist (seed 000): cooperates only while cooperation moves the order toward its preference,
+judged by its *expected* centrality Ĉ against a reference it adapts slowly: Russia (C* = 0) cooperates
+while Ĉ falls below its reference — it can cooperate in the early 1990s *because* it expects NATO to
+atrophy — and turns when Ĉ rises; the leader (C* = 1) the reverse. Its security part still counts, with
+weight 1 − ω.
+
+Greedy expansionist (seed 000; Glaser 2010): a security seeker whose temptation is raised by greed times
+perceived opportunity (the rival's and its clients' weakness), so it rarely cooperates when it can gain.
+
+Every rule returns a *margin* (≥ 0 cooperates); decision noise is added by the caller from a named stream.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def assurance_threshold(cost, temptation):
+    """p̄ = c / (1 + c − t): minimum trust for a security seeker to cooperate (Kydd 2005)."""
+    cost = np.asarray(cost, dtype=float)
+    return cost / (1.0 + cost - temptation)
+
+
+def exploitation_cost(threat, base_cost: float, threat_cost: float):
+    """c rises with the threat the rival poses."""
+    return base_cost + threat_cost * np.asarray(threat, dtype=float)
+
+
+def security_margin(trust, threat, p: dict, temptation=None):
+    t = p["temptation"] if temptation is None else temptation
+    return np.asarray(trust) - assurance_threshold(exploitation_cost(threat, p["exploitation_cost"], p["threat_cost"]), t)
+
+
+def order_gain(expected_c: float, reference_c: float, preferred_c: float, scale: float) -> float:
+    """tanh((reference − Ĉ)/scale) for C* = 0, its negative for C* = 1: > 0 while the expected order
+    moves toward the preference."""
+    direction = 1.0 if preferred_c < 0.5 else -1.0
+    return float(np.tanh(direction * (reference_c - expected_c) / scale))
+
+
+def revisionist_margin(trust, threat, gain: float, order_weight: float, p: dict):
+    return (1.0 - order_weight) * security_margin(trust, threat, p) + order_weight * gain
+
+
+def greedy_margin(trust, threat, greed: float, opportunity: float, p: dict):
+    t = min(0.95, p["temptation"] + greed * opportunity)
+    return security_margin(trust, threat, p, temptation=t)
+
+
+def stance_margin(motive, trust, threat, gain: float, opportunity: float, p: dict):
+    """Dispatch on the actor's private type."""
+    if motive.order_weight > 0:
+        return revisionist_margin(trust, threat, gain, motive.order_weight, p)
+    if motive.greed > 0:
+        return greedy_margin(trust, threat, motive.greed, opportunity, p)
+    return security_margin(trust, threat, p)
+
+
+def acceptance_margin(voice: float, centrality: float, requires_consent: bool, stance_margin_value: float,
+                      gain_if_accepted: float, motive, p: dict) -> float:
+    """Should a great power accept an offered seat in an institution? (seed 004: voice for consent)
+
+    The status gap it closes is worth w_status·C·voice; if joining implies consent to the other side's
+    order, an order revisionist pays ω·(1 − gain_if_accepted) for it. A state that is currently defecting
+    adds its (negative) stance margin: hostile states refuse offers.
+    """
+    value = p["status_weight"] * centrality * voice + 0.5 * stance_margin_value
+    if requires_consent and motive.order_weight > 0:
+        value -= motive.order_weight * max(0.0, -gain_if_accepted) * 0.5
+    return value

@@ -1,0 +1,58 @@
+"""M2 Threat — Walt's balance of threat, perceived (seed 004).
+
+T_ij = power_j^a · exposure_ij · offense_j · (κ + (1 − κ)·b_ij)
+
+power_j is j's bloc capability (allies discounted by cohesion) relative to the observer's own bloc;
+exposure_ij is the share of i's borders and approaches held by j's bloc, each border weighted by how close
+it lies to i's core; offense_j is j's posture; b_ij is i's belief that j is not a security seeker (M4), and
+κ > 0 keeps capabilities threatening whatever the intentions (the offensive-realist reading).
+Sources: Walt 1987 (The Origins of Alliances: aggregate power, proximity, offensive power, intentions);
+seed 004 L100-118 (perceived threat); THEORY.md §4 M2.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def bloc_power(capability: np.ndarray, in_bloc: np.ndarray, core: int, cohesion: float) -> float:
+    """Capability of a bloc: its core state's plus allies' discounted by cohesion."""
+    allies = capability * in_bloc
+    return float(capability[core] + cohesion * (allies.sum() - allies[core]))
+
+
+def relative_power(power_j: np.ndarray | float, power_i: np.ndarray | float, exponent: float):
+    """(P_j / (P_i + P_j))^a: arming by the observer's bloc lowers the threat it perceives."""
+    share = np.asarray(power_j) / np.maximum(np.asarray(power_i) + np.asarray(power_j), 1e-12)
+    return share ** exponent
+
+
+def exposure(border_km: np.ndarray, core_weight: np.ndarray, held_by: np.ndarray, foothold: np.ndarray,
+             foothold_exposure: float) -> np.ndarray:
+    """Exposure of every state i to a bloc: share of i's weighted border length held by the bloc.
+
+    border_km[i, k]: border length between i and k; core_weight[i, k] in (0, 1]: closeness of that border
+    to i's core; held_by[k] in [0, 1]: how far k belongs to the bloc (its members 1; hosts of its forces
+    ``foothold``). A state hosting the bloc's forces is also exposed on its own soil (foothold_exposure).
+    An accession that adds bloc border raises exposure even where the bloc already touched i.
+    """
+    weighted = border_km * core_weight
+    total = weighted.sum(axis=1)
+    held = weighted @ held_by
+    x = np.divide(held, total, out=np.zeros_like(held), where=total > 0)
+    return np.clip(x + foothold_exposure * foothold, 0.0, 1.0)
+
+
+def perceived_threat(rel_power, exposure_ij, offense_j, belief_ij, kappa: float):
+    """T_ij = power^a · exposure · offense · (κ + (1 − κ) b_ij)."""
+    return rel_power * exposure_ij * offense_j * (kappa + (1.0 - kappa) * belief_ij)
+
+
+def core_weights(positions: np.ndarray) -> np.ndarray:
+    """w_ik = 1 / (1 + d_ik / 1000 km): borders of neighbours whose capitals lie near i's weigh more."""
+    lon, lat = np.radians(positions[:, 0]), np.radians(positions[:, 1])
+    dlon = lon[:, None] - lon[None, :]
+    dlat = lat[:, None] - lat[None, :]
+    a = np.sin(dlat / 2) ** 2 + np.cos(lat[:, None]) * np.cos(lat[None, :]) * np.sin(dlon / 2) ** 2
+    d = 2 * 6371.0 * np.arcsin(np.sqrt(np.clip(a, 0, 1)))
+    return 1.0 / (1.0 + d / 1000.0)

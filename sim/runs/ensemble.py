@@ -1,0 +1,128 @@
+"""Ensembles: worlds × seeds (paired: every world and every scenario gets the same seeds), on a process
+pool, with a progress bar; results written as Parquet with a provenance manifest beside them (layer 4).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import platform
+import sys
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+from tqdm import tqdm
+
+from sim.runs.single import TABLES, RunResult, run_single
+from sim.scenario import Scenario, load_scenario
+from sim.worlds import WORLDS
+
+
+def worlds_arg(world: str | list[str] | tuple) -> tuple[str, ...]:
+    if isinstance(world, list | tuple):
+        return tuple(world)
+    if world == "all":
+        return WORLDS
+    return (world,)
+
+
+def seeds_arg(seeds: int | list[int], first: int = 1) -> list[int]:
+    return list(range(first, first + seeds)) if isinstance(seeds, int) else [int(s) for s in seeds]
+
+
+def _task(args):
+    scenario, world, seed, parameters, keep = args
+    return (scenario.name, world, seed), run_single(scenario, world, seed, parameters, keep)
+
+
+@dataclass
+class Ensemble:
+    """Concatenated tables of many runs, sorted by (scenario, world, seed, step) whatever the completion
+    order."""
+
+    observables: pd.DataFrame
+    states: pd.DataFrame | None
+    beliefs: pd.DataFrame | None
+    events: pd.DataFrame
+    decisions: pd.DataFrame | None
+
+    def table(self, name):
+        return getattr(self, name)
+
+
+def default_workers() -> int:
+    return max(1, min(os.cpu_count() or 1, 8))
+
+
+def run_ensemble(scenarios, worlds="all", seeds: int | list[int] = 10, parameters: dict | None = None,
+                 keep=TABLES, workers: int | None = None, progress: bool = True, desc: str = "runs") -> Ensemble:
+    """Run every scenario × world × seed. ``scenarios``: one or several Scenario objects or paths."""
+    if isinstance(scenarios, Scenario | str | Path):
+        scenarios = [scenarios]
+    scenarios = [s if isinstance(s, Scenario) else load_scenario(s) for s in scenarios]
+    tasks = [(s, w, seed, parameters, tuple(keep)) for s in scenarios for w in worlds_arg(worlds)
+             for seed in seeds_arg(seeds)]
+    workers = default_workers() if workers is None else workers
+    results: dict = {}
+    bar = tqdm(total=len(tasks), desc=desc, unit="run", disable=not progress, file=sys.stderr)
+    if workers <= 1 or len(tasks) < 4:
+        for t in tasks:
+            key, res = _task(t)
+            results[key] = res
+            bar.update()
+    else:
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            for key, res in pool.map(_task, tasks, chunksize=max(1, len(tasks) // (workers * 8))):
+                results[key] = res
+                bar.update()
+    bar.close()
+    order = [(s.name, w, seed) for s, w, seed, _, _ in tasks]
+    frames = {}
+    for name in TABLES + ("decisions",):
+        parts = [getattr(results[k], name) for k in order if getattr(results[k], name) is not None]
+        frames[name] = pd.concat(parts, ignore_index=True) if parts else None
+    return Ensemble(**frames)
+
+
+def package_versions() -> dict:
+    from importlib.metadata import PackageNotFoundError, version
+    out = {"python": platform.python_version()}
+    for pkg in ("spiral-sim", "mesa", "numpy", "pandas", "pyarrow", "networkx", "pyyaml", "plotly"):
+        try:
+            out[pkg] = version(pkg)
+        except PackageNotFoundError:
+            pass
+    return out
+
+
+def write_tables(ens: Ensemble, out: Path, manifest: dict) -> Path:
+    """Write observables/states/beliefs/events.parquet and manifest.json. Data files hold no timestamps or
+    paths, so identical runs give byte-identical files; provenance goes to the manifest."""
+    out.mkdir(parents=True, exist_ok=True)
+    hashes = {}
+    for name in TABLES + ("decisions",):
+        df = ens.table(name)
+        if df is None:
+            continue
+        path = out / f"{name}.parquet"
+        tmp = path.with_suffix(".parquet.tmp")
+        df.to_parquet(tmp, index=False, compression="zstd")
+        os.replace(tmp, path)
+        hashes[path.name] = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+    manifest = {**manifest, "versions": package_versions(), "files": hashes}
+    (out / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True, default=str))
+    return out
+
+
+def read_tables(run_dir: Path) -> Ensemble:
+    run_dir = Path(run_dir)
+    if not (run_dir / "observables.parquet").exists():
+        raise FileNotFoundError(f"{run_dir}: no observables.parquet here (is this a run directory?)")
+    frames = {}
+    for name in TABLES + ("decisions",):
+        p = run_dir / f"{name}.parquet"
+        frames[name] = pd.read_parquet(p) if p.exists() else None
+    return Ensemble(**frames)

@@ -1,0 +1,130 @@
+"""Scenarios: a world plus a timeline, loaded from YAML (``extends:`` overlays, ``edits:``).
+
+>>> from sim.scenario import load_scenario
+>>> s = load_scenario("scenarios/historical.yaml")
+"""
+
+from __future__ import annotations
+
+import copy
+from functools import lru_cache
+from pathlib import Path
+
+from sim.scenario.edits import Counterfactual, apply_edits
+from sim.scenario.schema import (EMERGENT_KINDS, EVENT_KINDS, TYPES, AllianceSpec, BorderSpec, Condition,
+                                 EventSpec, ForceSpec, Scenario, StateSpec, build_scenario)
+from sim.scenario.yamlsafe import LineDict, LineList, ScenarioError, load_yaml
+
+# record lists merged by key when one file extends another
+_KEYED = {"states": ("iso3",), "borders": ("a", "b"), "alliances": ("id",), "forces_abroad": ("by", "in"),
+          "events": ("id",)}
+
+
+def _record_key(rec, fields):
+    if not isinstance(rec, dict):
+        return id(rec)
+    vals = tuple(rec.get(f) for f in fields)
+    if fields == ("a", "b"):
+        vals = tuple(sorted(str(v) for v in vals))
+    return vals
+
+
+def _merge(base, over):
+    """Merge an extending file's raw mapping over its base's."""
+    out = copy.copy(base)
+    for key, val in over.items():
+        if key in ("extends", "edits"):
+            continue
+        if key in _KEYED and isinstance(val, list) and isinstance(base.get(key), list):
+            merged = LineList(base[key])
+            merged.file, merged.line = getattr(base[key], "file", ""), getattr(base[key], "line", 0)
+            index = {_record_key(r, _KEYED[key]): i for i, r in enumerate(merged)}
+            for rec in val:
+                k = _record_key(rec, _KEYED[key])
+                if k in index:
+                    merged[index[k]] = rec
+                else:
+                    index[k] = len(merged)
+                    merged.append(rec)
+            out[key] = merged
+        elif isinstance(val, dict) and isinstance(base.get(key), dict):
+            out[key] = _merge(base[key], val)
+            for attr in ("file", "line", "key_lines"):
+                if hasattr(val, attr):
+                    setattr(out[key], attr, getattr(val, attr))
+        else:
+            out[key] = val
+    if isinstance(out, LineDict) and hasattr(over, "key_lines"):
+        out.key_lines = {**getattr(base, "key_lines", {}), **over.key_lines}
+        out.file, out.line = over.file, over.line
+    return out
+
+
+def _load_chain(path: Path, stack: tuple[str, ...]):
+    path = path.resolve()
+    if str(path) in stack:
+        chain = " -> ".join(Path(p).name for p in (*stack, str(path)))
+        raise ScenarioError(stack[-1], None, f"circular extends: {chain}")
+    raw = load_yaml(path)
+    if not isinstance(raw, dict):
+        raise ScenarioError(path, 1, "a scenario file must be a mapping at the top level")
+    files = (str(path),)
+    edits = []
+    if raw.get("extends") is not None:
+        ext = raw["extends"]
+        if not isinstance(ext, str):
+            raise ScenarioError(path, raw.line_of("extends"), "extends: must be a relative path to a YAML file")
+        base_path = (path.parent / ext)
+        if not base_path.exists():
+            raise ScenarioError(path, raw.line_of("extends"), f"extends: file not found: {ext}")
+        base, base_files, base_edits = _load_chain(base_path, (*stack, str(path)))
+        # base edits are applied to the base before this file's content is merged
+        if base_edits:
+            base = apply_edits(base, base_edits)
+        raw_merged = _merge(base, raw)
+        files = base_files + files
+    else:
+        raw_merged = raw
+    if raw.get("edits") is not None:
+        if "extends" not in raw:
+            raise ScenarioError(path, raw.line_of("edits"), "edits: only make sense in a file that extends another")
+        if not isinstance(raw["edits"], list):
+            raise ScenarioError(path, raw.line_of("edits"), "edits: must be a list of edit operations")
+        edits = list(raw["edits"])
+    return raw_merged, files, edits
+
+
+def load_raw_with_base(path) -> tuple[LineDict, tuple[str, ...]]:
+    raw, files, edits = _load_chain(Path(path), ())
+    if edits:
+        raw = apply_edits(raw, edits)
+    return raw, files
+
+
+def finish(raw, edits, files) -> Scenario:
+    if edits:
+        raw = apply_edits(raw, edits)
+    return build_scenario(raw, files)
+
+
+@lru_cache(maxsize=64)
+def _load_cached(path: str, mtimes: tuple) -> Scenario:
+    raw, files, edits = _load_chain(Path(path), ())
+    return finish(raw, edits, files)
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Load and validate a scenario file (following ``extends:`` and applying ``edits:``).
+
+    Raises :class:`ScenarioError` whose message is one line: ``file:line: problem``.
+    """
+    p = Path(path)
+    if not p.exists():
+        raise ScenarioError(p, None, "scenario file not found")
+    raw, files, _ = _load_chain(p, ())  # cheap enough; gives the file list for the cache key
+    mtimes = tuple((f, Path(f).stat().st_mtime_ns) for f in files)
+    return _load_cached(str(p.resolve()), mtimes)
+
+
+__all__ = ["load_scenario", "Scenario", "StateSpec", "BorderSpec", "AllianceSpec", "ForceSpec", "EventSpec",
+           "Condition", "ScenarioError", "Counterfactual", "EVENT_KINDS", "EMERGENT_KINDS", "TYPES"]

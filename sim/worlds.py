@@ -1,0 +1,58 @@
+"""The four hypotheses as fixed type presets (THEORY.md §2; seed 000).
+
+A type is a fixed setting of two weights — the order weight (with the preferred centrality C*) and the
+greed weight. A world fixes the types of the West's leader (the USA) and of Russia. Presets are never
+fitted: a world is a hypothesis, not a knob. (``order_weight`` and ``greed`` set the *magnitude* of a
+non-zero weight and may be varied in sensitivity analysis, identically for every world.)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+WORLDS = ("security_dilemma", "deterrence", "provocation", "revisionist_spiral")
+
+PRESETS: dict[str, dict[str, str]] = {
+    "security_dilemma": {"leader": "security_seeker", "russia": "security_seeker"},
+    "deterrence": {"leader": "security_seeker", "russia": "greedy_expansionist"},
+    "provocation": {"leader": "greedy_expansionist", "russia": "security_seeker"},
+    "revisionist_spiral": {"leader": "order_revisionist", "russia": "order_revisionist"},
+}
+
+STORIES = {
+    "security_dilemma": "two security seekers who misread each other (Jervis spiral model; Glaser; Tang)",
+    "deterrence": "a security-seeking West facing a greedy, expansionist Russia (Jervis deterrence model)",
+    "provocation": "a greedy West provoking a security-seeking Russia (Mearsheimer 2014)",
+    "revisionist_spiral": "two order revisionists: NATO-centred vs inclusive order (seed 000)",
+}
+
+
+@dataclass(frozen=True)
+class Motive:
+    """A great power's private motives: order weight toward a preferred centrality, and greed."""
+
+    type: str
+    order_weight: float
+    preferred_centrality: float
+    greed: float
+
+
+def motive(type_name: str, role: str, params: dict) -> Motive:
+    """The motive of a type for the leader (prefers C -> 1) or Russia (prefers C -> 0)."""
+    preferred = 1.0 if role == "leader" else 0.0
+    if type_name == "security_seeker":
+        return Motive(type_name, 0.0, preferred, 0.0)
+    if type_name == "order_revisionist":
+        return Motive(type_name, params["order_weight"], preferred, 0.0)
+    if type_name == "greedy_expansionist":
+        return Motive(type_name, 0.0, preferred, params["greed"])
+    raise ValueError(f"unknown type {type_name!r}")
+
+
+def world_types(world: str) -> dict[str, str]:
+    if world not in PRESETS:
+        import difflib
+        close = difflib.get_close_matches(world, WORLDS, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise ValueError(f"unknown world {world!r}{hint}; choose one of {', '.join(WORLDS)}")
+    return PRESETS[world]
