@@ -138,11 +138,10 @@ def common_threat(m, e):
 
 
 def economic_shock(m, e):
-    i = m.cw.index[e.attr("target")]
+    """A marker: the shock acts through the scenario's GDP path (M1 fiscal capacity), which already
+    contains it; applying ``gdp_change`` again would count it twice."""
     change = e.attr("gdp_change")
-    if change is not None and change < 0:
-        m.world.capacity[i] = max(0.2, m.world.capacity[i] * (1.0 + change))
-    return "fiscal stress" if change is not None else "marker (effect through the GDP path)"
+    return "GDP path shock" + (f" ({change:+.0%} in current US$)" if change is not None else "")
 
 
 def sanctions(m, e):

@@ -11,10 +11,21 @@ import hashlib
 import json
 from dataclasses import asdict, dataclass, field
 from functools import cached_property
-from types import MappingProxyType
 
 from sim.calendar import parse_quarter, quarter_label
 from sim.scenario.yamlsafe import LineDict, LineList, ScenarioError, nearest
+
+class MappingProxyType(dict):
+    """A read-only dict that pickles (scenarios travel to worker processes)."""
+
+    def _read_only(self, *args, **kwargs):
+        raise TypeError("scenario data are read-only; edit a scenario with sim.scenario.Counterfactual")
+
+    __setitem__ = __delitem__ = update = pop = popitem = clear = setdefault = _read_only
+
+    def __reduce__(self):
+        return (MappingProxyType, (dict(self),))
+
 
 ROLES = ("russia", "leader", "state")
 HISTORIES = ("soviet", "warsaw_pact", "yugoslav", "western", "neutral", "other")

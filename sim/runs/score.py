@@ -1,0 +1,184 @@
+"""The training patterns of THEORY.md §6 (1992–2013) as a scorecard per world.
+
+Each pattern is a test on one run (observables and events); its score in a world is the share of seeds in
+which it holds, and it "holds" in a world when that share is at least one half. Patterns marked contested
+are contested in the sources themselves. None looks at a year after 2013 (the held-out years), and none
+requires any world to win (THEORY §7).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+
+
+@dataclass(frozen=True)
+class Pattern:
+    id: str
+    text: str
+    source: str
+    contested: bool
+    test: Callable
+
+
+def _year_mean(obs: pd.DataFrame, col: str, y0: float, y1: float | None = None) -> float:
+    y1 = y0 if y1 is None else y1
+    sel = obs[(obs["year"] >= y0) & (obs["year"] < y1 + 1)]
+    return float(sel[col].mean())
+
+
+def _events(ev: pd.DataFrame, kind: str, y0: float, y1: float) -> pd.DataFrame:
+    years = ev["date"].str.slice(0, 4).astype(int) + (ev["date"].str.slice(5, 6).astype(int) - 1) / 4.0
+    return ev[(ev["kind"] == kind) & (~ev["scripted"]) & (years >= y0) & (years < y1)]
+
+
+def p_early_cooperation(obs, ev):
+    early = obs[obs["year"] < 1994]
+    coop = (early["regime"] == "cooperation").mean() >= 0.5
+    return bool(coop and len(_events(ev, "proposal", 1992, 1994)) > 0)
+
+
+def p_opposition_before_accession(obs, ev):
+    return _year_mean(obs, "tension_russia", 1994, 1996) > _year_mean(obs, "tension_russia", 1992, 1993) + 0.02
+
+
+def p_founding_act(obs, ev):
+    acc = _events(ev, "acceptance", 1997.25, 1999)
+    accepted = bool((acc["target"] == "PJC").any())
+    return accepted and _year_mean(obs, "tension", 1997.5, 1998) > _year_mean(obs, "tension", 1992, 1993)
+
+
+def p_low_point_1999(obs, ev):
+    return _year_mean(obs, "tension", 1999) >= max(_year_mean(obs, "tension", y) for y in range(1992, 1999))
+
+
+def p_rapprochement(obs, ev):
+    t02 = _year_mean(obs, "tension", 2002)
+    return t02 < _year_mean(obs, "tension", 2000) and t02 > _year_mean(obs, "tension", 1992, 1993)
+
+
+def p_deterioration(obs, ev):
+    burden = _year_mean(obs, "russia_burden", 2006, 2008) * 100
+    return (_year_mean(obs, "tension", 2007) > _year_mean(obs, "tension", 2002)
+            and _year_mean(obs, "russia_capability", 2007) > _year_mean(obs, "russia_capability", 2000)
+            and 3.0 <= burden <= 4.5)
+
+
+def p_no_force_on_members(obs, ev):
+    force = _events(ev, "use_of_force", 1992, 2014)
+    on_member = force["cause"].str.contains("tie 'member'", regex=False).any()
+    on_baltics = force["target"].isin(["EST", "LVA", "LTU"]).any()
+    return bool(not on_member and not on_baltics)
+
+
+def p_coercion(obs, ev):
+    c = _events(ev, "coercion", 2006, 2010)
+    return bool(len(c) > 0)
+
+
+def p_force_2008(obs, ev):
+    f = _events(ev, "use_of_force", 2008.25, 2009.25)
+    aspirant = f["cause"].str.contains("tie 'pledged'|tie 'aspirant'|tie 'map'", regex=True)
+    return bool(aspirant.any())
+
+
+def p_reset(obs, ev):
+    t10 = _year_mean(obs, "tension", 2010)
+    return t10 < _year_mean(obs, "tension", 2008) and t10 > _year_mean(obs, "tension", 1992, 1993) + 0.05
+
+
+def p_renewed_deterioration(obs, ev):
+    return _year_mean(obs, "tension", 2013) > _year_mean(obs, "tension", 2010)
+
+
+BURDEN_TARGETS = {(1992, 1994): 4.7, (1998, 2000): 3.3, (2006, 2008): 3.4, (2011, 2013): 3.7}
+BURDEN_TOLERANCE = 0.75  # percentage points
+
+
+def p_burden(obs, ev):
+    return all(abs(_year_mean(obs, "russia_burden", a, b) * 100 - v) <= BURDEN_TOLERANCE
+               for (a, b), v in BURDEN_TARGETS.items())
+
+
+PATTERNS: tuple[Pattern, ...] = (
+    Pattern("1_early_cooperation", "1992-93: cooperative relations, and Russia proposes an inclusive order",
+            "seed 000; seed 003", False, p_early_cooperation),
+    Pattern("2_opposition_before_accession", "1994-96: Russian opposition rises with the enlargement signals, before any accession",
+            "seed 001; seed 002", False, p_opposition_before_accession),
+    Pattern("3_founding_act", "1997: Russia accepts the Founding Act, yet tension stays above 1992-93",
+            "seed 004 (voice for consent); contested: seed 002 (Yeltsin's 'historic error')", True, p_founding_act),
+    Pattern("4_low_point_1999", "1999: first round plus Kosovo make the low point so far",
+            "seed 002 ('all-time low'); contested as oversimplified: seed 004", True, p_low_point_1999),
+    Pattern("5_rapprochement_2001_02", "2001-02: a brief rapprochement (9/11, NRC), not a return to 1992",
+            "seed 002; seed 004", False, p_rapprochement),
+    Pattern("6_deterioration_2003_07", "2003-07: renewed deterioration; Russia's capability rises, burden 3-4.5% of GDP",
+            "seed 002; data/ (WDI)", False, p_deterioration),
+    Pattern("7_no_force_on_members", "no Russian force against a NATO member, nor against the Baltics as they join",
+            "seed 002 (red line crossed without force)", False, p_no_force_on_members),
+    Pattern("8_coercion_2006_09", "2006-09: coercion short of force against aspirants and neighbours",
+            "seed 002 (gas cut-offs, embargo on Georgia, Estonia 2007)", False, p_coercion),
+    Pattern("9_force_2008", "2008: within months of a membership pledge, force against an aspirant",
+            "seed 002 (Georgia, August 2008)", False, p_force_2008),
+    Pattern("10a_limited_reset", "2009-11: a limited reset: tension eases but stays well above the early 1990s",
+            "seed 002", False, p_reset),
+    Pattern("10b_renewed_deterioration", "2011-13: renewed deterioration", "seed 002", False, p_renewed_deterioration),
+    Pattern("11_burden_means", "Russia's burden, 3-year means 4.7/3.3/3.4/3.7 % (±0.75 pp)",
+            "data/ (WDI MS.MIL.XPND.GD.ZS)", False, p_burden),
+)
+
+
+def score_runs(observables: pd.DataFrame, events: pd.DataFrame) -> pd.DataFrame:
+    """Per (scenario, world, seed, pattern): held or not."""
+    rows = []
+    ev_groups = {k: g for k, g in events.groupby(["scenario", "world", "seed"], sort=False)}
+    empty = events.iloc[0:0]
+    for key, obs in observables.groupby(["scenario", "world", "seed"], sort=True):
+        ev = ev_groups.get(key, empty)
+        for pat in PATTERNS:
+            rows.append({"scenario": key[0], "world": key[1], "seed": key[2], "pattern": pat.id,
+                         "held": bool(pat.test(obs, ev))})
+    return pd.DataFrame(rows)
+
+
+def scorecard(observables: pd.DataFrame, events: pd.DataFrame) -> pd.DataFrame:
+    """One row per (world, pattern): share of seeds in which it holds, held (share ≥ 0.5), source,
+    contested."""
+    per_run = score_runs(observables, events)
+    meta = pd.DataFrame([{"pattern": p.id, "text": p.text, "source": p.source, "contested": p.contested}
+                         for p in PATTERNS])
+    card = (per_run.groupby(["scenario", "world", "pattern"], sort=False)["held"]
+            .agg(share="mean", seeds="size").reset_index())
+    card["held"] = card["share"] >= 0.5
+    card = card.merge(meta, on="pattern", how="left")
+    return card
+
+
+def format_scorecard(card: pd.DataFrame) -> str:
+    """A plain-text table: patterns × worlds (share of seeds; * = held)."""
+    worlds = list(dict.fromkeys(card["world"]))
+    lines = []
+    for scen, sc in card.groupby("scenario", sort=False):
+        seeds = int(sc["seeds"].max())
+        lines.append(f"scenario {scen}: training patterns 1992-2013 (THEORY §6), share of {seeds} seeds; * = held (>= 50%)")
+        head = f"{'pattern':34s}" + "".join(f"{w[:18]:>20s}" for w in worlds) + "  contested  source"
+        lines.append(head)
+        lines.append("-" * len(head))
+        for pid, g in sc.groupby("pattern", sort=False):
+            cells = ""
+            for w in worlds:
+                r = g[g["world"] == w]
+                if len(r):
+                    share = float(r["share"].iloc[0])
+                    cells += f"{share:>18.0%}{'*' if share >= 0.5 else ' '} "
+                else:
+                    cells += f"{'-':>20s}"
+            r0 = g.iloc[0]
+            lines.append(f"{pid:34s}{cells}  {'yes' if r0['contested'] else 'no ':9s}  {r0['source']}")
+        totals = sc.groupby("world", sort=False)["held"].sum()
+        lines.append(f"{'patterns held':34s}" + "".join(f"{int(totals.get(w, 0)):>19d}/{len(PATTERNS)}"[-20:] for w in worlds))
+        lines.append("")
+    lines.append("No pattern looks past 2013 (held-out years); the presets were not tuned per world (THEORY §7).")
+    return "\n".join(lines)
