@@ -1,0 +1,145 @@
+"""Fixtures for driving the dashboard in Debian's Chromium with Playwright.
+
+The browser test never skips: if Chromium or Playwright cannot be had it fails with one line
+saying what is missing (``make test`` installs both: ``scripts/ensure_browser.sh`` and the
+``dev`` extra of pyproject.toml).
+
+Chromium runs with every outside connection blocked (host names resolve to nothing except
+127.0.0.1), so the page must render from the server's bundled assets alone.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+ARTIFACTS = REPO / "test-artifacts"
+CHROMIUM = os.environ.get("SPIRAL_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+    # no internet for the page: every host name except the local server fails to resolve
+    "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
+]
+
+#: Console errors that are harmless, each with the reason. A console error not matched here fails
+#: the test. Keep this list short and specific.
+ALLOWED_CONSOLE_ERRORS: list[tuple[re.Pattern[str], str]] = [
+    # (none needed so far)
+]
+
+
+def _missing(what: str) -> None:
+    pytest.fail(f"browser test cannot run: {what} (run `make test`, which installs it)", pytrace=False)
+
+
+@pytest.fixture(scope="session")
+def chromium_path() -> str:
+    if not (os.path.isfile(CHROMIUM) and os.access(CHROMIUM, os.X_OK)):
+        _missing(f"{CHROMIUM} is missing: install Debian's 'chromium' package (apt-get install chromium)")
+    return CHROMIUM
+
+
+@pytest.fixture(scope="session")
+def browser(chromium_path):
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        sync_playwright = None
+    if sync_playwright is None:
+        _missing("the Python package 'playwright' is not installed (pip install -e '.[dev]')")
+    with sync_playwright() as pw:
+        failure = None
+        try:
+            browser = pw.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS, headless=True)
+        except Exception as exc:  # one line, not Playwright's page-long banner
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            failure = f"Chromium at {chromium_path} did not start ({first})"
+        if failure:
+            _missing(failure)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="module")
+def dashboard_url(tmp_path_factory):
+    """Start ``spiral dashboard`` (the solara server) on a free port; stop it afterwards."""
+    from sim.faces.dashboard.server import DashboardError, serve, stop
+
+    log = tmp_path_factory.mktemp("dashboard") / "server.log"
+    failure = None
+    try:
+        process, url = serve(log_path=log)
+    except DashboardError as exc:
+        failure = f"dashboard did not start: {exc}"
+    if failure:
+        pytest.fail(failure, pytrace=False)
+    yield url
+    stop(process)
+    ARTIFACTS.mkdir(exist_ok=True)
+    shutil.copy(log, ARTIFACTS / "dashboard-server.log")
+
+
+@dataclass
+class PageWatch:
+    """What the page said and fetched: console errors, failed and outside requests."""
+
+    local_prefix: str
+    console_errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    failed_requests: list[str] = field(default_factory=list)
+    outside_requests: list[str] = field(default_factory=list)
+
+    def attach(self, page) -> None:
+        page.on("console", self._on_console)
+        page.on("pageerror", lambda exc: self.console_errors.append(f"uncaught: {exc}"))
+        page.on("request", self._on_request)
+        page.on("requestfailed", lambda r: self.failed_requests.append(f"{r.url} ({r.failure})"))
+        page.on("response", lambda r: r.status >= 400 and self.failed_requests.append(f"{r.url} (HTTP {r.status})"))
+
+    def _on_console(self, message) -> None:
+        if message.type == "error":
+            self.console_errors.append(message.text)
+        elif message.type == "warning":
+            self.warnings.append(message.text)
+
+    def _on_request(self, request) -> None:
+        if not (request.url.startswith(self.local_prefix) or request.url.startswith(("data:", "blob:"))):
+            self.outside_requests.append(request.url)
+
+    def unexplained_errors(self) -> list[str]:
+        return [e for e in self.console_errors if not any(p.search(e) for p, _ in ALLOWED_CONSOLE_ERRORS)]
+
+    def assert_clean(self) -> None:
+        problems = []
+        if self.unexplained_errors():
+            problems.append(f"console errors: {self.unexplained_errors()}")
+        if self.failed_requests:
+            problems.append(f"failed requests: {self.failed_requests}")
+        if self.outside_requests:
+            problems.append(f"requests outside the local server: {self.outside_requests}")
+        assert not problems, "; ".join(problems)
+
+
+@pytest.fixture
+def dashboard_page(browser, dashboard_url):
+    """A fresh browser tab (its own dashboard session) on the dashboard, with a :class:`PageWatch`."""
+    context = browser.new_context(viewport={"width": 1500, "height": 1100})
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    watch = PageWatch(local_prefix=dashboard_url.rstrip("/"))
+    watch.attach(page)
+    page.goto(dashboard_url)
+    yield page, watch
+    context.close()
