@@ -27,7 +27,7 @@ from sim.agents import AllianceAgent, StateAgent
 from sim.calendar import quarter_label
 from sim.mechanisms import (alliance, arming, beliefs, capacity, coercion, observables, order, paradigms,
                             security, small_states, stance, threat)
-from sim.mechanisms.randomness import normal, uniform
+from sim.mechanisms.randomness import Streams, normal
 from sim.mechanisms.security import ASPIRANT, MEMBER, PARTNER, PROTECTION
 from sim.params import resolve
 from sim.scenario import Scenario, load_scenario
@@ -138,6 +138,10 @@ class SpiralModel(mesa.Model):
             self.schedule_event(self._fire_due_events, at=step + 0.5)
         self.running = True
         self.n_steps = scenario.n_steps
+        self.streams = Streams(self.seed, cw.agent_keys, self.n_steps)
+        self._force_log: list[tuple[int, str]] = []
+        self._cache_key, self._cache_val = None, None
+        self._coercion_log: list[tuple[int, str]] = []
         self._init_records()
         self._perceive(first=True)
 
@@ -204,6 +208,7 @@ class SpiralModel(mesa.Model):
         for b in s.borders:
             G.add_edge(cw.index[b.a], cw.index[b.b], layer="border", km=b.km)
         self.graph = G
+        self.network = None
         self.refresh_network_edges()
         self.network = Network(G, random=self.random, layout=None) if build else None
         self.state_agents: list[StateAgent] = []
@@ -278,7 +283,8 @@ class SpiralModel(mesa.Model):
         self._log(step, e.kind, e.attr("actor") or "", ",".join(targets), True,
                   ("conditional: " if e.requires else "") + cause, e.id)
         self.fired.add(e.id)
-        self.refresh_network_edges()
+        if self.network is not None:
+            self.refresh_network_edges()
 
     def queue_offer(self, e):
         """Offers are decided by their targets one step later (generic lag, THEORY §9)."""
@@ -335,7 +341,7 @@ class SpiralModel(mesa.Model):
         w, cw, p, seed = self.world, self.cw, self.p, self.seed
         rus = cw.rus
         keys = cw.agent_keys
-        noise = p["decision_noise"] * normal(seed, keys, "stance", k)
+        noise = p["decision_noise"] * self.streams.normal("stance")[k]
         comps = w.russia_components
         # M5 Russia's stance
         gain = stance.order_gain(w.expected_centrality, w.reference_centrality, 0.0, p["order_scale"])
@@ -375,6 +381,16 @@ class SpiralModel(mesa.Model):
         self._decide_arming(k)
 
     def _russia_opportunity(self) -> float:
+        """Russia's perceived opportunity: the importance-weighted local balance over unprotected sphere
+        states (used by revisionist and greedy types in M5 and M6)."""
+        key = ("opp", self.steps)
+        if self._cache_key == key:
+            return self._cache_val
+        val = self._russia_opportunity_now()
+        self._cache_key, self._cache_val = key, val
+        return val
+
+    def _russia_opportunity_now(self) -> float:
         w, cw = self.world, self.cw
         imp = cw.importance * cw.in_sphere * w.exists
         if imp.sum() <= 0:
@@ -406,7 +422,7 @@ class SpiralModel(mesa.Model):
                 if i == cw.rus:
                     value = stance.acceptance_margin(voice, w.centrality, consent, self._russia_margin,
                                                      self._russia_gain, self.motive_russia, p)
-                    value += p["decision_noise"] * float(normal(self.seed, cw.agent_keys[[i]], "accept:" + inst, k)[0])
+                    value += p["decision_noise"] * float(self.streams.normal("accept:" + inst)[k, i])
                     ok = value >= 0
                     self._log(k, "acceptance" if ok else "refusal", c, inst, False,
                               f"M5: value of {inst} seat {value:+.2f} (voice {voice:.2f}, C {w.centrality:.2f}, "
@@ -443,6 +459,7 @@ class SpiralModel(mesa.Model):
             w.expected_join[j] = 0.0
             w.coercing[j] = False
             self._force_target = j
+            self._force_log.append((k, cw.iso3[j]))
             self._log(k, "use_of_force", cw.iso3[rus], cw.iso3[j], False,
                       f"M9: pressure {pres[j]:.2f} >= force threshold {self._force_threshold:.2f} (drawn once), "
                       f"capacity {cap:.2f} >= {p['force_capacity_min']:.2f}, local balance {bal[j]:.2f}, "
@@ -455,6 +472,7 @@ class SpiralModel(mesa.Model):
             w.coercing[j] = True
             member = bool(w.ladder[j] == MEMBER)
             inst = coercion.coercion_instrument(cw.energy_dependence[j], member)
+            self._coercion_log.append((k, cw.iso3[j]))
             self._log(k, "coercion", cw.iso3[rus], cw.iso3[j], False,
                       f"M9: pressure {pres[j]:.2f} >= coercion threshold {p['coercion_threshold']:.2f}: {inst} "
                       f"(stake {self._stakes[j]:.2f}, tie '{security.LADDER_NAMES[w.ladder[j]]}')")
@@ -476,7 +494,7 @@ class SpiralModel(mesa.Model):
         demand = small_states.membership_demand(w.threat_from_russia, pull, cost, contagion, p)
         demand = demand * (1.0 - 0.7 * w.frozen)  # a frozen conflict blocks prospects (THEORY §9)
         w.demand = np.where(cand, demand, np.where(w.ladder == MEMBER, 1.0, 0.0))
-        noise = 0.05 * normal(self.seed, cw.agent_keys, "application", k)
+        noise = 0.05 * self.streams.normal("application")[k]
         apply_now = cand & ~w.applied & (w.demand + noise >= p["apply_threshold"])
         for j in np.flatnonzero(apply_now):
             w.applied[j] = True
@@ -606,9 +624,11 @@ class SpiralModel(mesa.Model):
             harm_r *= paradigms.liberal_harm_damping(w.voice, lib)
             ident = w.identity
             emp = paradigms.constructivist_empathy(p["empathy"], ident, p["constructivist"])
-            west_ins = float(np.average(w.insecurity[nato > 0], weights=w.capability[nato > 0])) if nato.any() else 0.0
+            cw_ = w.capability * nato
+            west_ins = float(w.insecurity @ cw_ / cw_.sum()) if nato.any() else 0.0
             pn = p["perception_noise"]
-            noise_r = pn * float(normal(self.seed, cw.agent_keys[[rus]], "perception", k)[0])
+            noise_all = pn * self.streams.normal("perception")[k]
+            noise_r = float(noise_all[rus])
             llr = beliefs.log_likelihood_ratio(harm_r, p["distinguishability"], p["misperception"], emp, west_ins,
                                                p["max_log_lr"], noise_r)
             prior_rw = paradigms.constructivist_prior(p["prior_russia_about_west"], ident, p["constructivist"])
@@ -625,7 +645,7 @@ class SpiralModel(mesa.Model):
             coerced = self._new_coercion_targets()
             for j in coerced:
                 harm_o += FORCE_HARM_COERCION * p["force_signal"] * (0.5 + 0.5 * cw.core_weight[:, j])
-            noise_o = pn * normal(self.seed, cw.agent_keys, "perception", k)
+            noise_o = noise_all
             llr_o = beliefs.log_likelihood_ratio(harm_o, p["distinguishability"], p["misperception"], emp,
                                                  comps["total"], p["max_log_lr"], noise_o)
             b_pred = beliefs.predict(w.belief_about_russia, w.prior_about_russia, p["type_switch_hazard"])
@@ -641,13 +661,12 @@ class SpiralModel(mesa.Model):
         members = (w.ladder == MEMBER) & w.exists
         if not members.any():
             return False
-        coop = np.average(w.stance[members].astype(float), weights=w.capability[members])
-        return bool(coop < 0.5)
+        wts = w.capability[members]
+        return bool(w.stance[members] @ wts < 0.5 * wts.sum())
 
     def _new_coercion_targets(self):
         k = self.quarter
-        return [self.cw.index[e["target"]] for e in self.event_log[-8:]
-                if e["kind"] == "coercion" and e["step"] == k and e["target"] in self.cw.index]
+        return [self.cw.index[t] for step, t in self._coercion_log[-8:] if step == k]
 
     # 4. record -------------------------------------------------------------------------------------
 
@@ -666,9 +685,10 @@ class SpiralModel(mesa.Model):
         rus = cw.rus
         nato = (w.ladder == MEMBER) & w.exists
         wts = w.capability[nato]
-        b_nato = float(np.average(w.belief_about_russia[nato], weights=wts))
+        b_nato = float(w.belief_about_russia[nato] @ wts / wts.sum())
         nato_eu = nato & (cw.european > 0)
-        nato_burden = float(np.average(w.effort[nato_eu], weights=w.gdp[nato_eu])) if nato_eu.any() else 0.0
+        g = w.gdp[nato_eu]
+        nato_burden = float(w.effort[nato_eu] @ g / g.sum()) if nato_eu.any() else 0.0
         r_def = w.stance[rus] == 0
         n_def = self._nato_defects()
         comps = w.russia_components
@@ -732,13 +752,11 @@ class SpiralModel(mesa.Model):
             return all(self.world.applied[self.cw.index[s]] for s in c.states)
         if c.kind == "stance":
             return bool(self.world.stance[self.cw.index[c.by]] == (1 if c.states[0] == "cooperate" else 0))
-        kind = "use_of_force" if c.kind == "force_used" else "coercion"
+        if c.by != self.cw.iso3[self.cw.rus]:
+            return False  # only Russia's coercion and force are modelled
+        log = self._force_log if c.kind == "force_used" else self._coercion_log
         since = (c.since - self.spiral_scenario.start) if c.since is not None else -1
-        for ev in self.event_log:
-            if ev["kind"] == kind and not ev["scripted"] and ev["actor"] == c.by and ev["step"] >= since:
-                if not c.against or ev["target"] in c.against:
-                    return True
-        return False
+        return any(step >= since and (not c.against or target in c.against) for step, target in log)
 
     # ------------------------------------------------------------------ convenience
 

@@ -28,17 +28,17 @@ STAGE_CREDIBILITY = {"intention": 0.5, "study": 0.75, "decision": 1.0}  # × sig
 
 def coverage(capability, ladder_weight, european):
     w = capability * european
-    total = w.sum()
-    return float((w * ladder_weight).sum() / total) if total > 0 else 0.0
+    total = float(w.sum())
+    return float(w @ ladder_weight) / total if total > 0 else 0.0
 
 
 def centrality(capability, ladder, european, function: float) -> float:
-    return float(np.clip(coverage(capability, COVERAGE[ladder], european) * function, 0.0, 1.0))
+    return min(1.0, max(0.0, coverage(capability, COVERAGE[ladder], european) * function))
 
 
 def expected_centrality(capability, ladder, expected_join, european, function: float, atrophy: float) -> float:
     weights = np.maximum(COVERAGE[ladder], expected_join)
-    return float(np.clip(coverage(capability, weights, european) * function * (1.0 - atrophy), 0.0, 1.0))
+    return min(1.0, max(0.0, coverage(capability, weights, european) * function * (1.0 - atrophy)))
 
 
 def operation_effect(run_by: str, un_mandate: bool, p: dict) -> float:
@@ -49,4 +49,4 @@ def operation_effect(run_by: str, un_mandate: bool, p: dict) -> float:
 
 
 def function_from_voice(base_function: float, voice: float, p: dict) -> float:
-    return float(np.clip(base_function - p["inclusive_centrality"] * voice, 0.05, 1.0))
+    return min(1.0, max(0.05, base_function - p["inclusive_centrality"] * voice))

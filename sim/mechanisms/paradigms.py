@@ -28,7 +28,7 @@ def identity_update(identity: float, channels: int, hostile_harm: float, switch:
         return identity
     target = min(1.0, 0.2 * channels)
     identity += 0.05 * (target - identity) - 0.5 * max(0.0, hostile_harm)
-    return float(np.clip(identity, 0.0, 1.0))
+    return min(1.0, max(0.0, float(identity)))
 
 
 def constructivist_prior(prior: float, identity: float, switch: float) -> float:

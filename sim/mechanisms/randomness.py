@@ -28,17 +28,37 @@ def _splitmix(x: np.ndarray) -> np.ndarray:
         return x ^ (x >> np.uint64(31))
 
 
-def uniform(seed: int, agents: np.ndarray, mechanism: str, step: int, draw: int = 0) -> np.ndarray:
-    """Uniform(0, 1) draws, one per agent key, for this (seed, mechanism, step, draw)."""
+def uniform(seed: int, agents: np.ndarray, mechanism: str, step, draw: int = 0) -> np.ndarray:
+    """Uniform(0, 1) draws, one per agent key, for this (seed, mechanism, step, draw).
+
+    ``step`` may be an array (e.g. ``steps[:, None]``) to draw a whole run's stream at once; the values
+    are the same as step by step.
+    """
     agents = np.asarray(agents, dtype=np.uint64)
+    step = np.asarray(step, dtype=np.int64).astype(np.uint64) & np.uint64(0xFFFFFFFF)
     with np.errstate(over="ignore"):
         h = _splitmix(np.uint64(seed & 0xFFFFFFFF) * np.uint64(0x100000001B3) + np.uint64(key_of(mechanism)))
-        h = _splitmix(h ^ (np.uint64(step & 0xFFFFFFFF) << np.uint64(20)) ^ np.uint64(draw))
+        h = _splitmix(h ^ (step << np.uint64(20)) ^ np.uint64(draw))
         x = _splitmix(h ^ (agents * np.uint64(0xD6E8FEB86659FD93)))
     return ((x >> np.uint64(11)).astype(np.float64) + 0.5) * (1.0 / 9007199254740992.0)
 
 
-def normal(seed: int, agents: np.ndarray, mechanism: str, step: int) -> np.ndarray:
+class Streams:
+    """All of a run's draws of one mechanism, computed at once and read by step: ``streams.normal(name)[k]``."""
+
+    def __init__(self, seed: int, agents: np.ndarray, n_steps: int):
+        self.seed, self.agents = seed, np.asarray(agents, dtype=np.uint64)
+        self._steps = np.arange(n_steps)[:, None]
+        self._normal: dict[str, np.ndarray] = {}
+
+    def normal(self, mechanism: str) -> np.ndarray:
+        z = self._normal.get(mechanism)
+        if z is None:
+            z = self._normal[mechanism] = normal(self.seed, self.agents[None, :], mechanism, self._steps)
+        return z
+
+
+def normal(seed: int, agents: np.ndarray, mechanism: str, step) -> np.ndarray:
     """Standard normal draws (Box–Muller on two keyed uniforms)."""
     u1 = uniform(seed, agents, mechanism, step, draw=1)
     u2 = uniform(seed, agents, mechanism, step, draw=2)

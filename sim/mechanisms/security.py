@@ -23,7 +23,7 @@ import numpy as np
 NONE, PARTNER, ASPIRANT, PLEDGED, MAP, INVITED, MEMBER = range(7)
 LADDER_NAMES = ("none", "partner", "aspirant", "pledged", "map", "invited", "member")
 EXPECTED_LOSS = np.array([0.0, 0.15, 0.35, 0.6, 0.7, 0.9, 1.0])
-PROTECTION = np.array([0.0, 0.0, 0.0, 0.05, 0.15, 0.5, 1.0])
+PROTECTION = np.array([0.0, 0.0, 0.0, 0.05, 0.25, 0.5, 1.0])
 # weight of each level in NATO's coverage of Europe (centrality), and in expected membership
 COVERAGE = np.array([0.0, 0.2, 0.25, 0.4, 0.5, 0.85, 1.0])
 # EU ties: association, membership (seed 002: the Ukraine association agreement set off the Maidan)

@@ -1,0 +1,1 @@
+"""The SolaraViz dashboard: `spiral dashboard` (see docs/dashboard.md)."""

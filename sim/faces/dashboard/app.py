@@ -1,0 +1,533 @@
+"""The dashboard page (Mesa's SolaraViz) that ``spiral dashboard`` serves; docs/dashboard.md explains it.
+
+Views (each a Solara component that takes the model and is redrawn after every step):
+
+* **status** — the quarter just simulated, the world and its story, the relationship regime, the
+  parameters in effect and any problem with the chosen values (a visible message, never a dead page);
+* **map** — the alliance network on the capitals' coordinates: fill = alignment, size = military
+  capability, rings = NATO / CSTO membership, dashed line to Brussels = a step on the ladder to NATO
+  membership, arrows = perceived threat (into Moscow: Russia's; out of Moscow: its neighbours');
+* **charts** — tension and trust both ways; Russia's insecurity by component; military burdens;
+  NATO's centrality and its membership. A second trajectory (another world or scenario, same seed and
+  parameters, run to the end) is drawn dashed over them when one is chosen under "Compare with";
+* **event log** — what happened, newest first; scripted events (from the scenario file) and emergent
+  ones (decided by the model) are told apart.
+
+Controls (left): scenario (``historical`` and every file in ``scenarios/counterfactuals/``), world,
+seed, five parameter sliders, further ``name=value`` overrides, comparison; Reset applies them, Step
+advances one quarter, ▶ plays.
+"""
+
+from __future__ import annotations
+
+import difflib
+import html
+import math
+import os
+from pathlib import Path
+
+import numpy as np
+import solara
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+
+import mesa.visualization.solara_viz as _solara_viz
+from mesa.visualization import SolaraViz
+from mesa.visualization.utils import update_counter
+from sim.faces.dashboard.server import SCENARIO_ENV
+from sim.mechanisms.security import MEMBER
+from sim.model import DEFAULT_SCENARIO, SpiralModel
+from sim.params import PARAMETERS, resolve
+from sim.scenario import ScenarioError, load_scenario
+from sim.worlds import STORIES, WORLDS
+
+DEFAULT_WORLD = "revisionist_spiral"
+SLIDERS = ("misperception", "distinguishability", "empathy", "greed", "status_weight")
+NO_COMPARISON = "none"
+COUNTERFACTUALS = DEFAULT_SCENARIO.parent / "counterfactuals"
+
+
+class InputProblem(ValueError):
+    """A value chosen in the dashboard that cannot be used; the message is one line."""
+
+
+# ----------------------------------------------------------------------------------- choices
+
+
+def scenario_catalogue() -> dict[str, Path]:
+    """Scenario names the dashboard offers: ``historical`` and the stems of the counterfactual files."""
+    found = {"historical": DEFAULT_SCENARIO}
+    if COUNTERFACTUALS.is_dir():
+        for path in sorted([*COUNTERFACTUALS.glob("*.yaml"), *COUNTERFACTUALS.glob("*.yml")]):
+            found.setdefault(path.stem, path)
+    return found
+
+
+def scenario_path(name: str) -> Path:
+    """The file of a scenario name (or a path to a scenario YAML); a one-line error otherwise."""
+    catalogue = scenario_catalogue()
+    name = str(name).strip()
+    if name in catalogue:
+        return catalogue[name]
+    path = Path(name).expanduser()
+    if path.suffix in (".yaml", ".yml") and path.is_file():
+        return path
+    close = difflib.get_close_matches(name, list(catalogue), n=1)
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    raise InputProblem(f"unknown scenario {name!r}{hint}; choose one of {', '.join(catalogue)} or give a .yaml file")
+
+
+def scenario_choices() -> list[str]:
+    """Names for the scenario selector; a file given on the command line is added as given."""
+    names = list(scenario_catalogue())
+    requested = os.environ.get(SCENARIO_ENV, "").strip()
+    if requested and requested not in names:
+        try:
+            scenario_path(requested)
+            names.append(requested)
+        except InputProblem:
+            pass
+    return names
+
+
+def comparison_choices() -> list[str]:
+    return [NO_COMPARISON, *(f"world: {w}" for w in WORLDS), *(f"scenario: {s}" for s in scenario_choices())]
+
+
+def parse_seed(text) -> int:
+    try:
+        value = int(str(text).strip())
+    except ValueError:
+        raise InputProblem(f"seed {text!r} is not a whole number") from None
+    if not 0 <= value < 2**32:
+        raise InputProblem(f"seed {value} is outside 0 .. {2**32 - 1}")
+    return value
+
+
+def parse_overrides(text: str) -> dict[str, float]:
+    """``"kappa=0.5, greed=0.7"`` -> {name: value} (syntax only; ranges are checked by ``resolve``)."""
+    out: dict[str, float] = {}
+    for item in str(text or "").replace(";", ",").split(","):
+        item = item.strip()
+        if not item:
+            continue
+        if "=" not in item:
+            raise InputProblem(f"parameter override {item!r} is not NAME=VALUE")
+        name, value = (part.strip() for part in item.split("=", 1))
+        if name not in PARAMETERS:
+            close = difflib.get_close_matches(name, list(PARAMETERS), n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise InputProblem(f"unknown parameter {name!r}{hint}")
+        try:
+            out[name] = float(value)
+        except ValueError:
+            raise InputProblem(f"parameter {name!r}: {value!r} is not a number") from None
+    return out
+
+
+def _one_line(exc: Exception) -> str:
+    return " ".join(str(exc).split())
+
+
+# ----------------------------------------------------------------------------------- the model
+
+
+class DashboardModel(SpiralModel):
+    """:class:`SpiralModel` built from the dashboard's controls.
+
+    A value that cannot be used does not raise: it is reported in ``problems`` (shown on the page)
+    and replaced by the default, so the page keeps working. A slider left at the global default
+    leaves the scenario's own value of that parameter in effect.
+
+    (The scenario argument is called ``scenario_name`` because SolaraViz's Reset would replace an
+    argument called ``scenario`` by a Mesa scenario object.)
+    """
+
+    def __init__(self, scenario_name: str = "historical", world: str = DEFAULT_WORLD, seed="0",
+                 misperception: float = PARAMETERS["misperception"].default,
+                 distinguishability: float = PARAMETERS["distinguishability"].default,
+                 empathy: float = PARAMETERS["empathy"].default,
+                 greed: float = PARAMETERS["greed"].default,
+                 status_weight: float = PARAMETERS["status_weight"].default,
+                 other_parameters: str = "", compare: str = NO_COMPARISON):
+        problems: list[str] = []
+        try:
+            scenario = load_scenario(scenario_path(scenario_name))
+        except (InputProblem, ScenarioError) as exc:
+            problems.append(f"{_one_line(exc)} — showing 'historical' instead")
+            scenario_name, scenario = "historical", load_scenario(DEFAULT_SCENARIO)
+        if world not in WORLDS:
+            close = difflib.get_close_matches(str(world), WORLDS, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            problems.append(f"unknown world {world!r}{hint} — showing {DEFAULT_WORLD!r} instead")
+            world = DEFAULT_WORLD
+        try:
+            seed_value = parse_seed(seed)
+        except InputProblem as exc:
+            problems.append(f"{exc} — using seed 0")
+            seed_value = 0
+        requested = {name: value for name, value in zip(
+            SLIDERS, (misperception, distinguishability, empathy, greed, status_weight), strict=True)
+            if value is not None and not math.isclose(float(value), PARAMETERS[name].default)}
+        try:
+            requested.update(parse_overrides(other_parameters))
+        except InputProblem as exc:
+            problems.append(f"{exc} — overrides ignored")
+        try:
+            resolve(scenario.parameters, None)
+        except (ScenarioError, ValueError) as exc:
+            problems.append(f"{_one_line(exc)} — showing 'historical' instead")
+            scenario_name, scenario = "historical", load_scenario(DEFAULT_SCENARIO)
+        parameters = {}
+        for name, value in requested.items():
+            try:
+                resolve(scenario.parameters, {name: value})
+                parameters[name] = value
+            except (ScenarioError, ValueError) as exc:
+                problems.append(f"{_one_line(exc).removeprefix('<unknown>: ')} — using the default")
+        super().__init__(scenario=scenario, world=world, seed=seed_value, parameters=parameters)
+        self.problems = problems
+        self.scenario_label = scenario_name
+        self.overrides = parameters
+        self.comparison_label, self.comparison = self._compare(compare, scenario, world, seed_value, parameters)
+
+    def _compare(self, choice: str, scenario, world, seed, parameters):
+        """Run the comparison to the end; returns (label, DataFrame of model reporters) or (None, None)."""
+        choice = str(choice or NO_COMPARISON)
+        if choice == NO_COMPARISON:
+            return None, None
+        kind, _, name = choice.partition(": ")
+        try:
+            if kind == "world" and name in WORLDS:
+                other = SpiralModel(scenario=scenario, world=name, seed=seed, parameters=parameters, network=False)
+            elif kind == "scenario":
+                other_scenario = load_scenario(scenario_path(name))
+                other = SpiralModel(scenario=other_scenario, world=world, seed=seed, parameters=parameters,
+                                    network=False)
+            else:
+                raise InputProblem(f"unknown comparison {choice!r}")
+            other.run()
+        except (InputProblem, ScenarioError, ValueError) as exc:
+            self.problems.append(f"comparison not drawn: {_one_line(exc)}")
+            return None, None
+        frame = other.datacollector.get_model_vars_dataframe()
+        frame.index = [(other.spiral_scenario.start + k) / 4.0 for k in range(len(frame))]
+        return choice.replace(": ", " = ", 1), frame
+
+    def series(self):
+        """The model reporters collected so far, indexed by decimal year."""
+        frame = self.datacollector.get_model_vars_dataframe()
+        frame.index = [(self.spiral_scenario.start + k) / 4.0 for k in range(len(frame))]
+        return frame
+
+
+def initial_arguments() -> dict:
+    return {"scenario_name": os.environ.get(SCENARIO_ENV, "").strip() or "historical"}
+
+
+def model_params() -> dict:
+    requested = initial_arguments()["scenario_name"]
+    choices = scenario_choices()
+    params = {
+        "scenario_name": {"type": "Select", "value": requested if requested in choices else "historical",
+                          "values": choices, "label": "Scenario"},
+        "world": {"type": "Select", "value": DEFAULT_WORLD, "values": list(WORLDS), "label": "World"},
+        "seed": {"type": "InputText", "value": "0", "label": "Seed"},
+    }
+    for name in SLIDERS:
+        info = PARAMETERS[name]
+        params[name] = {"type": "SliderFloat", "value": info.default, "min": info.low, "max": info.high,
+                        "step": round((info.high - info.low) / 50, 4), "label": name.replace("_", " ")}
+    params["other_parameters"] = {"type": "InputText", "value": "",
+                                  "label": "Other parameters (name=value, ...)"}
+    params["compare"] = {"type": "Select", "value": NO_COMPARISON, "values": comparison_choices(),
+                         "label": "Compare with"}
+    return params
+
+
+# ----------------------------------------------------------------------------------- drawing
+
+ALIGNMENT_CMAP = "RdBu"           # -1 red (with Russia) .. +1 blue (with the West)
+NATO_BLUE, CSTO_RED, THREAT_RED, FEAR_ORANGE = "#0b3d91", "#a50f15", "#b2182b", "#f28e2b"
+ATLANTIC_LON = -26.0              # where North American capitals are drawn (the map is of Europe)
+CSS = """
+.spiral-figure img { max-width: 100%; height: auto; }
+.vue-grid-item { overflow: auto; }
+.spiral-date { font-size: 1.6em; font-weight: 600; }
+.spiral-log table { border-collapse: collapse; width: 100%; font-size: 0.85em; }
+.spiral-log td, .spiral-log th { padding: 2px 6px; border-bottom: 1px solid #ddd; text-align: left; vertical-align: top; }
+.spiral-log .scripted { background: #e8eef7; color: #0b3d91; border-radius: 4px; padding: 0 4px; }
+.spiral-log .emergent { background: #fde8d7; color: #a63603; border-radius: 4px; padding: 0 4px; font-weight: 600; }
+"""
+
+
+def _map_xy(position) -> tuple[float, float]:
+    lon, lat = position
+    if lon < -30:  # across the Atlantic: drawn at the map's western edge, latitude kept
+        return ATLANTIC_LON, lat
+    return lon, lat
+
+
+def draw_map(model) -> Figure:
+    fig = Figure(figsize=(7.6, 5.6), dpi=100)
+    ax = fig.subplots()
+    agents = [a for a in model.state_agents]
+    xy = {a.iso3: _map_xy(a.position) for a in agents}
+    alive = [a for a in agents if a.exists]
+    # borders (the network's border layer)
+    for u, v, data in model.graph.edges(data=True):
+        if data.get("layer") != "border":
+            continue
+        a, b = model.graph.nodes[u]["name"], model.graph.nodes[v]["name"]
+        if a in xy and b in xy and model.world.exists[u] and model.world.exists[v]:
+            ax.plot(*zip(xy[a], xy[b], strict=True), color="#cccccc", lw=0.8, zorder=1)
+    # steps on the ladder to NATO membership: dashed line to Brussels
+    hub = xy.get("BEL", (4.35, 50.85))
+    for a in alive:
+        level = a.aspirant_level
+        if 0 < level < MEMBER:
+            ax.plot(*zip(xy[a.iso3], hub, strict=True), color=NATO_BLUE, lw=0.6 + 0.3 * level,
+                    ls=(0, (2, 2)), alpha=0.35 + 0.1 * level, zorder=2)
+    # perceived threat
+    weights = model.threat_edges()
+    top = max((w for _, _, w in weights), default=1.0) or 1.0
+    for src, dst, w in weights:
+        if src not in xy or dst not in xy:
+            continue
+        into_russia = dst == "RUS"
+        ax.annotate("", xy=xy[dst], xytext=xy[src], zorder=3,
+                    arrowprops={"arrowstyle": "-|>", "color": THREAT_RED if into_russia else FEAR_ORANGE,
+                                "lw": 0.5 + 3.5 * w / top, "alpha": 0.85 if into_russia else 0.55,
+                                "shrinkA": 4, "shrinkB": 6, "connectionstyle": "arc3,rad=0.12"})
+    # states
+    cap = np.array([a.capability for a in alive])
+    size = 25 + 900 * np.sqrt(cap / max(cap.max(), 1e-9))
+    pts = np.array([xy[a.iso3] for a in alive])
+    sc = ax.scatter(pts[:, 0], pts[:, 1], s=size, c=[a.alignment for a in alive], cmap=ALIGNMENT_CMAP,
+                    vmin=-1, vmax=1, edgecolors="#555555", linewidths=0.5, zorder=4)
+    for a, s in zip(alive, size, strict=True):
+        x, y = xy[a.iso3]
+        if a.is_nato:
+            ax.scatter([x], [y], s=s * 1.35 + 40, facecolors="none", edgecolors=NATO_BLUE, linewidths=2.0, zorder=5)
+        if a.is_csto:
+            ax.scatter([x], [y], s=s * 1.35 + 40, facecolors="none", edgecolors=CSTO_RED, linewidths=2.0, zorder=5)
+        ax.annotate(a.iso3, (x, y), xytext=(3, 3), textcoords="offset points", fontsize=6.5, color="#333333",
+                    zorder=6)
+    # this quarter's emergent coercion and force
+    for ev in model.event_log:
+        if ev["step"] == model.quarter and model.steps > 0 and ev["kind"] in ("coercion", "use_of_force") \
+                and ev["target"] in xy:
+            x, y = xy[ev["target"]]
+            ax.scatter([x], [y], marker="X" if ev["kind"] == "use_of_force" else "^", s=160,
+                       color=THREAT_RED if ev["kind"] == "use_of_force" else FEAR_ORANGE, edgecolors="black",
+                       linewidths=0.6, zorder=7)
+    ax.axvline(ATLANTIC_LON + 4, color="#dddddd", lw=0.8, ls=":")
+    ax.text(ATLANTIC_LON, 35.5, "North\nAmerica", ha="center", fontsize=6.5, color="#777777")
+    ax.set_xlim(-31, 81)
+    ax.set_ylim(33, 68)
+    ax.set_aspect(1 / math.cos(math.radians(50)))
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.set_title(f"{model.date_label}: alliance network, alignment and perceived threat", fontsize=9)
+    cbar = fig.colorbar(sc, ax=ax, fraction=0.025, pad=0.01)
+    cbar.set_label("alignment (−1 with Russia, +1 with the West)", fontsize=7)
+    cbar.ax.tick_params(labelsize=6)
+    legend = [
+        Line2D([], [], marker="o", ls="", mfc="none", mec=NATO_BLUE, mew=2, ms=9, label="NATO member"),
+        Line2D([], [], marker="o", ls="", mfc="none", mec=CSTO_RED, mew=2, ms=9, label="CSTO member"),
+        Line2D([], [], color=NATO_BLUE, ls=(0, (2, 2)), label="on the ladder to NATO (partner…invited)"),
+        Line2D([], [], color=THREAT_RED, lw=2, label="threat Russia perceives"),
+        Line2D([], [], color=FEAR_ORANGE, lw=2, label="threat others perceive from Russia"),
+        Line2D([], [], marker="X", ls="", color=THREAT_RED, ms=8, label="use of force this quarter"),
+        Line2D([], [], marker="^", ls="", color=FEAR_ORANGE, ms=8, label="coercion this quarter"),
+    ]
+    ax.legend(handles=legend, loc="lower left", fontsize=6, framealpha=0.85)
+    fig.text(0.01, 0.01, "marker size ∝ √(military capability); grey lines: borders", fontsize=6, color="#777777")
+    fig.tight_layout()
+    return fig
+
+
+def _chart(model, title: str, columns: dict[str, str], ylabel: str, *, scale: float = 1.0, stacked=(),
+           twin: dict[str, str] | None = None) -> Figure:
+    """A time chart of model reporters (solid) with the comparison run (dashed), over the whole period."""
+    fig = Figure(figsize=(5.6, 3.0), dpi=100)
+    ax = fig.subplots()
+    frame = model.series()
+    start, end = model.spiral_scenario.start / 4.0, (model.spiral_scenario.end + 1) / 4.0
+    colors = {}
+    if stacked and len(frame):
+        polys = ax.stackplot(frame.index, *[frame[c] * scale for c in stacked],
+                             labels=[columns[c] for c in stacked], alpha=0.55)
+        colors.update({c: p.get_facecolor()[0] for c, p in zip(stacked, polys, strict=True)})
+    for col, label in columns.items():
+        if col in stacked:
+            continue
+        (line,) = ax.plot(frame.index, frame[col] * scale, lw=1.8, label=label)
+        colors[col] = line.get_color()
+    cmp = model.comparison
+    if cmp is not None:
+        for col in columns:
+            ax.plot(cmp.index, cmp[col] * scale, ls="--", lw=1.1, color=colors.get(col, "grey"), alpha=0.9)
+        ax.plot([], [], ls="--", color="grey", label=f"dashed: {model.comparison_label}")
+    if twin:
+        ax2 = ax.twinx()
+        for col, label in twin.items():
+            ax2.step(frame.index, frame[col], where="post", color="#555555", lw=1.4, label=label)
+            if cmp is not None:
+                ax2.step(cmp.index, cmp[col], where="post", color="#555555", lw=1.0, ls="--")
+        ax2.set_ylabel(", ".join(twin.values()), fontsize=7)
+        ax2.tick_params(labelsize=7)
+        lines, labels = ax2.get_legend_handles_labels()
+    else:
+        lines, labels = [], []
+    for ev in model.event_log:
+        if ev["kind"] == "use_of_force" and not ev["scripted"]:
+            ax.axvline((model.spiral_scenario.start + ev["step"]) / 4.0, color=THREAT_RED, lw=0.8, ls=":")
+    ax.set_xlim(start, end)
+    ax.set_title(title, fontsize=9)
+    ax.set_ylabel(ylabel, fontsize=7)
+    ax.tick_params(labelsize=7)
+    ax.grid(alpha=0.3)
+    h, lab = ax.get_legend_handles_labels()
+    ax.legend(h + lines, lab + labels, fontsize=6, loc="upper left", framealpha=0.8)
+    fig.tight_layout()
+    return fig
+
+
+def _figure(fig: Figure, css_class: str, key) -> None:
+    with solara.Column(classes=["spiral-figure", css_class], style={"padding": "4px"}):
+        solara.FigureMatplotlib(fig, format="png", dependencies=key)
+
+
+# ----------------------------------------------------------------------------------- components
+
+
+@solara.component
+def StatusPanel(model):
+    update_counter.get()
+    solara.Style(CSS)
+    frame = model.series()
+    regime = frame["regime"].iloc[-1] if len(frame) else "—"
+    with solara.Column(style={"padding": "6px 12px"}):
+        with solara.Row(style={"align-items": "baseline", "flex-wrap": "wrap"}):
+            solara.Text(model.date_label, classes=["spiral-date"])
+            solara.Text(f"quarter {model.steps} of {model.n_steps} simulated"
+                        + ("" if model.running else " — the run is complete"), classes=["spiral-steps"])
+            solara.Text(f"relationship: {regime}", classes=["spiral-regime"])
+        solara.Text(f"scenario {model.scenario_label} · world {model.world_name} "
+                    f"({STORIES.get(model.world_name, '')}) · seed {model.seed}", classes=["spiral-world"])
+        solara.Text("in effect: " + ", ".join(f"{n} {model.p[n]:g}" for n in SLIDERS)
+                    + ("" if not model.overrides else " · overridden: "
+                       + ", ".join(f"{k}={v:g}" for k, v in model.overrides.items())), classes=["spiral-params"])
+        for problem in model.problems:
+            solara.Error(problem, classes=["spiral-error"], dense=True)
+
+
+@solara.component
+def MapView(model):
+    update_counter.get()
+    _figure(draw_map(model), "spiral-map", [id(model), model.steps])
+
+
+@solara.component
+def TensionChart(model):
+    update_counter.get()
+    fig = _chart(model, "Tension and trust", {
+        "tension": "tension", "trust_russia_in_nato": "Russia's trust in NATO",
+        "trust_nato_in_russia": "NATO's trust in Russia"}, "0 … 1")
+    _figure(fig, "spiral-chart", [id(model), model.steps])
+
+
+@solara.component
+def InsecurityChart(model):
+    update_counter.get()
+    parts = ("russia_insecurity_military", "russia_insecurity_status", "russia_insecurity_sphere",
+             "russia_insecurity_regime")
+    fig = _chart(model, "Russia's insecurity by component", {
+        "russia_insecurity_military": "military", "russia_insecurity_status": "status",
+        "russia_insecurity_sphere": "sphere", "russia_insecurity_regime": "regime",
+        "russia_insecurity": "total"}, "insecurity", stacked=parts)
+    _figure(fig, "spiral-chart", [id(model), model.steps])
+
+
+@solara.component
+def BurdenChart(model):
+    update_counter.get()
+    fig = _chart(model, "Military burden (% of GDP)", {
+        "russia_burden": "Russia", "us_burden": "USA", "nato_europe_burden": "NATO Europe"},
+        "% of GDP", scale=100.0)
+    _figure(fig, "spiral-chart", [id(model), model.steps])
+
+
+@solara.component
+def OrderChart(model):
+    update_counter.get()
+    fig = _chart(model, "NATO's centrality and membership", {
+        "centrality": "centrality of NATO in the order", "russia_voice": "Russia's voice"},
+        "0 … 1", twin={"nato_members": "NATO members"})
+    _figure(fig, "spiral-chart", [id(model), model.steps])
+
+
+def _event_rows(model, emergent_only: bool, limit: int = 300) -> str:
+    rows = []
+    for ev in reversed(model.event_log):
+        if emergent_only and ev["scripted"]:
+            continue
+        tag = '<span class="scripted">scripted</span>' if ev["scripted"] else '<span class="emergent">emergent</span>'
+        rows.append(f"<tr><td>{html.escape(ev['date'])}</td><td>{tag}</td><td>{html.escape(ev['kind'])}</td>"
+                    f"<td>{html.escape(ev['actor'])}</td><td>{html.escape(ev['target'])}</td>"
+                    f"<td>{html.escape(ev['cause'])}</td></tr>")
+        if len(rows) >= limit:
+            break
+    head = "<tr><th>date</th><th>origin</th><th>kind</th><th>actor</th><th>target</th><th>why</th></tr>"
+    return f"<table>{head}{''.join(rows)}</table>"
+
+
+@solara.component
+def EventLog(model):
+    update_counter.get()
+    emergent_only, set_emergent_only = solara.use_state(False)
+    scripted = sum(1 for e in model.event_log if e["scripted"])
+    emergent = len(model.event_log) - scripted
+    with solara.Column(classes=["spiral-log"], style={"padding": "6px 12px"}):
+        with solara.Row(style={"align-items": "center"}):
+            solara.Text(f"Event log, newest first: {scripted} scripted (from the scenario file), "
+                        f"{emergent} emergent (decided in the run)")
+            solara.Checkbox(label="emergent only", value=emergent_only, on_value=set_emergent_only)
+        solara.HTML(tag="div", unsafe_innerHTML=_event_rows(model, emergent_only), classes=["spiral-log-table"])
+
+
+COMPONENTS = [StatusPanel, MapView, TensionChart, InsecurityChart, BurdenChart, OrderChart, EventLog]
+# grid of 12 columns, rows of 30 px (+10 px margin): status across the top, the map beside two charts,
+# two charts below, the event log at the bottom. Items can still be dragged and resized.
+LAYOUT = [
+    {"i": 0, "x": 0, "y": 0, "w": 12, "h": 4},
+    {"i": 1, "x": 0, "y": 4, "w": 7, "h": 14},
+    {"i": 2, "x": 7, "y": 4, "w": 5, "h": 7},
+    {"i": 3, "x": 7, "y": 11, "w": 5, "h": 7},
+    {"i": 4, "x": 0, "y": 18, "w": 6, "h": 8},
+    {"i": 5, "x": 6, "y": 18, "w": 6, "h": 8},
+    {"i": 6, "x": 0, "y": 26, "w": 12, "h": 12},
+]
+_default_layout = getattr(_solara_viz, "make_initial_grid_layout", None)
+
+
+def _grid_layout(num_components: int):
+    if num_components == len(LAYOUT):
+        return [dict(item, moved=False) for item in LAYOUT]
+    return _default_layout(num_components)
+
+
+if _default_layout is not None:  # Mesa 3.5 builds the grid with this module-level function
+    _solara_viz.make_initial_grid_layout = _grid_layout
+
+
+@solara.component
+def Page():
+    # one model per browser session (a module-level model would be shared by every tab)
+    model = solara.use_memo(lambda: DashboardModel(**initial_arguments()), [])
+    SolaraViz(model, components=COMPONENTS, model_params=model_params(), play_interval=150,
+              name="NATO–Russia security spiral")
+
+
+__all__ = ["Page", "DashboardModel", "scenario_catalogue", "scenario_path"]
