@@ -28,6 +28,7 @@ def enlargement_signal(m, e):
         i = m.cw.index[c]
         m.world.expected_join[i] = max(m.world.expected_join[i], cred)
     _raise_ladder(m, e.attr("candidates"), ASPIRANT)
+    m.world.atrophy *= 0.8  # NATO announces a future: Russia's expectation that it will atrophy fades (seed 000)
     return f"expected accession of {', '.join(e.attr('candidates'))} at credibility {cred:.2f}"
 
 

@@ -179,7 +179,8 @@ class SpiralModel(mesa.Model):
         prior = np.array([st.prior_about_russia for st in specs])
         w = WorldState(
             exists=cw.exists[0].copy(), gdp=gdp0, gdp_peak=gdp0.copy(), capacity=np.ones(n), effort=effort,
-            capability=capacity.steady_state(effort, gdp0, p["depreciation"]),
+            capability=capacity.initial_capability(np.array([st.cinc for st in specs]), effort, gdp0, cw.usa,
+                                                   p["depreciation"]),
             alignment=np.array([st.alignment for st in specs]), democracy=np.array([st.democracy for st in specs]),
             ladder=ladder, eu_level=eu, csto=csto, demand=np.zeros(n), applied=np.zeros(n, dtype=bool),
             belief_about_russia=prior.copy(), prior_about_russia=prior, belief_about_west=p["prior_russia_about_west"],
@@ -447,7 +448,8 @@ class SpiralModel(mesa.Model):
         prot = PROTECTION[w.ladder]
         bal = coercion.local_balance(w.capability[rus], w.capability, prot, self._nato_power())
         since = k - w.last_force_step
-        force = coercion.force_decision(pres, self._force_threshold, cap, p["force_capacity_min"], bal, prot,
+        cost = p["force_cost"] * w.capability / max(w.capability[rus], 1e-9)
+        force = coercion.force_decision(pres - cost, self._force_threshold, cap, p["force_capacity_min"], bal, prot,
                                         since, p["refractory_quarters"]) & w.exists
         force[rus] = False
         if force.any():
@@ -491,7 +493,8 @@ class SpiralModel(mesa.Model):
         nb = cw.neighbours.astype(float)
         contagion = (nb @ (west * w.exists)) / np.maximum(nb.sum(axis=1), 1.0)
         pull = small_states.western_pull(w.democracy, w.alignment)
-        demand = small_states.membership_demand(w.threat_from_russia, pull, cost, contagion, p)
+        avail = small_states.ally_availability(w.expected_join, w.ladder >= PARTNER)
+        demand = small_states.membership_demand(w.threat_from_russia, pull, cost, contagion, p, avail)
         demand = demand * (1.0 - 0.7 * w.frozen)  # a frozen conflict blocks prospects (THEORY §9)
         w.demand = np.where(cand, demand, np.where(w.ladder == MEMBER, 1.0, 0.0))
         noise = 0.05 * self.streams.normal("application")[k]

@@ -3,7 +3,9 @@
 Effort e (share of GDP) moves toward a target that rises with insecurity and — for revisionist and greedy
 types — with perceived opportunity, falls with cost (fiscal capacity, seed 002) and fatigue:
 
-    e* = capacity · (e_floor + r · S + r_opp · opportunity) / (1 + f · S̄)   (bounded to [e_floor/2, 0.15])
+    e* = e_floor + capacity · (r · S + r_opp · opportunity) / (1 + f · max(0, S − 1))   (bounded to [e_floor/2, 0.15])
+
+(fiscal capacity limits the insecurity-driven part of the effort, not the peacetime floor)
     e' = e + λ (e* − e)
 
 Stability diagnostic of the two-sided linearised process: stable iff the product of fatigue terms exceeds
@@ -16,8 +18,9 @@ import numpy as np
 
 
 def target_effort(insecurity, opportunity, capacity, floor, p: dict):
-    raw = floor + p["arming_reaction"] * np.asarray(insecurity) + p["opportunity_reaction"] * np.asarray(opportunity)
-    target = np.asarray(capacity) * raw / (1.0 + p["arming_fatigue"] * np.maximum(0.0, np.asarray(insecurity) - 1.0))
+    drive = p["arming_reaction"] * np.asarray(insecurity) + p["opportunity_reaction"] * np.asarray(opportunity)
+    drive = drive / (1.0 + p["arming_fatigue"] * np.maximum(0.0, np.asarray(insecurity) - 1.0))
+    target = floor + np.asarray(capacity) * drive
     return np.clip(target, 0.5 * floor, 0.15)
 
 

@@ -22,6 +22,15 @@ def accumulate(capability: np.ndarray, effort: np.ndarray, gdp: np.ndarray, depr
     return (1.0 - depreciation / 4.0) * capability + effort * gdp / 4.0
 
 
+def initial_capability(cinc: np.ndarray, effort: np.ndarray, gdp: np.ndarray, leader: int,
+                       depreciation: float) -> np.ndarray:
+    """Initial stocks in the leader's spending units, proportional to COW CINC (Singer, Bremer & Stuckey
+    1972), so that capability ratios start comparable to CINC ratios (Russia's Soviet legacy is a stock,
+    not its 1992 spending at market exchange rates). Afterwards the stocks evolve with spending (M1)."""
+    unit = effort[leader] * gdp[leader] / depreciation / max(cinc[leader], 1e-12)
+    return cinc * unit
+
+
 def steady_state(effort: np.ndarray, gdp: np.ndarray, depreciation: float) -> np.ndarray:
     """Initial stock consistent with the initial effort: K* = e Y / delta."""
     return effort * gdp / depreciation

@@ -19,7 +19,7 @@ import numpy as np
 
 def pressure(stake, importance, regime_memory, greed: float, protection, in_sphere, frozen):
     """Pressure per state (0 outside Russia's sphere). A frozen conflict already holds the target."""
-    raw = stake * importance + 0.5 * regime_memory * importance + greed * importance * (1.0 - protection) * 0.3
+    raw = stake * importance + 0.25 * regime_memory * importance + greed * importance * (1.0 - protection) * 0.3
     return raw * in_sphere * (1.0 - frozen)
 
 
@@ -37,7 +37,8 @@ def coercion_instrument(energy_dependence: float, is_member: bool) -> str:
 
 def force_decision(pressure_k, threshold: float, capacity: float, capacity_min: float, balance_k,
                    protection_k, quarters_since_force: float, refractory: float):
-    """Boolean per state: does Russia use force against it now?"""
+    """Boolean per state: does Russia use force against it now? (``pressure_k`` net of the cost of force,
+    which scales with the target's size: a larger target means a larger war — THEORY §9)"""
     return ((pressure_k >= threshold) & (capacity >= capacity_min) & (balance_k >= 0.6)
             & (protection_k < 0.5) & (quarters_since_force >= refractory))
 

@@ -17,11 +17,17 @@ def logistic(x):
     return 1.0 / (1.0 + np.exp(-x))
 
 
-def membership_demand(threat, pull, retaliation_cost, contagion, p: dict):
-    """Demand in (0, 1)."""
-    x = (p["demand_threat"] * threat + p["demand_pull"] * pull + p["demand_contagion"] * contagion
+def membership_demand(threat, pull, retaliation_cost, contagion, p: dict, availability=1.0):
+    """Demand in (0, 1). Threat drives demand only as far as an ally is available (Walt 1987: balance
+    when an ally is available); ``availability`` in [0, 1] is the West's openness to the state."""
+    x = (p["demand_threat"] * threat * availability + p["demand_pull"] * pull + p["demand_contagion"] * contagion
          - p["demand_cost"] * retaliation_cost - 1.5)
     return logistic(x)
+
+
+def ally_availability(expected_join, is_partner):
+    """The West's openness to a state: half by default, more for a partner or a named candidate."""
+    return 0.5 + 0.5 * np.maximum(expected_join, 0.5 * np.asarray(is_partner, dtype=float))
 
 
 def western_pull(democracy, alignment):

@@ -8,26 +8,38 @@ The same operations are available from YAML (an ``edits:`` list) and from Python
 Operations (one key each):
 
 - ``remove_event: ID`` or ``remove_event: [ID, ...]``
-- ``remove_events: {kind: K, targets: [..]?, after: Q?, before: Q?}`` — every matching event
+- ``remove_events: {kind: K, actor: A?, targets: [..]?, after: Q?, before: Q?}`` — every matching event
+  (an error if none matches)
 - ``move_event: {id: ID, date: Q}``
 - ``set_event: {id: ID, field: NAME, value: V}`` — change one attribute (``kind`` too)
 - ``add_event: {...}`` — a whole event record, as in ``events:``
 - ``endogenous: ID`` — NATO decides this round by its own rule (M8) instead of the script
 - ``set_state: {iso3: X, field: NAME, value: V}``
 - ``set_alliance: {id: A, field: NAME, value: V}`` — e.g. NATO's ``rule`` or ``open_door``
+- ``add_alliance: {...}`` — a whole alliance or institution record, as in ``alliances:``
 - ``set_type: {actor: RUS|USA, type: security_seeker|order_revisionist|greedy_expansionist}``
 - ``set_parameter: {name: P, value: V}``
+
+A record an edit changes is re-homed to the edit's file and line, so that a value the edit made invalid is
+reported where the edit is written, not in the base file. Python edits carry the file and line of the
+caller (the script or notebook cell that called the :class:`Counterfactual` method).
 """
 
 from __future__ import annotations
 
 import copy
+import sys
 
 from sim.calendar import parse_quarter
 from sim.scenario.yamlsafe import LineDict, LineList, ScenarioError, nearest
 
 EDIT_OPS = ("remove_event", "remove_events", "move_event", "set_event", "add_event", "endogenous",
-            "set_state", "set_alliance", "set_type", "set_parameter")
+            "set_state", "set_alliance", "add_alliance", "set_type", "set_parameter")
+# keys each mapping-bodied operation takes (required first); add_event / add_alliance take a record
+_KEYS = {"remove_events": (("kind",), ("actor", "targets", "after", "before")),
+         "move_event": (("id", "date"), ()), "set_event": (("id", "field", "value"), ()),
+         "set_state": (("iso3", "field", "value"), ()), "set_alliance": (("id", "field", "value"), ()),
+         "set_type": (("actor", "type"), ()), "set_parameter": (("name", "value"), ())}
 
 
 def _where(obj):
@@ -48,11 +60,28 @@ def _find(records, key, value, what, edit):
 
 
 def _need(edit, body, *keys):
+    op = next(iter(edit))
+    required, optional = _KEYS.get(op, (keys, ()))
     if not isinstance(body, dict):
-        _fail(edit, f"edit {next(iter(edit))!r} takes a mapping with {', '.join(keys)}")
-    for k in keys:
+        _fail(edit, f"edit {op!r} takes a mapping with {', '.join(required)}")
+    for k in required:
         if k not in body:
-            _fail(body, f"edit {next(iter(edit))!r}: missing {k!r}")
+            _fail(body if hasattr(body, "line") else edit, f"edit {op!r}: missing {k!r}")
+    for k in body:
+        if k not in required + optional:
+            _fail(body if hasattr(body, "line") else edit,
+                  f"edit {op!r}: unknown key {k!r}{nearest(k, required + optional)}")
+
+
+def _rehome(records, rec, edit, body):
+    """Replace ``rec`` in ``records`` by a copy located at the edit (errors in it then name the edit)."""
+    f, line = _where(body if hasattr(body, "line") else edit)
+    if line is None:
+        f, line = _where(edit)
+    new = LineDict(rec)
+    new.file, new.line, new.key_lines = f, line or 0, {}
+    records[next(i for i, r in enumerate(records) if r is rec)] = new
+    return new
 
 
 def apply_edits(raw: LineDict, edits) -> LineDict:
@@ -77,13 +106,23 @@ def apply_edits(raw: LineDict, edits) -> LineDict:
                 events.remove(rec)
         elif op == "remove_events":
             _need(edit, body, "kind")
-            after = parse_quarter(body["after"]) if "after" in body else None
-            before = parse_quarter(body["before"]) if "before" in body else None
+            from sim.scenario.schema import EVENT_KINDS
+            if body["kind"] not in EVENT_KINDS:
+                _fail(body, f"edit 'remove_events': unknown event kind {body['kind']!r}{nearest(body['kind'], EVENT_KINDS)}")
+            try:
+                after = parse_quarter(body["after"]) if "after" in body else None
+                before = parse_quarter(body["before"]) if "before" in body else None
+            except ValueError as exc:
+                _fail(body, f"edit 'remove_events': bad date: {exc}")
             targets = set(body.get("targets", []))
             keep = []
             for rec in events:
-                q = parse_quarter(rec.get("date")) if rec.get("date") is not None else None
+                try:
+                    q = parse_quarter(rec.get("date")) if rec.get("date") is not None else None
+                except ValueError:
+                    q = None  # the scenario's own validation reports it
                 hit = rec.get("kind") == body["kind"]
+                hit = hit and ("actor" not in body or rec.get("actor") == body["actor"])
                 hit = hit and (after is None or (q is not None and q >= after))
                 hit = hit and (before is None or (q is not None and q < before))
                 if hit and targets:
@@ -91,28 +130,39 @@ def apply_edits(raw: LineDict, edits) -> LineDict:
                     hit = bool(tg & targets)
                 if not hit:
                     keep.append(rec)
+            if len(keep) == len(events):
+                _fail(body, f"edit 'remove_events' matches no event ({', '.join(f'{k}: {v}' for k, v in body.items())})")
             events[:] = keep
         elif op == "move_event":
             _need(edit, body, "id", "date")
-            rec = _find(events, "id", body["id"], "event", edit)
+            rec = _rehome(events, _find(events, "id", body["id"], "event", edit), edit, body)
             rec["date"] = body["date"]
         elif op == "set_event":
             _need(edit, body, "id", "field", "value")
-            rec = _find(events, "id", body["id"], "event", edit)
+            rec = _rehome(events, _find(events, "id", body["id"], "event", edit), edit, body)
             rec[body["field"]] = body["value"]
         elif op == "add_event":
             events.append(body)
         elif op == "endogenous":
-            rec = _find(events, "id", body, "event", edit)
+            rec = _rehome(events, _find(events, "id", body, "event", edit), edit, edit)
             rec["endogenous"] = True
         elif op == "set_state":
             _need(edit, body, "iso3", "field", "value")
-            rec = _find(out.get("states", []), "iso3", body["iso3"], "state", edit)
+            states = out.get("states", [])
+            rec = _rehome(states, _find(states, "iso3", body["iso3"], "state", edit), edit, body)
             rec[body["field"]] = body["value"]
         elif op == "set_alliance":
             _need(edit, body, "id", "field", "value")
-            rec = _find(out.get("alliances", []), "id", body["id"], "alliance", edit)
+            alliances = out.get("alliances", [])
+            rec = _rehome(alliances, _find(alliances, "id", body["id"], "alliance", edit), edit, body)
             rec[body["field"]] = body["value"]
+        elif op == "add_alliance":
+            if not isinstance(body, dict) or "id" not in body:
+                _fail(edit, "edit 'add_alliance' takes an alliance record with at least an id")
+            alliances = out.setdefault("alliances", LineList())
+            if any(isinstance(r, dict) and r.get("id") == body["id"] for r in alliances):
+                _fail(body, f"edit 'add_alliance': alliance {body['id']!r} exists already (change it with set_alliance)")
+            alliances.append(body)
         elif op == "set_type":
             _need(edit, body, "actor", "type")
             types = dict(out.get("types") or {})
@@ -131,6 +181,28 @@ def apply_edits(raw: LineDict, edits) -> LineDict:
     return out
 
 
+def _caller():
+    """File and line of the first frame outside this module (where the user wrote the edit)."""
+    frame = sys._getframe(1)
+    while frame is not None and frame.f_code.co_filename == __file__:
+        frame = frame.f_back
+    return (frame.f_code.co_filename, frame.f_lineno) if frame is not None else ("<python>", 0)
+
+
+def _located(d: dict, file: str, line: int) -> LineDict:
+    out = LineDict(d)
+    out.file, out.line, out.key_lines = file, line, {}
+    return out
+
+
+def _plain(x):
+    if isinstance(x, dict):
+        return {k: _plain(v) for k, v in x.items()}
+    if isinstance(x, list | tuple):
+        return [_plain(v) for v in x]
+    return x
+
+
 class Counterfactual:
     """Python twin of a YAML counterfactual: ``Counterfactual("scenarios/historical.yaml", name=...)``
     then chained edits, then :meth:`build`. Produces exactly the scenario the equivalent YAML gives.
@@ -144,7 +216,10 @@ class Counterfactual:
         self.edits: list[dict] = []
 
     def _add(self, op, body):
-        self.edits.append({op: body})
+        f, line = _caller()
+        if isinstance(body, dict):
+            body = _located(body, f, line)
+        self.edits.append(_located({op: body}, f, line))
         return self
 
     def remove_event(self, *ids: str):
@@ -178,6 +253,9 @@ class Counterfactual:
     def set_alliance(self, alliance_id: str, field: str, value):
         return self._add("set_alliance", {"id": alliance_id, "field": field, "value": value})
 
+    def add_alliance(self, **record):
+        return self._add("add_alliance", dict(record))
+
     def set_type(self, actor: str, type: str):  # noqa: A002 - the domain word
         return self._add("set_type", {"actor": actor, "type": type})
 
@@ -191,8 +269,8 @@ class Counterfactual:
         base = self.base
         if base_relative_to:
             base = os.path.relpath(self.base, base_relative_to)
-        doc = {"name": self.name, "description": self.description, "extends": base, "edits": self.edits}
-        return yaml.safe_dump(doc, sort_keys=False)
+        doc = {"name": self.name, "description": self.description, "extends": base, "edits": _plain(self.edits)}
+        return yaml.safe_dump(doc, sort_keys=False, allow_unicode=True)
 
     def build(self):
         from sim.scenario import load_raw_with_base, finish

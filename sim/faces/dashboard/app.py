@@ -28,6 +28,7 @@ from pathlib import Path
 
 import numpy as np
 import solara
+from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
@@ -104,28 +105,34 @@ def parse_seed(text) -> int:
     return value
 
 
-def parse_overrides(text: str) -> dict[str, float]:
-    """``"kappa=0.5, greed=0.7"`` -> {name: value} (syntax only; ranges are checked by ``resolve``)."""
+def parse_overrides(text: str) -> tuple[dict[str, float], list[str]]:
+    """``"kappa=0.5, greed=0.7"`` -> ({name: value}, [problems]); ranges are checked later by ``resolve``."""
     out: dict[str, float] = {}
+    problems: list[str] = []
     for item in str(text or "").replace(";", ",").split(","):
         item = item.strip()
         if not item:
             continue
         if "=" not in item:
-            raise InputProblem(f"parameter override {item!r} is not NAME=VALUE")
+            problems.append(f"parameter override {item!r} is not NAME=VALUE — ignored")
+            continue
         name, value = (part.strip() for part in item.split("=", 1))
         if name not in PARAMETERS:
             close = difflib.get_close_matches(name, list(PARAMETERS), n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
-            raise InputProblem(f"unknown parameter {name!r}{hint}")
+            problems.append(f"unknown parameter {name!r}{hint} — ignored")
+            continue
         try:
             out[name] = float(value)
         except ValueError:
-            raise InputProblem(f"parameter {name!r}: {value!r} is not a number") from None
-    return out
+            problems.append(f"parameter {name!r}: {value!r} is not a number — ignored")
+    return out, problems
 
 
 def _one_line(exc: Exception) -> str:
+    """The error's message on one line (without a file name when there is no file)."""
+    if isinstance(exc, ScenarioError) and exc.file is None:
+        return " ".join(str(exc.message).split())
     return " ".join(str(exc).split())
 
 
@@ -169,10 +176,9 @@ class DashboardModel(SpiralModel):
         requested = {name: value for name, value in zip(
             SLIDERS, (misperception, distinguishability, empathy, greed, status_weight), strict=True)
             if value is not None and not math.isclose(float(value), PARAMETERS[name].default)}
-        try:
-            requested.update(parse_overrides(other_parameters))
-        except InputProblem as exc:
-            problems.append(f"{exc} — overrides ignored")
+        overrides, override_problems = parse_overrides(other_parameters)
+        requested.update(overrides)
+        problems.extend(override_problems)
         try:
             resolve(scenario.parameters, None)
         except (ScenarioError, ValueError) as exc:
@@ -184,7 +190,7 @@ class DashboardModel(SpiralModel):
                 resolve(scenario.parameters, {name: value})
                 parameters[name] = value
             except (ScenarioError, ValueError) as exc:
-                problems.append(f"{_one_line(exc).removeprefix('<unknown>: ')} — using the default")
+                problems.append(f"{_one_line(exc)} — using the default")
         super().__init__(scenario=scenario, world=world, seed=seed_value, parameters=parameters)
         self.problems = problems
         self.scenario_label = scenario_name
@@ -254,7 +260,8 @@ CSS = """
 .spiral-figure img { max-width: 100%; height: auto; }
 .vue-grid-item { overflow: auto; }
 .spiral-date { font-size: 1.6em; font-weight: 600; }
-.spiral-log table { border-collapse: collapse; width: 100%; font-size: 0.85em; }
+.spiral-log table { border-collapse: collapse; width: 100%; table-layout: fixed; font-size: 0.85em; }
+.spiral-log td { overflow-wrap: anywhere; }
 .spiral-log td, .spiral-log th { padding: 2px 6px; border-bottom: 1px solid #ddd; text-align: left; vertical-align: top; }
 .spiral-log .scripted { background: #e8eef7; color: #0b3d91; border-radius: 4px; padding: 0 4px; }
 .spiral-log .emergent { background: #fde8d7; color: #a63603; border-radius: 4px; padding: 0 4px; font-weight: 600; }
@@ -269,89 +276,91 @@ def _map_xy(position) -> tuple[float, float]:
 
 
 def draw_map(model) -> Figure:
-    fig = Figure(figsize=(7.6, 5.6), dpi=100)
-    ax = fig.subplots()
-    agents = [a for a in model.state_agents]
+    """The alliance network on the capitals' coordinates (see the module docstring for the encoding)."""
+    fig = Figure(figsize=(6.3, 4.7), dpi=100)
+    ax = fig.add_axes((0.005, 0.2, 0.87, 0.74))
+    cax = fig.add_axes((0.885, 0.26, 0.015, 0.62))
+    agents = list(model.state_agents)
     xy = {a.iso3: _map_xy(a.position) for a in agents}
     alive = [a for a in agents if a.exists]
-    # borders (the network's border layer)
-    for u, v, data in model.graph.edges(data=True):
-        if data.get("layer") != "border":
-            continue
-        a, b = model.graph.nodes[u]["name"], model.graph.nodes[v]["name"]
-        if a in xy and b in xy and model.world.exists[u] and model.world.exists[v]:
-            ax.plot(*zip(xy[a], xy[b], strict=True), color="#cccccc", lw=0.8, zorder=1)
-    # steps on the ladder to NATO membership: dashed line to Brussels
+    exists = model.world.exists
+    names = {n: d["name"] for n, d in model.graph.nodes(data=True)}
+    # borders: the network's border layer
+    borders = [(xy[names[u]], xy[names[v]]) for u, v, d in model.graph.edges(data=True)
+               if d.get("layer") == "border" and names[u] in xy and names[v] in xy and exists[u] and exists[v]]
+    ax.add_collection(LineCollection(borders, colors="#c8c8c8", linewidths=0.7, zorder=1))
+    # steps on the ladder to NATO membership: a dashed line to Brussels, heavier the higher the step
     hub = xy.get("BEL", (4.35, 50.85))
-    for a in alive:
-        level = a.aspirant_level
-        if 0 < level < MEMBER:
-            ax.plot(*zip(xy[a.iso3], hub, strict=True), color=NATO_BLUE, lw=0.6 + 0.3 * level,
-                    ls=(0, (2, 2)), alpha=0.35 + 0.1 * level, zorder=2)
-    # perceived threat
+    ladder = [a for a in alive if 0 < a.aspirant_level < MEMBER]
+    if ladder:
+        ax.add_collection(LineCollection([(xy[a.iso3], hub) for a in ladder], colors=NATO_BLUE,
+                                         linewidths=[0.5 + 0.3 * a.aspirant_level for a in ladder],
+                                         linestyles=(0, (2, 2)), alpha=0.5, zorder=2))
+    # perceived threat: straight arrows, width by weight
     weights = model.threat_edges()
     top = max((w for _, _, w in weights), default=1.0) or 1.0
     for src, dst, w in weights:
         if src not in xy or dst not in xy:
             continue
         into_russia = dst == "RUS"
-        ax.annotate("", xy=xy[dst], xytext=xy[src], zorder=3,
+        (x0, y0), (x1, y1) = xy[src], xy[dst]
+        width = 0.6 + 2.4 * min(w, 1.0) if into_russia else 0.3 + 1.8 * w / top
+        ax.annotate("", xy=(x0 + 0.93 * (x1 - x0), y0 + 0.93 * (y1 - y0)), xytext=(x0, y0),
+                    zorder=3 if into_russia else 2,
                     arrowprops={"arrowstyle": "-|>", "color": THREAT_RED if into_russia else FEAR_ORANGE,
-                                "lw": 0.5 + 3.5 * w / top, "alpha": 0.85 if into_russia else 0.55,
-                                "shrinkA": 4, "shrinkB": 6, "connectionstyle": "arc3,rad=0.12"})
-    # states
+                                "lw": width, "alpha": 0.85 if into_russia else 0.45, "shrinkA": 0, "shrinkB": 0})
+    # states: fill = alignment, size = capability, rings = NATO / CSTO
     cap = np.array([a.capability for a in alive])
-    size = 25 + 900 * np.sqrt(cap / max(cap.max(), 1e-9))
+    size = 18 + 700 * np.sqrt(cap / max(cap.max(), 1e-9))
     pts = np.array([xy[a.iso3] for a in alive])
     sc = ax.scatter(pts[:, 0], pts[:, 1], s=size, c=[a.alignment for a in alive], cmap=ALIGNMENT_CMAP,
                     vmin=-1, vmax=1, edgecolors="#555555", linewidths=0.5, zorder=4)
-    for a, s in zip(alive, size, strict=True):
-        x, y = xy[a.iso3]
-        if a.is_nato:
-            ax.scatter([x], [y], s=s * 1.35 + 40, facecolors="none", edgecolors=NATO_BLUE, linewidths=2.0, zorder=5)
-        if a.is_csto:
-            ax.scatter([x], [y], s=s * 1.35 + 40, facecolors="none", edgecolors=CSTO_RED, linewidths=2.0, zorder=5)
-        ax.annotate(a.iso3, (x, y), xytext=(3, 3), textcoords="offset points", fontsize=6.5, color="#333333",
-                    zorder=6)
+    for flag, color in (("is_nato", NATO_BLUE), ("is_csto", CSTO_RED)):
+        chosen = np.array([getattr(a, flag) for a in alive])
+        if chosen.any():
+            ax.scatter(pts[chosen, 0], pts[chosen, 1], s=size[chosen] * 1.35 + 40, facecolors="none",
+                       edgecolors=color, linewidths=1.8, zorder=5)
+    for a, (x, y) in zip(alive, pts, strict=True):
+        ax.text(x + 0.6, y + 0.5, a.iso3, fontsize=5.5, color="#333333", zorder=6)
     # this quarter's emergent coercion and force
     for ev in model.event_log:
-        if ev["step"] == model.quarter and model.steps > 0 and ev["kind"] in ("coercion", "use_of_force") \
+        if model.steps and ev["step"] == model.quarter and ev["kind"] in ("coercion", "use_of_force") \
                 and ev["target"] in xy:
             x, y = xy[ev["target"]]
-            ax.scatter([x], [y], marker="X" if ev["kind"] == "use_of_force" else "^", s=160,
-                       color=THREAT_RED if ev["kind"] == "use_of_force" else FEAR_ORANGE, edgecolors="black",
-                       linewidths=0.6, zorder=7)
+            force = ev["kind"] == "use_of_force"
+            ax.scatter([x], [y], marker="X" if force else "^", s=150, color=THREAT_RED if force else FEAR_ORANGE,
+                       edgecolors="black", linewidths=0.6, zorder=7)
     ax.axvline(ATLANTIC_LON + 4, color="#dddddd", lw=0.8, ls=":")
-    ax.text(ATLANTIC_LON, 35.5, "North\nAmerica", ha="center", fontsize=6.5, color="#777777")
+    ax.text(ATLANTIC_LON, 50.5, "North\nAmerica", ha="center", fontsize=6, color="#777777")
     ax.set_xlim(-31, 81)
-    ax.set_ylim(33, 68)
-    ax.set_aspect(1 / math.cos(math.radians(50)))
+    ax.set_ylim(31, 70)
+    ax.set_aspect(1 / math.cos(math.radians(50)), adjustable="box")
     ax.set_xticks([])
     ax.set_yticks([])
     ax.set_title(f"{model.date_label}: alliance network, alignment and perceived threat", fontsize=9)
-    cbar = fig.colorbar(sc, ax=ax, fraction=0.025, pad=0.01)
-    cbar.set_label("alignment (−1 with Russia, +1 with the West)", fontsize=7)
+    cbar = fig.colorbar(sc, cax=cax)
+    cbar.set_label("alignment (−1 Russia … +1 West)", fontsize=6, labelpad=2)
     cbar.ax.tick_params(labelsize=6)
     legend = [
-        Line2D([], [], marker="o", ls="", mfc="none", mec=NATO_BLUE, mew=2, ms=9, label="NATO member"),
-        Line2D([], [], marker="o", ls="", mfc="none", mec=CSTO_RED, mew=2, ms=9, label="CSTO member"),
-        Line2D([], [], color=NATO_BLUE, ls=(0, (2, 2)), label="on the ladder to NATO (partner…invited)"),
-        Line2D([], [], color=THREAT_RED, lw=2, label="threat Russia perceives"),
+        Line2D([], [], marker="o", ls="", mfc="none", mec=NATO_BLUE, mew=2, ms=8, label="NATO member"),
+        Line2D([], [], marker="o", ls="", mfc="none", mec=CSTO_RED, mew=2, ms=8, label="CSTO member"),
+        Line2D([], [], color=NATO_BLUE, ls=(0, (2, 2)), label="on the ladder to NATO (partner … invited)"),
+        Line2D([], [], color="#c8c8c8", label="border"),
+        Line2D([], [], color=THREAT_RED, lw=2, label="threat Russia perceives (→ Moscow)"),
         Line2D([], [], color=FEAR_ORANGE, lw=2, label="threat others perceive from Russia"),
-        Line2D([], [], marker="X", ls="", color=THREAT_RED, ms=8, label="use of force this quarter"),
-        Line2D([], [], marker="^", ls="", color=FEAR_ORANGE, ms=8, label="coercion this quarter"),
+        Line2D([], [], marker="X", ls="", color=THREAT_RED, ms=7, label="use of force this quarter"),
+        Line2D([], [], marker="^", ls="", color=FEAR_ORANGE, ms=7, label="coercion this quarter"),
     ]
-    ax.legend(handles=legend, loc="lower left", fontsize=6, framealpha=0.85)
-    fig.text(0.01, 0.01, "marker size ∝ √(military capability); grey lines: borders", fontsize=6, color="#777777")
-    fig.tight_layout()
+    fig.legend(handles=legend, loc="lower center", ncol=3, fontsize=6, frameon=False, bbox_to_anchor=(0.44, 0.0))
+    fig.text(0.44, 0.175, "marker area grows with military capability", ha="center", fontsize=6, color="#777777")
     return fig
 
 
 def _chart(model, title: str, columns: dict[str, str], ylabel: str, *, scale: float = 1.0, stacked=(),
-           twin: dict[str, str] | None = None) -> Figure:
+           twin: dict[str, str] | None = None, size=(4.5, 2.3)) -> Figure:
     """A time chart of model reporters (solid) with the comparison run (dashed), over the whole period."""
-    fig = Figure(figsize=(5.6, 3.0), dpi=100)
-    ax = fig.subplots()
+    fig = Figure(figsize=size, dpi=100)
+    ax = fig.add_axes((0.1, 0.13, 0.8 if twin else 0.87, 0.77))
     frame = model.series()
     start, end = model.spiral_scenario.start / 4.0, (model.spiral_scenario.end + 1) / 4.0
     colors = {}
@@ -389,14 +398,16 @@ def _chart(model, title: str, columns: dict[str, str], ylabel: str, *, scale: fl
     ax.tick_params(labelsize=7)
     ax.grid(alpha=0.3)
     h, lab = ax.get_legend_handles_labels()
-    ax.legend(h + lines, lab + labels, fontsize=6, loc="upper left", framealpha=0.8)
-    fig.tight_layout()
+    ax.legend(h + lines, lab + labels, fontsize=5.5, loc="best", framealpha=0.7)
     return fig
 
 
-def _figure(fig: Figure, css_class: str, key) -> None:
+def _figure(draw, css_class: str, model) -> None:
+    """Draw ``draw()`` (a matplotlib Figure) as a PNG, again only when the model or its step changed."""
+    key = [id(model), model.steps]
+    fig = solara.use_memo(draw, key)
     with solara.Column(classes=["spiral-figure", css_class], style={"padding": "4px"}):
-        solara.FigureMatplotlib(fig, format="png", dependencies=key)
+        solara.FigureMatplotlib(fig, format="png", dependencies=key, pil_kwargs={"compress_level": 1})
 
 
 # ----------------------------------------------------------------------------------- components
@@ -426,16 +437,15 @@ def StatusPanel(model):
 @solara.component
 def MapView(model):
     update_counter.get()
-    _figure(draw_map(model), "spiral-map", [id(model), model.steps])
+    _figure(lambda: draw_map(model), "spiral-map", model)
 
 
 @solara.component
 def TensionChart(model):
     update_counter.get()
-    fig = _chart(model, "Tension and trust", {
+    _figure(lambda: _chart(model, "Tension and trust", {
         "tension": "tension", "trust_russia_in_nato": "Russia's trust in NATO",
-        "trust_nato_in_russia": "NATO's trust in Russia"}, "0 … 1")
-    _figure(fig, "spiral-chart", [id(model), model.steps])
+        "trust_nato_in_russia": "NATO's trust in Russia"}, "0 … 1"), "spiral-chart", model)
 
 
 @solara.component
@@ -443,29 +453,26 @@ def InsecurityChart(model):
     update_counter.get()
     parts = ("russia_insecurity_military", "russia_insecurity_status", "russia_insecurity_sphere",
              "russia_insecurity_regime")
-    fig = _chart(model, "Russia's insecurity by component", {
+    _figure(lambda: _chart(model, "Russia's insecurity by component", {
         "russia_insecurity_military": "military", "russia_insecurity_status": "status",
         "russia_insecurity_sphere": "sphere", "russia_insecurity_regime": "regime",
-        "russia_insecurity": "total"}, "insecurity", stacked=parts)
-    _figure(fig, "spiral-chart", [id(model), model.steps])
+        "russia_insecurity": "total"}, "insecurity", stacked=parts), "spiral-chart", model)
 
 
 @solara.component
 def BurdenChart(model):
     update_counter.get()
-    fig = _chart(model, "Military burden (% of GDP)", {
+    _figure(lambda: _chart(model, "Military burden (% of GDP)", {
         "russia_burden": "Russia", "us_burden": "USA", "nato_europe_burden": "NATO Europe"},
-        "% of GDP", scale=100.0)
-    _figure(fig, "spiral-chart", [id(model), model.steps])
+        "% of GDP", scale=100.0, size=(5.3, 2.6)), "spiral-chart", model)
 
 
 @solara.component
 def OrderChart(model):
     update_counter.get()
-    fig = _chart(model, "NATO's centrality and membership", {
+    _figure(lambda: _chart(model, "NATO's centrality and membership", {
         "centrality": "centrality of NATO in the order", "russia_voice": "Russia's voice"},
-        "0 … 1", twin={"nato_members": "NATO members"})
-    _figure(fig, "spiral-chart", [id(model), model.steps])
+        "0 … 1", twin={"nato_members": "NATO members"}, size=(5.3, 2.6)), "spiral-chart", model)
 
 
 def _event_rows(model, emergent_only: bool, limit: int = 300) -> str:
@@ -479,8 +486,9 @@ def _event_rows(model, emergent_only: bool, limit: int = 300) -> str:
                     f"<td>{html.escape(ev['cause'])}</td></tr>")
         if len(rows) >= limit:
             break
-    head = "<tr><th>date</th><th>origin</th><th>kind</th><th>actor</th><th>target</th><th>why</th></tr>"
-    return f"<table>{head}{''.join(rows)}</table>"
+    cols = "".join(f'<col style="width:{w}">' for w in ("64px", "76px", "150px", "56px", "130px", "auto"))
+    head = "<tr><th>date</th><th>origin</th><th>kind</th><th>actor</th><th>target</th><th>why (the model's reason)</th></tr>"
+    return f"<table><colgroup>{cols}</colgroup>{head}{''.join(rows)}</table>"
 
 
 @solara.component
@@ -502,12 +510,12 @@ COMPONENTS = [StatusPanel, MapView, TensionChart, InsecurityChart, BurdenChart, 
 # two charts below, the event log at the bottom. Items can still be dragged and resized.
 LAYOUT = [
     {"i": 0, "x": 0, "y": 0, "w": 12, "h": 4},
-    {"i": 1, "x": 0, "y": 4, "w": 7, "h": 14},
-    {"i": 2, "x": 7, "y": 4, "w": 5, "h": 7},
-    {"i": 3, "x": 7, "y": 11, "w": 5, "h": 7},
-    {"i": 4, "x": 0, "y": 18, "w": 6, "h": 8},
-    {"i": 5, "x": 6, "y": 18, "w": 6, "h": 8},
-    {"i": 6, "x": 0, "y": 26, "w": 12, "h": 12},
+    {"i": 1, "x": 0, "y": 4, "w": 7, "h": 12},
+    {"i": 2, "x": 7, "y": 4, "w": 5, "h": 6},
+    {"i": 3, "x": 7, "y": 10, "w": 5, "h": 6},
+    {"i": 4, "x": 0, "y": 16, "w": 6, "h": 7},
+    {"i": 5, "x": 6, "y": 16, "w": 6, "h": 7},
+    {"i": 6, "x": 0, "y": 23, "w": 12, "h": 12},
 ]
 _default_layout = getattr(_solara_viz, "make_initial_grid_layout", None)
 

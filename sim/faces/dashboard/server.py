@@ -85,6 +85,9 @@ def offline_environment(scenario: str | None = None, base: Mapping[str, str] | N
             SCENARIO_ENV: scenario or "",
         }
     )
+    # the server imports the app by module name: make this checkout's `sim` importable even uninstalled
+    root = str(Path(__file__).resolve().parents[3])
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH", "")) if p)
     return env
 
 
