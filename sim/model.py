@@ -42,6 +42,18 @@ WEST_HOLDING = np.array([0.0, 0.0, 0.05, 0.2, 0.3, 0.7, 1.0])
 FORCE_HARM_COERCION = 0.3  # coercion is read as this share of a use of force
 
 
+class FastCollector(mesa.DataCollector):
+    """Mesa's DataCollector for model-level reporters named by attribute, without the per-value deepcopy
+    (our reporters are immutable floats, ints and strings): same tables, same API, a fraction of the cost."""
+
+    def collect(self, model):
+        if self.model_reporters and all(isinstance(r, str) for r in self.model_reporters.values()):
+            for var, attr in self.model_reporters.items():
+                self.model_vars[var].append(getattr(model, attr))
+            return
+        super().collect(model)
+
+
 @dataclass
 class WorldState:
     """Mutable state of all states (arrays indexed like ``CompiledWorld.iso3``) and of the order."""
@@ -489,9 +501,8 @@ class SpiralModel(mesa.Model):
         prot = PROTECTION[w.ladder]
         r_share = w.capability[rus] / max(w.capability[rus] + self._nato_power(), 1e-9)
         cost = small_states.retaliation_cost(r_share, prot, w.belief_about_russia, cw.in_sphere)
-        west = np.clip(security.EXPECTED_LOSS[w.ladder], 0, 1)
-        nb = cw.neighbours.astype(float)
-        contagion = (nb @ (west * w.exists)) / np.maximum(nb.sum(axis=1), 1.0)
+        west = security.EXPECTED_LOSS[w.ladder]
+        contagion = (cw.neighbours @ (west * w.exists)) / cw.neighbour_count
         pull = small_states.western_pull(w.democracy, w.alignment)
         avail = small_states.ally_availability(w.expected_join, w.ladder >= PARTNER)
         demand = small_states.membership_demand(w.threat_from_russia, pull, cost, contagion, p, avail)
@@ -560,7 +571,7 @@ class SpiralModel(mesa.Model):
         # --- Russia's threat from the West (M2)
         held_w = np.maximum(WEST_HOLDING[w.ladder], w.expected_join * 0.5) * exists
         held_w[usa] = 1.0
-        x_r = threat.exposure(cw.border_km[[rus]], cw.core_weight[[rus]], held_w, np.zeros(1), 0.0)[0]
+        x_r = threat.exposure(cw.border_weighted[[rus]], None, held_w, np.zeros(1), 0.0)[0]
         prev_k = getattr(self, "_prev_russia_capability", w.capability[rus])
         base_now = float(threat.relative_power(P_west, P_rus, p["power_exponent"]) * x_r * w.offense_west)
         base_fixed_own = float(threat.relative_power(P_west, P_rus - w.capability[rus] + prev_k, p["power_exponent"])
@@ -597,7 +608,7 @@ class SpiralModel(mesa.Model):
         # --- others' threat from Russia (M2)
         held_r = np.maximum(csto, 0.0)
         held_r[rus] = 1.0
-        x_o = threat.exposure(cw.border_km, cw.core_weight, held_r * exists, w.foothold * exists, p["foothold_exposure"])
+        x_o = threat.exposure(cw.border_weighted, None, held_r * exists, w.foothold * exists, p["foothold_exposure"])
         prot = PROTECTION[w.ladder]
         own = w.capability + prot * P_west
         own = np.where(nato > 0, P_west, own)
@@ -681,7 +692,7 @@ class SpiralModel(mesa.Model):
                            ("alignment", "demand", "burden", "capability", "insecurity", "stance",
                             "belief_about_russia", "threat_from_russia", "ladder", "exists")}
         self.rec_belief_west = np.zeros(T)
-        self.datacollector = mesa.DataCollector(model_reporters={name: name for name in MODEL_REPORTERS})
+        self.datacollector = FastCollector(model_reporters={name: name for name in MODEL_REPORTERS})
 
     def _record(self, k: int):
         w, cw = self.world, self.cw
@@ -738,7 +749,8 @@ class SpiralModel(mesa.Model):
             q = self.spiral_scenario.start + k + 1  # the quarter it would fire in
             if e.latest is not None and q > e.latest:
                 continue
-            if self._holds(e.requires):
+            known = e.id in self.condition_state and e.requires.kind not in ("stance", "all", "any")
+            if known or self._holds(e.requires):
                 first = self.condition_state.setdefault(e.id, k)
                 fire_step = max(first + 1 + e.delay, e.date - self.spiral_scenario.start, k + 1)
                 if fire_step == k + 1 and fire_step < self.n_steps:

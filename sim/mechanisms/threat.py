@@ -27,7 +27,7 @@ def relative_power(power_j: np.ndarray | float, power_i: np.ndarray | float, exp
     return share ** exponent
 
 
-def exposure(border_km: np.ndarray, core_weight: np.ndarray, held_by: np.ndarray, foothold: np.ndarray,
+def exposure(border_km: np.ndarray, core_weight: np.ndarray | None, held_by: np.ndarray, foothold: np.ndarray,
              foothold_exposure: float) -> np.ndarray:
     """Exposure of every state i to a bloc: share of i's weighted border length held by the bloc.
 
@@ -36,7 +36,7 @@ def exposure(border_km: np.ndarray, core_weight: np.ndarray, held_by: np.ndarray
     ``foothold``). A state hosting the bloc's forces is also exposed on its own soil (foothold_exposure).
     An accession that adds bloc border raises exposure even where the bloc already touched i.
     """
-    weighted = border_km * core_weight
+    weighted = border_km if core_weight is None else border_km * core_weight  # None: already weighted
     total = weighted.sum(axis=1)
     held = weighted @ held_by
     x = np.divide(held, total, out=np.zeros_like(held), where=total > 0)

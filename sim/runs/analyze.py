@@ -234,8 +234,11 @@ def _figures(df: pd.DataFrame, indices: pd.DataFrame, manifest: dict, outcomes: 
                 w = sub[sub["world"] == world]
                 if w.empty:
                     continue
-                bx, _ = _bins(w[px_])
-                by, _ = _bins(w[py_])
+                # about three design points per cell: a sparse design (Sobol' N=64) gets coarse bins
+                distinct = len(w[[px_, py_]].drop_duplicates())
+                nb = max(3, min(12, int(math.sqrt(distinct / 3))))
+                bx, _ = _bins(w[px_], nb)
+                by, _ = _bins(w[py_], nb)
                 table = w.assign(_x=bx.to_numpy(), _y=by.to_numpy()).pivot_table(
                     index="_y", columns="_x", values=outcome, aggfunc="mean", observed=True)
                 fig.add_trace(go.Heatmap(x=list(table.columns), y=list(table.index), z=table.to_numpy(),
@@ -355,7 +358,7 @@ def _method_note(sampler: str, grid: bool) -> str:
     text = notes[sampler]
     if grid:
         text += " listed parameters: first-order share of variance Var(E[Y|X])/Var(Y) over all runs of a world."
-    return text.strip(" ;") + "."
+    return text.strip(" ;").rstrip(".") + "."
 
 
 def analyze(run_dir: str | os.PathLike, outcomes: Sequence[str] | None = None,

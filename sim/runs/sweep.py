@@ -95,10 +95,14 @@ class RunFailed(RuntimeError):
 class UnknownObservable(KeyError):
     """A summary names a column that the model's observables do not have (raised in a worker)."""
 
-    def __init__(self, name: str, available: Sequence[str]):
+    def __init__(self, name: str, available: Sequence[str], problem: str = ""):
         super().__init__(name)
         self.name = name
         self.available = list(available)
+        self.problem = problem
+
+    def __reduce__(self):
+        return (type(self), (self.name, self.available, self.problem))
 
 
 def _nearest(word: str, choices: Sequence[str]) -> str:
@@ -267,7 +271,11 @@ def compute_summaries(obs: pd.DataFrame, summaries: Sequence[Summary]) -> dict[s
     for s in summaries:
         if s.var not in obs.columns:
             raise UnknownObservable(s.var, [c for c in obs.columns])
-        values = obs[s.var].to_numpy(dtype=float)
+        column = obs[s.var]
+        if not (pd.api.types.is_numeric_dtype(column) or pd.api.types.is_bool_dtype(column)):
+            raise UnknownObservable(s.var, [c for c in obs.columns if pd.api.types.is_numeric_dtype(obs[c])],
+                                    f"observable {s.var!r} is not a number ({column.dtype}); summaries need numbers")
+        values = column.to_numpy(dtype=float)
         if s.first_q is None and s.agg == "last" and s.last_q is None:
             out[s.column] = float(values[-1]) if len(values) else math.nan
             continue
@@ -331,6 +339,10 @@ class Backend:
     def observables(self) -> tuple[str, ...] | None:
         """Observable column names if known before running (for early validation of summaries)."""
         return None
+
+    def switches(self) -> tuple[str, ...]:
+        """Parameters that are on/off switches (0 or 1): listed, never sampled as ranges."""
+        return ()
 
     def needs_scenario(self) -> bool:
         return True
@@ -553,6 +565,11 @@ class SpiralBackend(Backend):
             return None
         names = getattr(single, "OBSERVABLES", None)
         return tuple(names) if names else None
+
+    def switches(self):
+        from sim.params import SWITCHES
+
+        return tuple(SWITCHES)
 
     def load_scenario(self, path):
         from sim.scenario import ScenarioError, load_scenario
@@ -788,6 +805,8 @@ def load_spec(path: str | os.PathLike, model: str | None = None) -> SweepSpec:
                 raise err(where, f"parameter {pname!r}: a value is listed twice")
             grid[pname] = vals
         elif isinstance(value, dict) or value == "range":
+            if pname in backend.switches():
+                raise err(where, f"parameter {pname!r} is a switch (0 or 1): give [0, 1], not a range")
             if isinstance(info.default, bool) or not _is_number(info.default):
                 raise err(where, f"parameter {pname!r} is not real-valued: give a list of values, not a range")
             if isinstance(info.default, int):
@@ -808,6 +827,8 @@ def load_spec(path: str | os.PathLike, model: str | None = None) -> SweepSpec:
             ranges[pname] = Range(float(lo), float(hi))
         else:
             fixed[pname] = check_value(value)
+            if pname in backend.switches() and fixed[pname] not in (0, 1):
+                raise err(where, f"parameter {pname!r} is a switch: 0 or 1, not {value!r}")
 
     # sampler
     sampler_raw = d.get("sampler", "grid")
@@ -1520,8 +1541,8 @@ def _drive(plan: SweepPlan, out: Path, todo: list[int], handle, scen_blobs, bar,
                 except UnknownObservable as exc:
                     s = next((s for s in spec.summaries if s.var == exc.name), None)
                     line = spec.summary_line(s) if s else spec.source.line(("keep",))
-                    raise SpecError(f"{spec.path}:{line}: unknown observable {exc.name!r}"
-                                    f"{_nearest(exc.name, exc.available)}") from None
+                    problem = exc.problem or f"unknown observable {exc.name!r}{_nearest(exc.name, exc.available)}"
+                    raise SpecError(f"{spec.path}:{line}: {problem}") from None
                 except RunFailed as exc:
                     raise SweepError(str(exc)) from None
                 except cf.process.BrokenProcessPool:

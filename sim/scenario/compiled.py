@@ -39,6 +39,8 @@ class CompiledWorld:
     border_km: np.ndarray         # [N, N]
     core_weight: np.ndarray       # [N, N]
     neighbours: np.ndarray        # [N, N] bool (land or sea border)
+    border_weighted: np.ndarray   # [N, N] border_km * core_weight (M2 exposure weights)
+    neighbour_count: np.ndarray   # [N] number of neighbours (at least 1)
     events_by_step: dict          # step -> tuple of EventSpec (unconditional)
     conditional: tuple            # EventSpec with requires
 
@@ -89,7 +91,8 @@ def _compile(scenario: Scenario) -> CompiledWorld:
         importance=np.array([st.importance_to_russia for st in s.states]),
         energy_dependence=np.array([st.energy_dependence for st in s.states]),
         exists=exists, gdp=gdp, us_burden=us_burden, border_km=km, core_weight=core_weights(positions),
-        neighbours=km > 0, events_by_step={k: tuple(v) for k, v in by_step.items()},
+        neighbours=km > 0, border_weighted=km * core_weights(positions),
+        neighbour_count=np.maximum((km > 0).sum(axis=1), 1).astype(float), events_by_step={k: tuple(v) for k, v in by_step.items()},
         conditional=tuple(conditional),
     )
 

@@ -231,6 +231,16 @@ def initial_arguments() -> dict:
     return {"scenario_name": os.environ.get(SCENARIO_ENV, "").strip() or "historical"}
 
 
+def slider_step(info) -> float:
+    """The finest of 0.01, 0.02, 0.05, 0.1 with at most 200 positions that has the default on the slider's
+    grid (the browser snaps the value to the grid, which would otherwise quietly override the default)."""
+    for step in (0.01, 0.02, 0.05, 0.1):
+        on_grid = all(abs(round(x / step) - x / step) < 1e-9 for x in (info.low, info.default, info.high))
+        if on_grid and (info.high - info.low) / step <= 200:
+            return step
+    return 0.01
+
+
 def model_params() -> dict:
     requested = initial_arguments()["scenario_name"]
     choices = scenario_choices()
@@ -243,7 +253,7 @@ def model_params() -> dict:
     for name in SLIDERS:
         info = PARAMETERS[name]
         params[name] = {"type": "SliderFloat", "value": info.default, "min": info.low, "max": info.high,
-                        "step": round((info.high - info.low) / 50, 4), "label": name.replace("_", " ")}
+                        "step": slider_step(info), "label": name.replace("_", " ")}
     params["other_parameters"] = {"type": "InputText", "value": "",
                                   "label": "Other parameters (name=value, ...)"}
     params["compare"] = {"type": "Select", "value": NO_COMPARISON, "values": comparison_choices(),
@@ -263,6 +273,7 @@ CSS = """
 .spiral-log table { border-collapse: collapse; width: 100%; table-layout: fixed; font-size: 0.85em; }
 .spiral-log td { overflow-wrap: anywhere; }
 .spiral-log td, .spiral-log th { padding: 2px 6px; border-bottom: 1px solid #ddd; text-align: left; vertical-align: top; }
+.spiral-log .scripted, .spiral-log .emergent { white-space: nowrap; }
 .spiral-log .scripted { background: #e8eef7; color: #0b3d91; border-radius: 4px; padding: 0 4px; }
 .spiral-log .emergent { background: #fde8d7; color: #a63603; border-radius: 4px; padding: 0 4px; font-weight: 600; }
 """
@@ -420,6 +431,8 @@ def StatusPanel(model):
     frame = model.series()
     regime = frame["regime"].iloc[-1] if len(frame) else "—"
     with solara.Column(style={"padding": "6px 12px"}):
+        for problem in model.problems:
+            solara.Error(problem, classes=["spiral-error"], dense=True)
         with solara.Row(style={"align-items": "baseline", "flex-wrap": "wrap"}):
             solara.Text(model.date_label, classes=["spiral-date"])
             solara.Text(f"quarter {model.steps} of {model.n_steps} simulated"
@@ -430,8 +443,9 @@ def StatusPanel(model):
         solara.Text("in effect: " + ", ".join(f"{n} {model.p[n]:g}" for n in SLIDERS)
                     + ("" if not model.overrides else " · overridden: "
                        + ", ".join(f"{k}={v:g}" for k, v in model.overrides.items())), classes=["spiral-params"])
-        for problem in model.problems:
-            solara.Error(problem, classes=["spiral-error"], dense=True)
+        if model.comparison_label:
+            solara.Text(f"dashed lines on the charts: {model.comparison_label} (same seed and parameters, "
+                        "run to the end)", classes=["spiral-comparison"])
 
 
 @solara.component
@@ -486,7 +500,7 @@ def _event_rows(model, emergent_only: bool, limit: int = 300) -> str:
                     f"<td>{html.escape(ev['cause'])}</td></tr>")
         if len(rows) >= limit:
             break
-    cols = "".join(f'<col style="width:{w}">' for w in ("64px", "76px", "150px", "56px", "130px", "auto"))
+    cols = "".join(f'<col style="width:{w}">' for w in ("64px", "84px", "180px", "56px", "130px", "auto"))
     head = "<tr><th>date</th><th>origin</th><th>kind</th><th>actor</th><th>target</th><th>why (the model's reason)</th></tr>"
     return f"<table><colgroup>{cols}</colgroup>{head}{''.join(rows)}</table>"
 
@@ -509,13 +523,13 @@ COMPONENTS = [StatusPanel, MapView, TensionChart, InsecurityChart, BurdenChart, 
 # grid of 12 columns, rows of 30 px (+10 px margin): status across the top, the map beside two charts,
 # two charts below, the event log at the bottom. Items can still be dragged and resized.
 LAYOUT = [
-    {"i": 0, "x": 0, "y": 0, "w": 12, "h": 4},
-    {"i": 1, "x": 0, "y": 4, "w": 7, "h": 12},
-    {"i": 2, "x": 7, "y": 4, "w": 5, "h": 6},
-    {"i": 3, "x": 7, "y": 10, "w": 5, "h": 6},
-    {"i": 4, "x": 0, "y": 16, "w": 6, "h": 7},
-    {"i": 5, "x": 6, "y": 16, "w": 6, "h": 7},
-    {"i": 6, "x": 0, "y": 23, "w": 12, "h": 12},
+    {"i": 0, "x": 0, "y": 0, "w": 12, "h": 5},
+    {"i": 1, "x": 0, "y": 5, "w": 7, "h": 12},
+    {"i": 2, "x": 7, "y": 5, "w": 5, "h": 6},
+    {"i": 3, "x": 7, "y": 11, "w": 5, "h": 6},
+    {"i": 4, "x": 0, "y": 17, "w": 6, "h": 7},
+    {"i": 5, "x": 6, "y": 17, "w": 6, "h": 7},
+    {"i": 6, "x": 0, "y": 24, "w": 12, "h": 12},
 ]
 _default_layout = getattr(_solara_viz, "make_initial_grid_layout", None)
 
