@@ -24,7 +24,8 @@ EMERGENT_STYLE = {"use_of_force": ("#b30000", "x", "use of force"), "coercion": 
                   "proposal": ("#1f77b4", "diamond", "proposal"), "application": ("#9467bd", "square", "application"),
                   "alliance_decision": ("#8c564b", "star", "alliance decision")}
 MAJOR_SCRIPTED = ("accession", "invitation", "membership_pledge", "operation", "enlargement_signal",
-                  "institution_offer", "regime_change", "posture_change", "common_threat")
+                  "institution_offer", "common_threat")
+RUSSIA_ONLY = ("acceptance", "refusal", "proposal")  # on trajectory charts, only Russia's own answers
 
 PANELS = [
     ("tension", "Tension index (both sides)"),
@@ -86,6 +87,7 @@ def trajectory_figure(obs: pd.DataFrame, col: str, title: str, by: str = "world"
                        xanchor="left", font=dict(size=10, color="#555"))
     fig.update_layout(title=title, height=300, margin=dict(l=50, r=20, t=60, b=30), template="plotly_white",
                       legend=dict(orientation="h", y=-0.15))
+    fig.update_xaxes(range=[float(obs["year"].min()) - 0.25, float(obs["year"].max()) + 0.5])
     return fig
 
 
@@ -104,15 +106,18 @@ def _add_events(fig, ev: pd.DataFrame, obs: pd.DataFrame, col: str, c: int):
                                        zip(scripted["date"], scripted["kind"], scripted["event_id"], scripted["target"])],
                                  hoverinfo="text", showlegend=(c == 1), legendgroup="scripted"), row=1, col=c)
     emergent = ev[~ev["scripted"] & ev["kind"].isin(EMERGENT_STYLE)]
+    emergent = emergent[~emergent["kind"].isin(RUSSIA_ONLY) | (emergent["actor"] == "RUS")]
     if len(emergent):
         share = emergent.groupby(["kind", "date"]).agg(n=("seed", "nunique"),
                                                        targets=("target", lambda s: ", ".join(sorted(set(s))[:6])))
         share = share.reset_index()
+        rows = {"use_of_force": 1.16, "coercion": 1.12, "proposal": 1.08, "acceptance": 1.08, "refusal": 1.08,
+                "application": 1.04, "alliance_decision": 1.04}
         for kind, g in share.groupby("kind"):
             colour, symbol, label = EMERGENT_STYLE[kind]
             frac = g["n"] / n_seeds
-            fig.add_trace(go.Scatter(x=_year_of(g["date"]), y=[ymax * 1.08] * len(g), mode="markers",
-                                     marker=dict(symbol=symbol, color=colour, size=4 + 14 * np.sqrt(frac),
+            fig.add_trace(go.Scatter(x=_year_of(g["date"]), y=[ymax * rows.get(kind, 1.08)] * len(g), mode="markers",
+                                     marker=dict(symbol=symbol, color=colour, size=3 + 10 * np.sqrt(frac),
                                                  line=dict(width=1, color=colour)),
                                      name=f"emergent: {label}", legendgroup=kind, showlegend=(c == 1),
                                      text=[f"{d} {label} → {t}: {f:.0%} of seeds" for d, t, f in
