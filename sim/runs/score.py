@@ -153,6 +153,11 @@ def scorecard(observables: pd.DataFrame, events: pd.DataFrame) -> pd.DataFrame:
             .agg(share="mean", seeds="size").reset_index())
     card["held"] = card["share"] >= 0.5
     card = card.merge(meta, on="pattern", how="left")
+    from sim.worlds import WORLDS
+    rank = {w: i for i, w in enumerate(WORLDS)}
+    prank = {p.id: i for i, p in enumerate(PATTERNS)}
+    card = card.sort_values(["scenario", "pattern", "world"], key=lambda c: c.map(rank) if c.name == "world"
+                            else c.map(prank) if c.name == "pattern" else c, kind="stable").reset_index(drop=True)
     return card
 
 
