@@ -153,6 +153,8 @@ class SpiralModel(mesa.Model):
         self.streams = Streams(self.seed, cw.agent_keys, self.n_steps)
         self._force_log: list[tuple[int, str]] = []
         self._cache_key, self._cache_val = None, None
+        self._voiced = tuple(a for a in scenario.alliances if a.voice > 0)
+        self._seats = None
         self._coercion_log: list[tuple[int, str]] = []
         self._init_records()
         self._perceive(first=True)
@@ -576,17 +578,19 @@ class SpiralModel(mesa.Model):
         base_now = float(threat.relative_power(P_west, P_rus, p["power_exponent"]) * x_r * w.offense_west)
         base_fixed_own = float(threat.relative_power(P_west, P_rus - w.capability[rus] + prev_k, p["power_exponent"])
                                * x_r * w.offense_west)
-        lib_r = float(paradigms.liberal_threat_discount(w.democracy[rus], w.democracy[usa], lib))
+        lib_r = float(paradigms.liberal_threat_discount(w.democracy[rus], w.democracy[usa], lib)) if lib else 1.0
         b_rw = w.belief_about_west
         t_r = threat.perceived_threat(base_now * lib_r, 1.0, 1.0, b_rw, p["kappa"])
         # --- the order (C) and Russia's voice
         members = self.inst_members
         r_iso = cw.iso3[rus]
-        voice = 1.0
-        for a in self.spiral_scenario.alliances:
-            if a.voice > 0 and r_iso in members.get(a.id, ()):
-                voice *= 1.0 - a.voice
-        w.voice = 1.0 - voice
+        seats = tuple(a.id for a in self._voiced if r_iso in members.get(a.id, ()))
+        if seats != self._seats:
+            voice = 1.0
+            for a in self._voiced:
+                if a.id in seats:
+                    voice *= 1.0 - a.voice
+            w.voice, self._seats = 1.0 - voice, seats
         func = order.function_from_voice(w.function, w.voice, p)
         w.centrality = order.centrality(w.capability, w.ladder, cw.european * exists, func)
         w.expected_centrality = order.expected_centrality(w.capability, w.ladder, w.expected_join, cw.european * exists,
@@ -615,7 +619,8 @@ class SpiralModel(mesa.Model):
         offense_r = 1.0 + 0.5 * w.force_memory
         base_o = threat.relative_power(P_rus, own, p["power_exponent"]) * x_o * offense_r
         base_o_fixed = threat.relative_power(P_rus - w.capability[rus] + prev_k, own, p["power_exponent"]) * x_o
-        base_o = base_o * paradigms.liberal_threat_discount(w.democracy, w.democracy[rus], lib)
+        if lib:
+            base_o = base_o * paradigms.liberal_threat_discount(w.democracy, w.democracy[rus], lib)
         t_o = threat.perceived_threat(base_o, 1.0, 1.0, w.belief_about_russia, p["kappa"])
         t_o[rus] = 0.0
         w.threat_from_russia = t_o * exists
@@ -664,8 +669,9 @@ class SpiralModel(mesa.Model):
                                                  comps["total"], p["max_log_lr"], noise_o)
             b_pred = beliefs.predict(w.belief_about_russia, w.prior_about_russia, p["type_switch_hazard"])
             w.belief_about_russia = np.where(w.exists, beliefs.update(b_pred, llr_o), w.belief_about_russia)
-            channels = sum(1 for a in self.spiral_scenario.alliances if r_iso in members.get(a.id, ()))
-            w.identity = paradigms.identity_update(ident, channels, float(max(harm_r, 0.0)), p["constructivist"])
+            if p["constructivist"]:
+                channels = sum(1 for a in self.spiral_scenario.alliances if r_iso in members.get(a.id, ()))
+                w.identity = paradigms.identity_update(ident, channels, float(max(harm_r, 0.0)), p["constructivist"])
         w.harm_base_russia = harm_base
         w.threat_base_others = threat.relative_power(P_rus, own, p["power_exponent"]) * x_o
         self._prev_russia_capability = w.capability[rus]

@@ -225,8 +225,10 @@ class Counterfactual:
     def remove_event(self, *ids: str):
         return self._add("remove_event", list(ids) if len(ids) > 1 else ids[0])
 
-    def remove_events(self, kind: str, targets=None, after=None, before=None):
+    def remove_events(self, kind: str, targets=None, after=None, before=None, actor=None):
         body = {"kind": kind}
+        if actor:
+            body["actor"] = actor
         if targets:
             body["targets"] = list(targets)
         if after:

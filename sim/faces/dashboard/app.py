@@ -384,6 +384,9 @@ def _chart(model, title: str, columns: dict[str, str], ylabel: str, *, scale: fl
             continue
         (line,) = ax.plot(frame.index, frame[col] * scale, lw=1.8, label=label)
         colors[col] = line.get_color()
+    for col in columns:  # the current value, visible even after a single step
+        if len(frame):
+            ax.plot(frame.index[-1:], frame[col].iloc[-1:] * scale, "o", ms=3.5, color=colors.get(col, "grey"))
     cmp = model.comparison
     if cmp is not None:
         for col in columns:
@@ -431,13 +434,13 @@ def StatusPanel(model):
     frame = model.series()
     regime = frame["regime"].iloc[-1] if len(frame) else "—"
     with solara.Column(style={"padding": "6px 12px"}):
-        for problem in model.problems:
-            solara.Error(problem, classes=["spiral-error"], dense=True)
         with solara.Row(style={"align-items": "baseline", "flex-wrap": "wrap"}):
             solara.Text(model.date_label, classes=["spiral-date"])
             solara.Text(f"quarter {model.steps} of {model.n_steps} simulated"
                         + ("" if model.running else " — the run is complete"), classes=["spiral-steps"])
             solara.Text(f"relationship: {regime}", classes=["spiral-regime"])
+        for problem in model.problems:
+            solara.Error(problem, classes=["spiral-error"], dense=True)
         solara.Text(f"scenario {model.scenario_label} · world {model.world_name} "
                     f"({STORIES.get(model.world_name, '')}) · seed {model.seed}", classes=["spiral-world"])
         solara.Text("in effect: " + ", ".join(f"{n} {model.p[n]:g}" for n in SLIDERS)

@@ -1,0 +1,1024 @@
+"""Paired comparison of a base scenario and counterfactuals, and event attribution (layer 4).
+
+Every scenario runs on the same seeds in the same worlds. The model draws every random number from a
+stream keyed by (seed, agent, mechanism, step) (THEORY §4), so these are common random numbers: a
+counterfactual's run is identical to its base's run on the same seed until the first date its edits touch,
+and every later difference comes from the edits. Differences are therefore taken *per seed* and then
+averaged (a paired design): the mean of per-seed differences with a t interval (or a percentile bootstrap
+over seeds), which is far tighter than comparing two independent ensembles.
+
+>>> from sim.runs.compare import compare
+>>> c = compare("scenarios/historical.yaml", ["scenarios/counterfactuals/no_enlargement.yaml"],
+...             worlds="all", seeds=20)
+>>> c.outcomes                 # one row per scenario, world and outcome, with intervals and the difference
+>>> c.differences              # trajectories: mean per-seed difference from the base, with intervals
+>>> c.report("compare.html")   # self-contained HTML (plotly)
+
+Event attribution (THEORY §8): :func:`attribute` leaves each scripted event out in turn, on the same seeds,
+and reports how much of each outcome the event accounts for (base minus the run without it).
+
+The outcome definitions (:class:`OutcomeSpec`) are written out in ``docs/counterfactuals.md``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import html
+import json
+import math
+import os
+import shlex
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from sim.calendar import parse_quarter, quarter_label
+from sim.scenario import Counterfactual, Scenario, load_scenario
+
+# Trajectories compared in the report and in ``Comparison.differences``.
+VARIABLES = (
+    ("tension", "Tension index (both sides)"),
+    ("tension_russia", "Russia-only tension index"),
+    ("trust_russia_in_nato", "Russia's trust in NATO"),
+    ("trust_nato_in_russia", "NATO's trust in Russia"),
+    ("russia_insecurity", "Russia's insecurity (total)"),
+    ("russia_insecurity_military", "Russia's insecurity: military (proximity-driven)"),
+    ("russia_insecurity_status", "Russia's insecurity: status (C-driven)"),
+    ("russia_insecurity_sphere", "Russia's insecurity: sphere loss"),
+    ("centrality", "NATO centrality C"),
+    ("russia_burden", "Russia's military burden (share of GDP)"),
+)
+KEEP = ("observables", "events")  # the tables a comparison needs (states and beliefs would cost memory)
+
+
+# ----------------------------------------------------------------------------------------- outcomes
+
+@dataclass(frozen=True)
+class OutcomeSpec:
+    """Which outcomes the table holds. Dates and periods outside a scenario's run are dropped, and the
+    last quarter of the run is always added to ``force_by`` and ``trust_at``.
+
+    - ``force_by``: P(Russia uses force against a neighbour by the end of that quarter). A *neighbour* is
+      a state with a land border with Russia or in the sphere Russia claims (``spheres: RUS``).
+    - ``crisis_regimes``: the relationship "enters crisis" in the first quarter whose ``regime`` is one of
+      these; reported as P(ever) and as the first year among the seeds where it happens.
+    - ``periods`` × ``period_columns``: the mean of each column over the quarters of each period (years
+      inclusive).
+    - ``trust_at``: trust in both directions at these quarters.
+    - ``run_means``: means over the whole run.
+    """
+
+    force_by: tuple[str, ...] = ("2008Q4", "2013Q4", "2025Q4")
+    crisis_regimes: tuple[str, ...] = ("crisis", "war")
+    periods: tuple[tuple[int, int], ...] = ((1992, 1998), (1999, 2007), (2008, 2013), (2014, 2025))
+    period_columns: tuple[str, ...] = ("tension", "tension_russia")
+    trust_at: tuple[str, ...] = ("1999Q4", "2007Q4", "2013Q4", "2025Q4")
+    run_means: tuple[str, ...] = ("russia_insecurity", "russia_insecurity_sphere")
+
+
+@dataclass(frozen=True)
+class Outcome:
+    id: str
+    label: str
+    kind: str  # probability | mean | year
+
+
+def _nice(col: str) -> str:
+    return {"tension": "tension", "tension_russia": "Russia-only tension",
+            "russia_insecurity": "Russia's insecurity",
+            "russia_insecurity_sphere": "Russia's sphere-loss insecurity"}.get(col, col.replace("_", " "))
+
+
+def outcome_list(spec: OutcomeSpec, start: int, end: int) -> list[Outcome]:
+    """The outcomes of ``spec`` that exist for a run from quarter ``start`` to ``end``."""
+    out = []
+    force = sorted({q for q in (parse_quarter(d) for d in spec.force_by) if start <= q <= end} | {end})
+    for q in force:
+        out.append(Outcome(f"force_by_{quarter_label(q)}", f"P(Russia uses force against a neighbour by {quarter_label(q)})",
+                           "probability"))
+    out.append(Outcome("crisis_ever", f"P(relationship enters {' or '.join(spec.crisis_regimes)} by {quarter_label(end)})",
+                       "probability"))
+    out.append(Outcome("crisis_first_year", "first year in crisis (seeds where it happens)", "year"))
+    for col in spec.period_columns:
+        for y0, y1 in spec.periods:
+            a, b = max(y0, start // 4), min(y1, end // 4)
+            if a <= b:
+                out.append(Outcome(f"{col}_{a}_{b}", f"mean {_nice(col)} {a}–{b}", "mean"))
+    trust = sorted({q for q in (parse_quarter(d) for d in spec.trust_at) if start <= q <= end} | {end})
+    for q in trust:
+        out.append(Outcome(f"trust_russia_in_nato_{quarter_label(q)}", f"Russia's trust in NATO, {quarter_label(q)}", "mean"))
+        out.append(Outcome(f"trust_nato_in_russia_{quarter_label(q)}", f"NATO's trust in Russia, {quarter_label(q)}", "mean"))
+    for col in spec.run_means:
+        out.append(Outcome(f"mean_{col}", f"mean {_nice(col)} {start // 4}–{end // 4}", "mean"))
+    return out
+
+
+def neighbours_of_russia(s: Scenario) -> frozenset[str]:
+    """States with a land border with Russia, or in the sphere Russia claims."""
+    rus = next(st.iso3 for st in s.states if st.role == "russia")
+    land = {b.b if b.a == rus else b.a for b in s.borders if rus in (b.a, b.b) and b.kind == "land"}
+    return frozenset(land | set(s.spheres.get(rus, ())))
+
+
+def per_seed_outcomes(obs: pd.DataFrame, events: pd.DataFrame, scenario: Scenario,
+                      spec: OutcomeSpec = OutcomeSpec()) -> pd.DataFrame:
+    """One row per (scenario, world, seed), one column per outcome (NaN where undefined)."""
+    start, end = scenario.start, scenario.end
+    outs = outcome_list(spec, start, end)
+    keys = ["scenario", "world", "seed"]
+    o = obs.sort_values(keys + ["step"], kind="stable")
+    base = o.groupby(keys, sort=False).size().reset_index()[keys]
+    res = {oc.id: np.full(len(base), np.nan) for oc in outs}
+    idx = {k: i for i, k in enumerate(map(tuple, base[keys].to_numpy()))}
+    rus = next(st.iso3 for st in scenario.states if st.role == "russia")
+    nb = neighbours_of_russia(scenario)
+    force = events[(events["kind"] == "use_of_force") & (~events["scripted"]) & (events["actor"] == rus)
+                   & events["target"].isin(nb)]
+    first_force = force.groupby(keys)["step"].min()
+    for oc in outs:
+        if oc.id.startswith("force_by_"):
+            q = parse_quarter(oc.id.removeprefix("force_by_"))
+            col = np.zeros(len(base))
+            for k, st in first_force.items():
+                if k in idx and st <= q - start:
+                    col[idx[k]] = 1.0
+            res[oc.id] = col
+    crisis = o[o["regime"].isin(spec.crisis_regimes)].groupby(keys)["step"].min()
+    ever = np.zeros(len(base))
+    first_year = np.full(len(base), np.nan)
+    for k, st in crisis.items():
+        if k in idx:
+            ever[idx[k]] = 1.0
+            first_year[idx[k]] = (start + int(st)) // 4
+    res["crisis_ever"], res["crisis_first_year"] = ever, first_year
+    years = (start + o["step"].to_numpy()) // 4
+    for oc in outs:
+        if oc.kind != "mean":
+            continue
+        if oc.id.startswith("trust_"):
+            col, date = oc.id.rsplit("_", 1)
+            sel = o[o["step"] == parse_quarter(date) - start]
+            vals = sel.set_index(keys)[col]
+        elif oc.id.startswith("mean_"):
+            vals = o.groupby(keys, sort=False)[oc.id.removeprefix("mean_")].mean()
+        else:
+            col, a, b = oc.id.rsplit("_", 2)
+            sel = o[(years >= int(a)) & (years <= int(b))]
+            vals = sel.groupby(keys, sort=False)[col].mean()
+        arr = np.full(len(base), np.nan)
+        for k, v in vals.items():
+            if k in idx:
+                arr[idx[k]] = v
+        res[oc.id] = arr
+    return pd.concat([base.reset_index(drop=True), pd.DataFrame(res)], axis=1)
+
+
+# ------------------------------------------------------------------------------------- intervals
+
+def _tq(n: int, level: float) -> float:
+    from scipy.stats import t
+    return float(t.ppf(0.5 + level / 2, n - 1))
+
+
+def mean_interval(x: np.ndarray, level: float = 0.95, method: str = "t", rng_seed: int = 0) -> tuple[float, float, float]:
+    """Mean and interval of a sample (NaNs dropped): Student t, or a percentile bootstrap (2000 draws,
+    fixed seed, so the same data give the same interval). A constant sample gives a zero-width interval."""
+    x = np.asarray(x, dtype=float)
+    x = x[~np.isnan(x)]
+    n = len(x)
+    if n == 0:
+        return math.nan, math.nan, math.nan
+    m = float(x.mean())
+    if n == 1:
+        return m, math.nan, math.nan
+    if np.all(x == x[0]):
+        return m, m, m
+    if method == "bootstrap":
+        rng = np.random.default_rng(rng_seed)
+        means = x[rng.integers(0, n, size=(2000, n))].mean(axis=1)
+        lo, hi = np.quantile(means, [(1 - level) / 2, (1 + level) / 2])
+        return m, float(lo), float(hi)
+    if method != "t":
+        raise ValueError(f"unknown interval method {method!r}; use 't' or 'bootstrap'")
+    h = _tq(n, level) * float(x.std(ddof=1)) / math.sqrt(n)
+    return m, m - h, m + h
+
+
+def wilson(k: float, n: int, level: float = 0.95) -> tuple[float, float]:
+    """Wilson score interval for a proportion k/n."""
+    if n == 0:
+        return math.nan, math.nan
+    from scipy.stats import norm
+    z = float(norm.ppf(0.5 + level / 2))
+    p = k / n
+    d = 1 + z * z / n
+    c = (p + z * z / (2 * n)) / d
+    h = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / d
+    return max(0.0, c - h), min(1.0, c + h)
+
+
+def summarise(per_seed: pd.DataFrame, outcomes: list[Outcome], base_label: str, level: float = 0.95,
+              method: str = "t") -> pd.DataFrame:
+    """Outcome table: value with interval per scenario and world, and the paired difference from the base
+    (mean of per-seed differences over the seeds where both are defined)."""
+    rows = []
+    for (scen, world), g in per_seed.groupby(["scenario", "world"], sort=False):
+        b = per_seed[(per_seed["scenario"] == base_label) & (per_seed["world"] == world)].set_index("seed")
+        g = g.set_index("seed")
+        for oc in outcomes:
+            x = g[oc.id].to_numpy(dtype=float)
+            ok = x[~np.isnan(x)]
+            if oc.kind == "probability":
+                v = float(ok.mean()) if len(ok) else math.nan
+                lo, hi = wilson(float(ok.sum()), len(ok), level)
+            else:
+                v, lo, hi = mean_interval(ok, level, method)
+            common = g.index.intersection(b.index)
+            d = g.loc[common, oc.id].to_numpy(dtype=float) - b.loc[common, oc.id].to_numpy(dtype=float)
+            dm, dlo, dhi = mean_interval(d, level, method)
+            if oc.kind == "probability" and not math.isnan(dlo):
+                dlo, dhi = max(dlo, -1.0), min(dhi, 1.0)
+            rows.append({"scenario": scen, "world": world, "outcome": oc.id, "label": oc.label, "kind": oc.kind,
+                         "n": len(ok), "value": v, "value_lo": lo, "value_hi": hi,
+                         "diff": dm, "diff_lo": dlo, "diff_hi": dhi, "n_pairs": int((~np.isnan(d)).sum()),
+                         "is_base": scen == base_label})
+    return pd.DataFrame(rows)
+
+
+def trajectory_differences(obs: pd.DataFrame, base_label: str, variables=None, level: float = 0.95) -> pd.DataFrame:
+    """Per (counterfactual, world, step, variable): the mean per-seed difference from the base, with a t
+    interval, and both means."""
+    variables = [v for v, _ in VARIABLES] if variables is None else list(variables)
+    variables = [v for v in variables if v in obs.columns]
+    keys = ["world", "seed", "step"]
+    b = obs[obs["scenario"] == base_label].set_index(keys)[variables]
+    out = []
+    for scen, g in obs[obs["scenario"] != base_label].groupby("scenario", sort=False):
+        g = g.set_index(keys)
+        common = g.index.intersection(b.index)
+        diff = (g.loc[common, variables] - b.loc[common, variables]).reset_index()
+        long = diff.melt(id_vars=keys, var_name="variable", value_name="d")
+        cf = g.loc[common, variables].reset_index().melt(id_vars=keys, var_name="variable", value_name="cf")
+        bs = b.loc[common, variables].reset_index().melt(id_vars=keys, var_name="variable", value_name="base")
+        long["cf"], long["base"] = cf["cf"].to_numpy(), bs["base"].to_numpy()
+        agg = long.groupby(["world", "variable", "step"], sort=False).agg(
+            diff=("d", "mean"), sd=("d", "std"), n=("d", "size"), cf_mean=("cf", "mean"),
+            base_mean=("base", "mean")).reset_index()
+        tq = np.array([_tq(int(n), level) if n > 1 else np.nan for n in agg["n"]])
+        h = np.where(agg["sd"].fillna(0) == 0, 0.0, tq * agg["sd"].fillna(0) / np.sqrt(agg["n"]))
+        agg["lo"], agg["hi"] = agg["diff"] - h, agg["diff"] + h
+        agg.insert(0, "scenario", scen)
+        out.append(agg.drop(columns="sd"))
+    if not out:
+        return pd.DataFrame(columns=["scenario", "world", "variable", "step", "diff", "n", "cf_mean", "base_mean",
+                                     "lo", "hi", "date", "year"])
+    res = pd.concat(out, ignore_index=True)
+    start = int(obs["year"].min() * 4) if "year" in obs else 0
+    res["date"] = [quarter_label(start + int(k)) for k in res["step"]]
+    res["year"] = (start + res["step"]) / 4.0
+    return res
+
+
+# ------------------------------------------------------------------------------ edit scope and CRN
+
+@dataclass(frozen=True)
+class EditScope:
+    """Where a counterfactual departs from its base: ``first_date`` (quarter number) is the earliest date
+    among events removed, added or changed (old and new dates); ``undated`` when a non-event part changed
+    (types, parameters, states, alliances, ...), so that differences may start at once; ``identical`` when
+    nothing differs."""
+
+    kind: str                      # dated | undated | identical
+    first_date: int | None
+    detail: str
+
+    @property
+    def label(self) -> str:
+        if self.kind == "dated":
+            return quarter_label(self.first_date)
+        return "from the start" if self.kind == "undated" else "no edit"
+
+
+def _event_key(e) -> dict:
+    return {k: getattr(e, k) for k in e.__dataclass_fields__ if k != "origin"}
+
+
+def edit_scope(base: Scenario, cf: Scenario) -> EditScope:
+    """Compare two scenarios' content (not their edit lists, so YAML, Python and hand-written variants are
+    treated alike)."""
+    db, dc = base.to_dict(), cf.to_dict()
+    other = sorted(k for k in db if k not in ("name", "description", "events") and db[k] != dc.get(k))
+    if "alliances" in other:
+        # a new institution without members acts only through the events that offer it: not an undated change
+        ab = {a["id"]: a for a in db["alliances"]}
+        ac = {a["id"]: a for a in dc["alliances"]}
+        if all(ac.get(i) == a for i, a in ab.items()) and all(not ac[i]["members"] for i in ac.keys() - ab.keys()):
+            other.remove("alliances")
+    be = {e.id: e for e in base.events}
+    ce = {e.id: e for e in cf.events}
+    dates, parts = [], []
+    for i in sorted(be.keys() - ce.keys()):
+        dates.append(be[i].date)
+        parts.append(f"removed {i}")
+    for i in sorted(ce.keys() - be.keys()):
+        dates.append(ce[i].date)
+        parts.append(f"added {i}")
+    for i in sorted(be.keys() & ce.keys()):
+        if _event_key(be[i]) != _event_key(ce[i]):
+            dates += [be[i].date, ce[i].date]
+            parts.append(f"changed {i}")
+    if other:
+        return EditScope("undated", None, "changed " + ", ".join(other) + ("; " + "; ".join(parts) if parts else ""))
+    if dates:
+        return EditScope("dated", min(dates), "; ".join(parts))
+    return EditScope("identical", None, "no difference")
+
+
+def first_divergence(obs: pd.DataFrame, events: pd.DataFrame, base_label: str, label: str) -> pd.Series:
+    """Per world: the first step at which the counterfactual's observables or event log differ from the
+    base's on any seed (NaN if they never differ)."""
+    cols = [c for c in obs.columns if c not in ("scenario",)]
+    out = {}
+    for world in dict.fromkeys(obs["world"]):
+        a = obs[(obs["scenario"] == base_label) & (obs["world"] == world)][cols].reset_index(drop=True)
+        b = obs[(obs["scenario"] == label) & (obs["world"] == world)][cols].reset_index(drop=True)
+        first = math.inf
+        if len(a) != len(b):
+            first = 0
+        else:
+            diff = np.zeros(len(a), dtype=bool)
+            for c in cols:
+                x, y = a[c].to_numpy(), b[c].to_numpy()
+                if x.dtype.kind == "f":
+                    diff |= ~((x == y) | (np.isnan(x) & np.isnan(y)))
+                else:
+                    diff |= x != y
+            if diff.any():
+                first = int(a.loc[diff, "step"].min())
+        ecols = ["seed", "step", "kind", "actor", "target", "scripted", "event_id"]
+        ea = events[(events["scenario"] == base_label) & (events["world"] == world)][ecols]
+        eb = events[(events["scenario"] == label) & (events["world"] == world)][ecols]
+        sa = set(map(tuple, ea.to_numpy()))
+        sb = set(map(tuple, eb.to_numpy()))
+        sym = sa ^ sb
+        if sym:
+            first = min(first, min(t[1] for t in sym))
+        out[world] = math.nan if first == math.inf else first
+    return pd.Series(out, dtype=float)
+
+
+# ------------------------------------------------------------------------------------- comparison
+
+def _as_scenario(x) -> Scenario:
+    if isinstance(x, Scenario):
+        return x
+    if isinstance(x, Counterfactual):
+        return x.build()
+    return load_scenario(Path(x))
+
+
+def _unique_labels(scenarios: list[Scenario]) -> list[Scenario]:
+    seen: dict[str, int] = {}
+    out = []
+    for s in scenarios:
+        n = seen.get(s.name, 0) + 1
+        seen[s.name] = n
+        out.append(s if n == 1 else dataclasses.replace(s, name=f"{s.name} ({n})"))
+    return out
+
+
+@dataclass
+class Comparison:
+    """The result of :func:`compare`.
+
+    Attributes:
+        base: the base scenario's label (its name); ``labels``: every scenario's label, base first.
+        outcomes: the outcome table (one row per scenario × world × outcome): ``value`` with ``value_lo``/
+            ``value_hi`` and the paired difference from the base ``diff`` with ``diff_lo``/``diff_hi``.
+        per_seed: the outcomes of every run (scenario × world × seed).
+        differences: trajectories, the mean per-seed difference from the base per step with a t interval.
+        scope: per counterfactual and world, the first edited date, the first date at which the runs
+            actually diverge, and whether they are identical before the first edited date.
+        observables, events: the tables of every run.
+    """
+
+    base: str
+    labels: list[str]
+    scenarios: dict[str, Scenario]
+    worlds: tuple[str, ...]
+    seeds: list[int]
+    observables: pd.DataFrame
+    events: pd.DataFrame
+    per_seed: pd.DataFrame
+    outcomes: pd.DataFrame
+    differences: pd.DataFrame
+    scope: pd.DataFrame
+    spec: OutcomeSpec = field(default_factory=OutcomeSpec)
+    level: float = 0.95
+    method: str = "t"
+    command: str = ""
+
+    def outcome_table(self, world: str | None = None, wide: bool = False) -> pd.DataFrame:
+        """The outcome table, optionally for one world; ``wide`` gives one column per scenario (values)."""
+        t = self.outcomes if world is None else self.outcomes[self.outcomes["world"] == world]
+        if not wide:
+            return t
+        return t.pivot_table(index=["world", "outcome"], columns="scenario", values="value", sort=False)[self.labels]
+
+    def report(self, path, title: str | None = None) -> Path:
+        """Write the self-contained HTML report (plotly.js embedded once)."""
+        return comparison_report(self, Path(path), title)
+
+    def write(self, out) -> Path:
+        """Write the tables (Parquet; the outcome table also as CSV), a manifest and the report."""
+        out = Path(out)
+        out.mkdir(parents=True, exist_ok=True)
+        tables = {"observables": self.observables, "events": self.events, "outcomes": self.outcomes,
+                  "outcomes_per_seed": self.per_seed, "differences": self.differences, "scope": self.scope}
+        files = _write_frames(out, tables)
+        csv = out / "outcomes.csv"
+        self.outcomes.to_csv(csv, index=False, float_format="%.6g")
+        files[csv.name] = _sha(csv)
+        manifest = {"command": self.command, "base": self.base, "scenarios": {
+            k: {"hash": s.hash, "files": list(s.files), "description": s.description} for k, s in self.scenarios.items()},
+            "worlds": list(self.worlds), "seeds": self.seeds, "interval": {"level": self.level, "method": self.method},
+            "outcome_spec": dataclasses.asdict(self.spec)}
+        _write_manifest(out, manifest, files)
+        self.report(out / "report.html")
+        return out
+
+
+def compare(base, counterfactuals, worlds="all", seeds: int | list[int] = 20, *, first_seed: int = 1,
+            parameters: dict | None = None, spec: OutcomeSpec = OutcomeSpec(), level: float = 0.95,
+            method: str = "t", workers: int | None = None, progress: bool = True, command: str = "") -> Comparison:
+    """Run ``base`` and every counterfactual on the same seeds in the same worlds and compare them.
+
+    Args:
+        base, counterfactuals: paths to scenario files, :class:`~sim.scenario.Scenario` objects or
+            :class:`~sim.scenario.Counterfactual` objects (a single one or a list).
+        worlds: a world, a list of worlds, or ``"all"``.
+        seeds: a number of seeds (``first_seed``, ``first_seed + 1``, ...) or a list of seeds.
+        spec: which outcomes the table holds (:class:`OutcomeSpec`).
+        level, method: interval level and method (``"t"`` or ``"bootstrap"``) for means and differences;
+            probabilities get a Wilson interval.
+        workers: processes (default: all cores, at most 8).
+    """
+    from sim.runs.ensemble import run_ensemble, seeds_arg, worlds_arg
+    from sim.worlds import world_types
+
+    if isinstance(counterfactuals, str | Path | Scenario | Counterfactual):
+        counterfactuals = [counterfactuals]
+    scenarios = _unique_labels([_as_scenario(base)] + [_as_scenario(c) for c in counterfactuals])
+    b = scenarios[0]
+    for s in scenarios[1:]:
+        if (s.start, s.end) != (b.start, b.end):
+            raise ValueError(f"scenario {s.name!r} runs {quarter_label(s.start)}..{quarter_label(s.end)}, the base "
+                             f"{quarter_label(b.start)}..{quarter_label(b.end)}: paired runs need the same period")
+    worlds = worlds_arg(worlds)
+    for w in worlds:
+        world_types(w)
+    seeds = seeds_arg(seeds, first_seed)
+    ens = run_ensemble(scenarios, worlds, seeds, parameters, keep=KEEP, workers=workers, progress=progress,
+                       desc="paired runs")
+    return _comparison(scenarios, worlds, seeds, ens.observables, ens.events, spec, level, method, command)
+
+
+def _comparison(scenarios, worlds, seeds, obs, events, spec, level, method, command) -> Comparison:
+    b = scenarios[0]
+    per_seed = pd.concat([per_seed_outcomes(obs[obs["scenario"] == s.name], events[events["scenario"] == s.name], b, spec)
+                          for s in scenarios], ignore_index=True)
+    outs = outcome_list(spec, b.start, b.end)
+    table = summarise(per_seed, outs, b.name, level, method)
+    diffs = trajectory_differences(obs, b.name, level=level)
+    scope_rows = []
+    for s in scenarios[1:]:
+        sc = edit_scope(b, s)
+        div = first_divergence(obs, events, b.name, s.name)
+        for w in worlds:
+            d = div.get(w, math.nan)
+            ident = None
+            if sc.kind == "dated":
+                ident = bool(math.isnan(d) or d >= sc.first_date - b.start)
+            elif sc.kind == "identical":
+                ident = bool(math.isnan(d))
+            scope_rows.append({"scenario": s.name, "world": w, "edit_kind": sc.kind, "first_edit": sc.label,
+                               "first_divergence": None if math.isnan(d) else quarter_label(b.start + int(d)),
+                               "identical_before_first_edit": ident, "edits": sc.detail})
+    scope = pd.DataFrame(scope_rows, columns=["scenario", "world", "edit_kind", "first_edit", "first_divergence",
+                                              "identical_before_first_edit", "edits"])
+    return Comparison(base=b.name, labels=[s.name for s in scenarios], scenarios={s.name: s for s in scenarios},
+                      worlds=tuple(worlds), seeds=list(seeds), observables=obs, events=events, per_seed=per_seed,
+                      outcomes=table, differences=diffs, scope=scope, spec=spec, level=level, method=method,
+                      command=command)
+
+
+# ------------------------------------------------------------------------------------- attribution
+
+@dataclass
+class Attribution:
+    """The result of :func:`attribute`.
+
+    ``table``: one row per (world, event, outcome): ``effect`` = outcome in the base − outcome without the
+    event (mean of per-seed differences) with ``effect_lo``/``effect_hi``, and ``share`` = effect / base
+    value (the part of the outcome the event accounts for, leaving it out one at a time; shares need not add
+    up to one, since events interact). Events that never fired on these seeds have effect 0 by
+    construction and are listed with ``ran = False``.
+    """
+
+    scenario: str
+    worlds: tuple[str, ...]
+    seeds: list[int]
+    table: pd.DataFrame
+    comparison: Comparison
+    command: str = ""
+
+    def ranked(self, outcome: str, world: str | None = None) -> pd.DataFrame:
+        world = world or self.worlds[0]
+        t = self.table[(self.table["outcome"] == outcome) & (self.table["world"] == world)]
+        return t.reindex(t["effect"].abs().sort_values(ascending=False, kind="stable").index)
+
+    def report(self, path) -> Path:
+        return attribution_report(self, Path(path))
+
+    def write(self, out) -> Path:
+        out = Path(out)
+        out.mkdir(parents=True, exist_ok=True)
+        files = _write_frames(out, {"attribution": self.table, "outcomes_per_seed": self.comparison.per_seed})
+        csv = out / "attribution.csv"
+        self.table.to_csv(csv, index=False, float_format="%.6g")
+        files[csv.name] = _sha(csv)
+        s = self.comparison.scenarios[self.comparison.base]
+        _write_manifest(out, {"command": self.command, "scenario": self.scenario, "scenario_hash": s.hash,
+                              "scenario_files": list(s.files), "worlds": list(self.worlds), "seeds": self.seeds,
+                              "interval": {"level": self.comparison.level, "method": self.comparison.method}}, files)
+        self.report(out / "attribution.html")
+        return out
+
+
+def attribute(scenario, worlds="revisionist_spiral", seeds: int | list[int] = 10, *, kinds=None,
+              first_seed: int = 1, parameters: dict | None = None, spec: OutcomeSpec = OutcomeSpec(),
+              level: float = 0.95, method: str = "t", workers: int | None = None, progress: bool = True,
+              command: str = "") -> Attribution:
+    """Event attribution: for each scripted event of ``scenario`` (or those of the given ``kinds``), the
+    paired run with that event left out (THEORY §8)."""
+    from sim.runs.ensemble import run_ensemble, seeds_arg, worlds_arg
+    from sim.worlds import world_types
+
+    base = _as_scenario(scenario)
+    worlds = worlds_arg(worlds)
+    for w in worlds:
+        world_types(w)
+    seeds = seeds_arg(seeds, first_seed)
+    events = list(base.events)
+    if kinds:
+        kinds = [k.strip() for k in (kinds.split(",") if isinstance(kinds, str) else kinds) if k.strip()]
+        from sim.scenario import EVENT_KINDS
+        from sim.scenario.yamlsafe import nearest
+        for k in kinds:
+            if k not in EVENT_KINDS:
+                raise ValueError(f"unknown event kind {k!r}{nearest(k, EVENT_KINDS)}")
+        events = [e for e in events if e.kind in kinds]
+    if not events:
+        raise ValueError(f"scenario {base.name!r} has no scripted events to attribute")
+    # the base first: events that never fire on these seeds need no run (leaving them out changes nothing)
+    ens0 = run_ensemble([base], worlds, seeds, parameters, keep=KEEP, workers=workers, progress=progress,
+                        desc="base runs")
+    fired = set(ens0.events.loc[ens0.events["scripted"], "event_id"])
+    todo = [e for e in events if e.id in fired]
+    variants = [dataclasses.replace(base, name=f"without {e.id}", events=tuple(x for x in base.events if x.id != e.id))
+                for e in todo]
+    if variants:
+        ens = run_ensemble(variants, worlds, seeds, parameters, keep=KEEP, workers=workers, progress=progress,
+                           desc="leave-one-out runs")
+        obs = pd.concat([ens0.observables, ens.observables], ignore_index=True)
+        evs = pd.concat([ens0.events, ens.events], ignore_index=True)
+    else:
+        obs, evs = ens0.observables, ens0.events
+    comp = _comparison([base] + variants, worlds, seeds, obs, evs, spec, level, method, command)
+    t = comp.outcomes
+    base_vals = t[t["is_base"]].set_index(["world", "outcome"])["value"]
+    rows = []
+    for e in events:
+        ran = e.id in fired
+        for w in worlds:
+            for oc in outcome_list(spec, base.start, base.end):
+                bv = float(base_vals.get((w, oc.id), math.nan))
+                if ran:
+                    r = t[(t["scenario"] == f"without {e.id}") & (t["world"] == w) & (t["outcome"] == oc.id)].iloc[0]
+                    eff, lo, hi, n = -r["diff"], -r["diff_hi"], -r["diff_lo"], int(r["n_pairs"])
+                else:
+                    eff, lo, hi, n = 0.0, 0.0, 0.0, len(seeds)
+                share = eff / bv if bv and not math.isnan(bv) and oc.kind != "year" else math.nan
+                rows.append({"world": w, "event_id": e.id, "kind": e.kind, "date": quarter_label(e.date),
+                             "conditional": e.requires is not None, "ran": ran, "outcome": oc.id, "label": oc.label,
+                             "outcome_kind": oc.kind, "base_value": bv, "effect": eff, "effect_lo": lo,
+                             "effect_hi": hi, "share": share, "n_pairs": n})
+    return Attribution(scenario=base.name, worlds=tuple(worlds), seeds=list(seeds), table=pd.DataFrame(rows),
+                       comparison=comp, command=command)
+
+
+# ------------------------------------------------------------------------------------- storage
+
+def _sha(p: Path) -> str:
+    return hashlib.sha256(p.read_bytes()).hexdigest()[:16]
+
+
+def _write_frames(out: Path, tables: dict) -> dict:
+    files = {}
+    for name, df in tables.items():
+        if df is None:
+            continue
+        path = out / f"{name}.parquet"
+        tmp = path.with_suffix(".parquet.tmp")
+        df.to_parquet(tmp, index=False, compression="zstd")
+        os.replace(tmp, path)
+        files[path.name] = _sha(path)
+    return files
+
+
+def _write_manifest(out: Path, manifest: dict, files: dict):
+    from sim.runs.ensemble import package_versions
+    manifest = {**manifest, "versions": package_versions(), "files": files}
+    (out / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True, default=str))
+
+
+# ------------------------------------------------------------------------------------- report
+
+SCEN_COLOURS = ["#333333", "#d62728", "#1f77b4", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2",
+                "#17becf", "#bcbd22", "#7f7f7f", "#393b79", "#637939", "#8c6d31", "#843c39", "#7b4173"]
+
+
+def _colours(labels) -> dict:
+    return {k: SCEN_COLOURS[i % len(SCEN_COLOURS)] for i, k in enumerate(labels)}
+
+
+def _rgba(h: str, a: float) -> str:
+    h = h.lstrip("#")
+    return f"rgba({int(h[0:2], 16)},{int(h[2:4], 16)},{int(h[4:6], 16)},{a})"
+
+
+def _edit_lines(fig, c: Comparison, col: int, colours: dict):
+    for _, r in c.scope.drop_duplicates("scenario").iterrows():
+        if r["edit_kind"] == "dated":
+            q = parse_quarter(r["first_edit"])
+            fig.add_vline(x=q / 4.0, line=dict(color=colours[r["scenario"]], width=1, dash="dot"), row=1, col=col)
+
+
+def overlay_figure(c: Comparison, var: str, title: str):
+    """One observable: a panel per world, every scenario overlaid (mean over seeds, band 10–90 %)."""
+    import plotly.graph_objects as go
+    from plotly.subplots import make_subplots
+    colours = _colours(c.labels)
+    fig = make_subplots(rows=1, cols=len(c.worlds), shared_yaxes=True, subplot_titles=list(c.worlds),
+                        horizontal_spacing=0.02)
+    g = c.observables.groupby(["scenario", "world", "year"], sort=False)[var]
+    band = pd.DataFrame({"mean": g.mean(), "lo": g.quantile(0.1), "hi": g.quantile(0.9)}).reset_index()
+    for j, w in enumerate(c.worlds):
+        for s in c.labels:
+            d = band[(band["scenario"] == s) & (band["world"] == w)]
+            col = colours[s]
+            fig.add_trace(go.Scatter(x=np.concatenate([d["year"], d["year"][::-1]]),
+                                     y=np.concatenate([d["hi"], d["lo"][::-1]]), fill="toself",
+                                     fillcolor=_rgba(col, 0.12), line=dict(width=0), hoverinfo="skip",
+                                     showlegend=False, legendgroup=s), row=1, col=j + 1)
+            fig.add_trace(go.Scatter(x=d["year"], y=d["mean"], name=s, legendgroup=s, showlegend=(j == 0),
+                                     line=dict(color=col, width=2.4 if s == c.base else 1.6),
+                                     hovertemplate=f"{s}<br>%{{x:.2f}}: %{{y:.3f}}<extra></extra>"), row=1, col=j + 1)
+        _edit_lines(fig, c, j + 1, colours)
+    fig.update_layout(title=title, height=330, template="plotly_white", margin=dict(l=50, r=20, t=60, b=30),
+                      legend=dict(orientation="h", y=-0.18))
+    return fig
+
+
+def difference_figure(c: Comparison, var: str, title: str):
+    """Counterfactual minus base, mean of per-seed differences with its interval, a panel per world."""
+    import plotly.graph_objects as go
+    from plotly.subplots import make_subplots
+    colours = _colours(c.labels)
+    fig = make_subplots(rows=1, cols=len(c.worlds), shared_yaxes=True, subplot_titles=list(c.worlds),
+                        horizontal_spacing=0.02)
+    d = c.differences[c.differences["variable"] == var]
+    for j, w in enumerate(c.worlds):
+        for s in c.labels[1:]:
+            x = d[(d["scenario"] == s) & (d["world"] == w)]
+            col = colours[s]
+            fig.add_trace(go.Scatter(x=np.concatenate([x["year"], x["year"][::-1]]),
+                                     y=np.concatenate([x["hi"], x["lo"][::-1]]), fill="toself",
+                                     fillcolor=_rgba(col, 0.18), line=dict(width=0), hoverinfo="skip",
+                                     showlegend=False, legendgroup=s), row=1, col=j + 1)
+            fig.add_trace(go.Scatter(x=x["year"], y=x["diff"], name=s, legendgroup=s, showlegend=(j == 0),
+                                     line=dict(color=col, width=1.8),
+                                     customdata=np.stack([x["lo"], x["hi"]], axis=-1) if len(x) else None,
+                                     hovertemplate=f"{s} − {c.base}<br>%{{x:.2f}}: %{{y:+.3f}} "
+                                                   f"[%{{customdata[0]:+.3f}}, %{{customdata[1]:+.3f}}]<extra></extra>"),
+                          row=1, col=j + 1)
+        fig.add_hline(y=0, line=dict(color="#999", width=1), row=1, col=j + 1)
+        _edit_lines(fig, c, j + 1, colours)
+    fig.update_layout(title=f"{title}: counterfactual − {c.base}", height=320, template="plotly_white",
+                      margin=dict(l=50, r=20, t=60, b=30), legend=dict(orientation="h", y=-0.2))
+    return fig
+
+
+EMERGENT = {"use_of_force": ("#b30000", "x"), "coercion": ("#ff7f0e", "triangle-up"),
+            "acceptance": ("#2ca02c", "circle"), "refusal": ("#7f7f7f", "circle-open"),
+            "proposal": ("#1f77b4", "diamond"), "application": ("#9467bd", "square"),
+            "alliance_decision": ("#8c564b", "star")}
+
+
+def timeline_figure(c: Comparison):
+    """Event timeline per scenario and world: scripted events (grey ticks; the edited ones in colour) and
+    emergent events (markers sized by the share of seeds)."""
+    import plotly.graph_objects as go
+    from plotly.subplots import make_subplots
+    n_w = len(c.worlds)
+    fig = make_subplots(rows=n_w, cols=1, shared_xaxes=True, subplot_titles=list(c.worlds), vertical_spacing=0.04)
+    ev = c.events.copy()
+    ev["year"] = ev["date"].str.slice(0, 4).astype(int) + (ev["date"].str.slice(5, 6).astype(int) - 1) / 4.0
+    n_seeds = len(c.seeds)
+    base_ids = {e.id: e for e in c.scenarios[c.base].events}
+    ylab = {s: i for i, s in enumerate(reversed(c.labels))}
+    shown = set()
+    for r, w in enumerate(c.worlds):
+        for s in c.labels:
+            y0 = ylab[s]
+            e = ev[(ev["scenario"] == s) & (ev["world"] == w)]
+            sc = e[e["scripted"]]
+            share = sc.groupby(["event_id", "kind", "year", "target"]).agg(n=("seed", "nunique")).reset_index()
+            own = {x.id: x for x in c.scenarios[s].events}
+            changed = share["event_id"].map(lambda i: i not in base_ids or own.get(i) is None
+                                            or _event_key(own[i]) != _event_key(base_ids[i]))
+            for flag, colour, name in ((False, "#9a9a9a", "scripted event"), (True, "#d62728", "scripted: added or changed")):
+                d = share[changed == flag]
+                if not len(d):
+                    continue
+                key = name
+                fig.add_trace(go.Scatter(x=d["year"], y=[y0 + 0.22] * len(d), mode="markers",
+                                         marker=dict(symbol="line-ns-open", size=11, color=colour, line=dict(width=2 if flag else 1)),
+                                         name=name, legendgroup=name, showlegend=key not in shown,
+                                         text=[f"{s}: {i} ({k} → {t}) in {m / n_seeds:.0%} of seeds"
+                                               for i, k, t, m in zip(d["event_id"], d["kind"], d["target"], d["n"])],
+                                         hoverinfo="text"), row=r + 1, col=1)
+                shown.add(key)
+            if s != c.base:
+                gone = [x for i, x in base_ids.items() if i not in own]
+                if gone:
+                    key = "scripted: removed"
+                    fig.add_trace(go.Scatter(x=[x.date / 4.0 for x in gone], y=[y0 + 0.22] * len(gone), mode="markers",
+                                             marker=dict(symbol="x-thin-open", size=10, color="#d62728", line=dict(width=2)),
+                                             name=key, legendgroup=key, showlegend=key not in shown,
+                                             text=[f"{s}: removed {x.id} ({x.kind})" for x in gone], hoverinfo="text"),
+                                  row=r + 1, col=1)
+                    shown.add(key)
+            em = e[~e["scripted"] & e["kind"].isin(EMERGENT)]
+            if len(em):
+                agg = em.groupby(["kind", "year"]).agg(n=("seed", "nunique"),
+                                                       targets=("target", lambda t: ", ".join(sorted(set(t))[:6]))).reset_index()
+                for kind, g in agg.groupby("kind"):
+                    colour, symbol = EMERGENT[kind]
+                    off = -0.05 - 0.065 * list(EMERGENT).index(kind)
+                    frac = g["n"] / n_seeds
+                    key = f"emergent: {kind.replace('_', ' ')}"
+                    fig.add_trace(go.Scatter(x=g["year"], y=[y0 + off] * len(g), mode="markers",
+                                             marker=dict(symbol=symbol, color=colour, size=3 + 11 * np.sqrt(frac),
+                                                         line=dict(width=1, color=colour)),
+                                             name=key, legendgroup=key, showlegend=key not in shown,
+                                             text=[f"{s}: {kind} → {t} in {f:.0%} of seeds ({q})"
+                                                   for t, f, q in zip(g["targets"], frac, g["year"])],
+                                             hoverinfo="text"), row=r + 1, col=1)
+                    shown.add(key)
+        fig.update_yaxes(tickvals=list(ylab.values()), ticktext=list(ylab.keys()), range=[-0.6, len(ylab) - 0.4],
+                         row=r + 1, col=1)
+    per = 26 * len(c.labels) + 60
+    fig.update_layout(title="Event timeline: scripted (ticks; red: edited) and emergent (markers sized by the share of seeds)",
+                      height=per * n_w + 120, template="plotly_white", margin=dict(l=160, r=20, t=70, b=30),
+                      legend=dict(orientation="h", y=-0.03))
+    return fig
+
+
+def _fmt(v, kind, signed=False):
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return "–"
+    if kind == "probability":
+        return f"{v * 100:+.0f} pp" if signed else f"{v:.0%}"
+    if kind == "year":
+        return f"{v:+.1f} y" if signed else f"{v:.1f}"
+    return f"{v:+.3f}" if signed else f"{v:.3f}"
+
+
+def outcome_table_html(c: Comparison, world: str) -> str:
+    t = c.outcomes[c.outcomes["world"] == world]
+    head = "".join(f"<th>{html.escape(s)}</th>" for s in c.labels)
+    rows = []
+    for oc, g in t.groupby("outcome", sort=False):
+        g = g.set_index("scenario")
+        kind = g["kind"].iloc[0]
+        cells = []
+        for s in c.labels:
+            r = g.loc[s]
+            val = _fmt(r["value"], kind)
+            ci = f"[{_fmt(r['value_lo'], kind)}, {_fmt(r['value_hi'], kind)}]" if not math.isnan(r["value_lo"]) else ""
+            n_note = f" <small>(n={int(r['n'])})</small>" if kind == "year" else ""
+            cell = f"{val}{n_note}<br><small class='ci'>{ci}</small>"
+            style = ""
+            if s != c.base:
+                d = (f"Δ {_fmt(r['diff'], kind, True)} [{_fmt(r['diff_lo'], kind, True)}, {_fmt(r['diff_hi'], kind, True)}]"
+                     if not math.isnan(r["diff"]) else "Δ –")
+                sig = not math.isnan(r["diff_lo"]) and (r["diff_lo"] > 0 or r["diff_hi"] < 0)
+                if sig:
+                    style = " style='background:#e3ecfa'" if r["diff"] > 0 else " style='background:#fbe3d6'"
+                cell += f"<br><small>{html.escape(d)}</small>"
+            cells.append(f"<td{style}>{cell}</td>")
+        label = g["label"].iloc[0]
+        rows.append(f"<tr><td><b>{html.escape(label)}</b></td>{''.join(cells)}</tr>")
+    return (f"<table class='card'><tr><th>outcome ({html.escape(world)})</th>{head}</tr>{''.join(rows)}</table>")
+
+
+def scope_html(c: Comparison) -> str:
+    if not len(c.scope):
+        return ""
+    rows = []
+    for s, g in c.scope.groupby("scenario", sort=False):
+        r0 = g.iloc[0]
+        checks = []
+        for _, r in g.iterrows():
+            ok = r["identical_before_first_edit"]
+            mark = "✓" if ok else ("–" if ok is None else "✗")
+            fd = r["first_divergence"]
+            fd = "none" if fd is None or (isinstance(fd, float) and math.isnan(fd)) else fd
+            checks.append(f"{html.escape(r['world'])}: {mark} (first difference {fd})")
+        desc = c.scenarios[s].description
+        rows.append(f"<tr><td><b>{html.escape(s)}</b><br><small>{html.escape(desc)}</small></td>"
+                    f"<td>{html.escape(r0['first_edit'])}</td><td><small>{html.escape(r0['edits'])}</small></td>"
+                    f"<td><small>{'<br>'.join(checks)}</small></td></tr>")
+    return ("<table class='card'><tr><th>counterfactual</th><th>first edited date</th><th>edits (relative to the "
+            f"base)</th><th>identical to the base before the first edited date?</th></tr>{''.join(rows)}</table>")
+
+
+def _intro(c: Comparison) -> str:
+    ci = "Student t" if c.method == "t" else "percentile bootstrap over seeds (2000 draws)"
+    return (f"<p class='note'>Base <b>{html.escape(c.base)}</b> and {len(c.labels) - 1} counterfactual(s) · worlds "
+            f"{', '.join(c.worlds)} · {len(c.seeds)} paired seeds ({c.seeds[0]}–{c.seeds[-1]}): every scenario runs on "
+            f"the same seeds, and the model's draws are keyed by (seed, agent, mechanism, step), so the runs of a "
+            f"counterfactual and its base are identical until the first edited date and differ afterwards only "
+            f"because of the edits (common random numbers). Differences are paired: the mean of per-seed differences "
+            f"with a {c.level:.0%} {ci} interval; probabilities carry a Wilson interval. Trajectories: mean over seeds, "
+            f"band 10–90 %; dotted lines mark each counterfactual's first edited date. Edits of types, parameters, "
+            f"states or alliances have no date: their differences may start at once."
+            + (f" Command: <code>{html.escape(c.command)}</code>" if c.command else "") + "</p>")
+
+
+def comparison_report(c: Comparison, path: Path, title: str | None = None) -> Path:
+    from sim.faces.report import write_html
+    outcome_note = ("<p class='note'>Each cell: value [interval]; below it, the paired difference from the base Δ "
+                    "[interval]. Shaded: the interval of Δ excludes zero (blue: higher, orange: lower than the base). "
+                    "A neighbour is a state with a land border with Russia or in the sphere Russia claims. "
+                    "'First year in crisis' averages only the seeds where the relationship reaches crisis or war "
+                    "(n given); its Δ uses the seeds where both runs do.</p>")
+    sections = [("Counterfactuals and their edits", [scope_html(c)]),
+                ("Outcomes", [outcome_note] + [outcome_table_html(c, w) for w in c.worlds])]
+    sections.append(("Trajectories (mean over seeds, band 10–90 %)",
+                     [overlay_figure(c, v, t) for v, t in VARIABLES if v in c.observables]))
+    if len(c.labels) > 1:
+        sections.append(("Differences from the base (paired by seed, with intervals)",
+                         [difference_figure(c, v, t) for v, t in VARIABLES if v in c.observables]))
+    sections.append(("Event timelines", [timeline_figure(c)]))
+    title = title or f"Counterfactuals: {', '.join(c.labels[1:]) or '(none)'} vs {c.base}"
+    if len(title) > 160:
+        title = f"{len(c.labels) - 1} counterfactuals vs {c.base}"
+    return write_html(path, title, _intro(c), sections)
+
+
+HEADLINE = ("tension_1999_2007", "tension_2008_2013", "tension_russia_1992_1998", "force_by_2013Q4")
+
+
+def attribution_figure(a: Attribution, world: str, top: int = 30):
+    """Ranked horizontal bars of the effect of each event, one outcome at a time (dropdown)."""
+    import plotly.graph_objects as go
+    t = a.table[(a.table["world"] == world) & a.table["ran"]]
+    outcomes = list(dict.fromkeys(t["outcome"]))
+    order = [o for o in HEADLINE if o in outcomes] + [o for o in outcomes if o not in HEADLINE]
+    colours = {}
+    palette = SCEN_COLOURS[1:]
+    for k in sorted(set(t["kind"])):
+        colours[k] = palette[len(colours) % len(palette)]
+
+    def bars(o):
+        d = t[t["outcome"] == o]
+        d = d.reindex(d["effect"].abs().sort_values(ascending=False, kind="stable").index).head(top)[::-1]
+        kind = d["outcome_kind"].iloc[0] if len(d) else "mean"
+        scale = 100.0 if kind == "probability" else 1.0
+        y = [f"{i} ({dt})" for i, dt in zip(d["event_id"], d["date"])]
+        return dict(x=(d["effect"] * scale).tolist(), y=y,
+                    err=((d["effect_hi"] - d["effect"]) * scale).fillna(0).tolist(),
+                    errm=((d["effect"] - d["effect_lo"]) * scale).fillna(0).tolist(),
+                    colour=[colours[k] for k in d["kind"]],
+                    text=[f"{k}; share of the base value {s:.0%}" if not math.isnan(s) else k
+                          for k, s in zip(d["kind"], d["share"])],
+                    label=(d["label"].iloc[0] if len(d) else o) + (" (percentage points)" if kind == "probability" else ""))
+
+    first = bars(order[0])
+    fig = go.Figure(go.Bar(x=first["x"], y=first["y"], orientation="h", marker_color=first["colour"],
+                           error_x=dict(type="data", array=first["err"], arrayminus=first["errm"], color="#444", thickness=1),
+                           hovertext=first["text"], hoverinfo="x+y+text"))
+    buttons = []
+    for o in order:
+        b = bars(o)
+        buttons.append(dict(label=b["label"][:70], method="update",
+                            args=[{"x": [b["x"]], "y": [b["y"]], "marker.color": [b["colour"]],
+                                   "error_x.array": [b["err"]], "error_x.arrayminus": [b["errm"]],
+                                   "hovertext": [b["text"]]},
+                                  {"title.text": f"Effect of each scripted event on: {b['label']} ({world})"}]))
+    fig.update_layout(updatemenus=[dict(buttons=buttons, direction="down", x=0, xanchor="left", y=1.08, yanchor="bottom")],
+                      title=dict(text=f"Effect of each scripted event on: {first['label']} ({world})", y=0.99),
+                      height=max(420, 22 * min(top, len(first["y"])) + 160), template="plotly_white",
+                      margin=dict(l=300, r=30, t=110, b=40), xaxis_title="base − without the event")
+    fig.add_vline(x=0, line=dict(color="#999", width=1))
+    return fig
+
+
+def attribution_report(a: Attribution, path: Path) -> Path:
+    from sim.faces.report import write_html
+    c = a.comparison
+    ci = "Student t" if c.method == "t" else "percentile bootstrap"
+    intro = (f"<p class='note'>Scenario <b>{html.escape(a.scenario)}</b> · worlds {', '.join(a.worlds)} · "
+             f"{len(a.seeds)} paired seeds. For each scripted event, the run with that event left out, on the same "
+             f"seeds (common random numbers). Effect = outcome of the base − outcome without the event: the part of "
+             f"the outcome the event accounts for, one event at a time (effects interact and need not add up). "
+             f"Bars: mean of per-seed effects with a {c.level:.0%} {ci} interval; colour: kind of event. Events that "
+             f"never fired on these seeds (conditional events whose condition never held) have effect 0 by "
+             f"construction and were not run." + (f" Command: <code>{html.escape(a.command)}</code>" if a.command else "")
+             + "</p>")
+    sections = []
+    for w in a.worlds:
+        t = a.table[(a.table["world"] == w)]
+        base_rows = c.outcomes[(c.outcomes["world"] == w) & c.outcomes["is_base"]]
+        base_tab = "".join(f"<tr><td>{html.escape(r['label'])}</td><td>{_fmt(r['value'], r['kind'])} "
+                           f"[{_fmt(r['value_lo'], r['kind'])}, {_fmt(r['value_hi'], r['kind'])}]</td></tr>"
+                           for _, r in base_rows.iterrows())
+        head = [o for o in HEADLINE if o in set(t["outcome"])]
+        wide = t[t["outcome"].isin(head)].pivot_table(index=["event_id", "kind", "date", "ran"], columns="outcome",
+                                                      values="effect", sort=False)[head]
+        wide = wide.reindex(wide.abs().max(axis=1).sort_values(ascending=False).index).reset_index()
+        never = t.loc[~t["ran"], "event_id"].drop_duplicates().tolist()
+        sections.append((f"World {w}", [
+            attribution_figure(a, w),
+            f"<p class='note'>Base outcomes ({html.escape(w)}):</p><table class='card'>{base_tab}</table>",
+            "<p class='note'>Effects on the headline outcomes, largest first (the CSV holds every outcome with intervals):</p>"
+            + wide.to_html(index=False, classes="card", border=0, float_format=lambda v: f"{v:+.3f}"),
+            f"<p class='note'>Never fired on these seeds: {html.escape(', '.join(never) or 'none')}.</p>"]))
+    return write_html(path, f"Event attribution: {a.scenario}", intro, sections)
+
+
+# ------------------------------------------------------------------------------------- command line
+
+def _worlds_cli(arg: str):
+    return arg if arg == "all" or "," not in arg else [w.strip() for w in arg.split(",") if w.strip()]
+
+
+def _slug(s: str) -> str:
+    return "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in s)
+
+
+def compare_cli(a) -> int:
+    """``spiral compare BASE CF [CF ...] [--world W|all] [--seeds N] [--out DIR]``."""
+    command = " ".join(shlex.quote(x) for x in sys.argv) if sys.argv else ""
+    scen = [load_scenario(p) for p in [a.base] + list(a.counterfactuals)]  # validate before any run
+    worlds = _worlds_cli(a.world)
+    if a.out:
+        out = Path(a.out)
+    else:
+        tail = scen[1].name if len(scen) == 2 else f"{len(scen) - 1}_counterfactuals"
+        out = Path("runs") / "compare" / _slug(f"{scen[0].name}-vs-{tail}")
+    from sim.runs.ensemble import seeds_arg, worlds_arg
+    n_runs = len(scen) * len(worlds_arg(worlds)) * len(seeds_arg(a.seeds, a.first_seed))
+    print(f"comparing {scen[0].name} with {', '.join(s.name for s in scen[1:])}: {n_runs} paired runs -> {out}",
+          file=sys.stderr)
+    c = compare(scen[0], scen[1:], worlds, a.seeds, first_seed=a.first_seed, workers=a.workers,
+                progress=not a.quiet, command=command)
+    c.write(out)
+    bad = c.scope[c.scope["identical_before_first_edit"] == False]  # noqa: E712 - a column of bools and None
+    for _, r in bad.iterrows():
+        print(f"warning: {r['scenario']} ({r['world']}) differs from the base at {r['first_divergence']}, before its "
+              f"first edited date {r['first_edit']}", file=sys.stderr)
+    print(f"wrote {out}/outcomes.csv, outcomes.parquet, differences.parquet, observables.parquet, events.parquet, "
+          f"manifest.json")
+    print(f"report: {(out / 'report.html').resolve()}")
+    return 0
+
+
+def attribute_cli(a) -> int:
+    """``spiral attribute SCENARIO [--world W] [--seeds N] [--kinds K,...]``."""
+    command = " ".join(shlex.quote(x) for x in sys.argv) if sys.argv else ""
+    s = load_scenario(a.scenario)
+    out = Path(a.out) if a.out else Path("runs") / "attribute" / _slug(s.name)
+    print(f"attributing the outcomes of {s.name} to its scripted events -> {out}", file=sys.stderr)
+    res = attribute(s, _worlds_cli(a.world), a.seeds, kinds=a.kinds, first_seed=a.first_seed, workers=a.workers,
+                    progress=not a.quiet, command=command)
+    res.write(out)
+    print(f"wrote {out}/attribution.csv, attribution.parquet, manifest.json")
+    print(f"report: {(out / 'attribution.html').resolve()}")
+    return 0
