@@ -382,11 +382,12 @@ class SpiralModel(mesa.Model):
         self._decide_offers(k)
         # proposals of an inclusive order (emergent; seed 000, seed 003: CSCE primacy)
         order_motive = self.motive_russia.order_weight * w.centrality + comps.get("status", 0.0)
-        if (w.stance[rus] == 1 and order_motive >= 0.2
+        if (w.stance[rus] == 1 and order_motive >= p["proposal_threshold"]
                 and k - w.last_proposal_step >= p["proposal_cooldown"]):
             w.last_proposal_step = k
             self._log(k, "proposal", cw.iso3[rus], "OSCE", False,
-                      f"M5: cooperative stance (margin {margin_r:+.2f}) and order motive {order_motive:.2f} >= 0.20: "
+                      f"M5: cooperative stance (margin {margin_r:+.2f}) and order motive {order_motive:.2f} >= "
+                      f"{p['proposal_threshold']:.2f}: "
                       f"proposes an inclusive order")
         # M9 coercion and force, on last step's pressure (state of the world, not event identity)
         self._decide_coercion(k)

@@ -58,6 +58,7 @@ PARAMETERS: MappingProxyType = MappingProxyType({
     "order_adaptation": _P(0.025, 0.0, 0.1, "quarterly speed at which a revisionist's reference order adapts to the expected one", "seed 000 (Russia's turn when C rose)", "M5"),
     "atrophy_prior": _P(0.45, 0.0, 0.8, "Russia's initial expectation that NATO's role will atrophy (share of its function)", "seed 000 (Russia expected NATO to atrophy)", "M5"),
     "atrophy_learning": _P(0.005, 0.0, 0.05, "quarterly rate at which that expectation fades while NATO persists", "seed 000", "M5"),
+    "proposal_threshold": _P(0.2, 0.05, 0.5, "order motive (order weight x C, plus the status gap) above which a cooperating Russia proposes an inclusive order", "seed 000; seed 003 (CSCE primacy proposals)", "M5"),
     "proposal_cooldown": _P(8.0, 4.0, 20.0, "quarters between two proposals of an inclusive order", "THEORY §4 M5", "M5"),
     # --- M6 arming
     "arming_reaction": _P(0.015, 0.0, 0.05, "Richardson reaction: target burden points per unit of insecurity", "Richardson 1960", "M6"),

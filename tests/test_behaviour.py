@@ -127,3 +127,27 @@ def test_no_force_against_a_nato_member():
             ev = obs(MINI, world, seed, force_threshold_mean=0.25, force_threshold_sd=0.0).events
             force = ev[ev["kind"] == "use_of_force"]
             assert not force["cause"].str.contains("tie 'member'").any()
+
+
+def test_coercion_trigger_fires_on_the_state_of_the_world_whatever_produced_it():
+    """M9: a trigger reads ties, pledges, regime and alignment, never an event's identity. Georgia pledged by
+    a scripted pledge, and Georgia put in the same state with no event at all, draw the same coercion at
+    the same step."""
+    from sim.mechanisms.security import PLEDGED
+    with_event = Counterfactual(WORLD_ONLY, name="pledged").add_event(
+        id="pledge", date="1994Q1", kind="membership_pledge", actor="NATO", targets=["GEO"], source="test").build()
+    no_event = Counterfactual(WORLD_ONLY, name="plain").build()
+    params = {"coercion_threshold": 0.2}
+    for seed in SEEDS:
+        a = SpiralModel(with_event, "security_dilemma", seed, params, network=False)
+        b = SpiralModel(no_event, "security_dilemma", seed, params, network=False)
+        geo = b.cw.index["GEO"]
+        while a.running:
+            if a.steps == 8:                         # 1994Q1 is about to run in both
+                b.world.ladder[geo] = PLEDGED        # the same state, reached without any event
+                b.world.expected_join[geo] = max(b.world.expected_join[geo], 0.5)
+            a.step()
+            b.step()
+        ca = [(e["step"], e["target"]) for e in a.event_log if e["kind"] == "coercion" and e["target"] == "GEO"]
+        cb = [(e["step"], e["target"]) for e in b.event_log if e["kind"] == "coercion" and e["target"] == "GEO"]
+        assert ca and ca == cb, (seed, ca, cb)
