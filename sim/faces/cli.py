@@ -65,6 +65,10 @@ def cmd_score(a) -> int:
     ens = read_tables(Path(a.run_dir))
     card = scorecard(ens.observables, ens.events)
     print(format_scorecard(card))
+    from sim.runs.score import decision_evidence, format_evidence
+    start = int(ens.observables["year"].min())
+    print()
+    print(format_evidence(decision_evidence(ens.decisions, start)))
     if a.csv:
         card.to_csv(a.csv, index=False)
     return 0

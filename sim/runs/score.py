@@ -187,3 +187,35 @@ def format_scorecard(card: pd.DataFrame) -> str:
         lines.append("")
     lines.append("No pattern looks past 2013 (held-out years); the presets were not tuned per world (THEORY §7).")
     return "\n".join(lines)
+
+
+def decision_evidence(decisions: pd.DataFrame | None, start_year: int = 1992) -> pd.DataFrame | None:
+    """THEORY §4 M8 / §7: the log-likelihood of NATO's actual scripted decisions (invitations, pledges,
+    MAPs) under each world's member-vote rule, mean per seed, split into training (before 2014) and
+    held-out years. Higher is better; differences between worlds are evidence about the West's type."""
+    if decisions is None or not len(decisions):
+        return None
+    d = decisions.copy()
+    d["window"] = np.where(start_year + d["step"] / 4.0 < 2014, "1992-2013", "2014-")
+    per_seed = d.groupby(["scenario", "world", "window", "seed"])["loglik"].sum().reset_index()
+    out = per_seed.groupby(["scenario", "world", "window"])["loglik"].mean().unstack("window").reset_index()
+    counts = d.groupby(["scenario", "world", "window"])["event_id"].nunique().unstack("window")
+    out.columns.name = None
+    out["decisions"] = [", ".join(f"{w}: {int(counts.loc[(r.scenario, r.world), w])}" for w in counts.columns
+                                  if not np.isnan(counts.loc[(r.scenario, r.world), w])) for r in out.itertuples()]
+    return out
+
+
+def format_evidence(ev: pd.DataFrame | None) -> str:
+    if ev is None:
+        return ""
+    lines = ["Evidence from the West's own decisions (M8): log-likelihood of NATO's actual invitations, pledges",
+             "and MAPs under each world's vote rule (mean per seed; higher = the world explains them better)"]
+    cols = [c for c in ("1992-2013", "2014-") if c in ev]
+    lines.append(f"{'world':22s}" + "".join(f"{c:>14s}" for c in cols) + "   decisions")
+    from sim.worlds import WORLDS
+    order = {w: i for i, w in enumerate(WORLDS)}
+    for _, r in ev.sort_values("world", key=lambda c: c.map(order)).iterrows():
+        vals = "".join(f"{r[c]:>14.2f}" for c in cols)
+        lines.append(f"{r['world']:22s}{vals}   {r['decisions']}")
+    return "\n".join(lines)
