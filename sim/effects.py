@@ -148,8 +148,7 @@ def economic_shock(m, e):
 def sanctions(m, e):
     i = m.cw.index[e.attr("target")]
     m.world.capacity[i] = max(0.2, m.world.capacity[i] * 0.9)
-    m.world.sanctioned = 1.0
-    return "sanctions: fiscal cost"
+    return "sanctions: fiscal cost (capacity x 0.9)"
 
 
 def suspend_cooperation(m, e):

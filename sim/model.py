@@ -89,7 +89,6 @@ class WorldState:
     posture: dict = field(default_factory=dict)
     force_memory: float = 0.0
     common_threat: float = 0.0
-    sanctioned: float = 0.0
     identity: float = 0.0
     centrality: float = 0.0
     expected_centrality: float = 0.0
@@ -100,8 +99,6 @@ class WorldState:
     last_proposal_step: float = -1e9
     russia_components: dict = field(default_factory=dict)
     threat_to_russia: float = 0.0
-    harm_base_russia: float = 0.0
-    threat_base_others: np.ndarray | None = None
 
 
 class SpiralModel(mesa.Model):
@@ -153,6 +150,9 @@ class SpiralModel(mesa.Model):
         self.streams = Streams(self.seed, cw.agent_keys, self.n_steps)
         self._force_log: list[tuple[int, str]] = []
         self._cache_key, self._cache_val = None, None
+        self._coerced_now = np.zeros(0, dtype=int)
+        self._borders_key = None
+        self._peak_decay = 0.5 ** (1.0 / (4.0 * self.p["fiscal_reference_years"]))
         self._voiced = tuple(a for a in scenario.alliances if a.voice > 0)
         self._seats = None
         self._coercion_log: list[tuple[int, str]] = []
@@ -204,8 +204,8 @@ class SpiralModel(mesa.Model):
             posture={k: 0.0 for k in effects.POSTURE_OFFENSE},
         )
         # Russia is in every institution it starts in (OSCE); its voice follows
-        self._force_threshold = float(p["force_threshold_mean"] + p["force_threshold_sd"]
-                                      * normal(self.seed, cw.agent_keys[[cw.rus]], "force_threshold", 0)[0])
+        self._force_threshold = max(0.05, float(p["force_threshold_mean"] + p["force_threshold_sd"]
+                                                * normal(self.seed, cw.agent_keys[[cw.rus]], "force_threshold", 0)[0]))
         return w
 
     def _build_network(self, build: bool):
@@ -347,6 +347,8 @@ class SpiralModel(mesa.Model):
         self._perceive()
         self._record(k)
         self._check_conditions(k)
+        if self.network is not None:
+            self.refresh_network_edges()
         if self.steps >= self.n_steps:
             self.running = False
 
@@ -465,7 +467,7 @@ class SpiralModel(mesa.Model):
         since = k - w.last_force_step
         cost = p["force_cost"] * w.capability / max(w.capability[rus], 1e-9)
         force = coercion.force_decision(pres - cost, self._force_threshold, cap, p["force_capacity_min"], bal, prot,
-                                        since, p["refractory_quarters"]) & w.exists
+                                        since, p["refractory_quarters"]) & w.exists & (pres > 0) & (cw.in_sphere > 0)
         force[rus] = False
         if force.any():
             j = int(np.argmax(np.where(force, pres, -1)))
@@ -485,7 +487,8 @@ class SpiralModel(mesa.Model):
             self._force_target = -1
         start = coercion.coercion_decision(pres, p["coercion_threshold"], cap, w.coercing) & w.exists & ~force
         start[rus] = False
-        for j in np.flatnonzero(start):
+        self._coerced_now = np.flatnonzero(start)
+        for j in self._coerced_now:
             w.coercing[j] = True
             member = bool(w.ladder[j] == MEMBER)
             inst = coercion.coercion_instrument(cw.energy_dependence[j], member)
@@ -505,7 +508,8 @@ class SpiralModel(mesa.Model):
         r_share = w.capability[rus] / max(w.capability[rus] + self._nato_power(), 1e-9)
         cost = small_states.retaliation_cost(r_share, prot, w.belief_about_russia, cw.in_sphere)
         west = security.EXPECTED_LOSS[w.ladder]
-        contagion = (cw.neighbours @ (west * w.exists)) / cw.neighbour_count
+        self._active_borders()
+        contagion = (self._neighbours @ west) / self._neighbour_count
         pull = small_states.western_pull(w.democracy, w.alignment)
         avail = small_states.ally_availability(w.expected_join, w.ladder >= PARTNER)
         demand = small_states.membership_demand(w.threat_from_russia, pull, cost, contagion, p, avail)
@@ -517,7 +521,7 @@ class SpiralModel(mesa.Model):
             w.applied[j] = True
             w.ladder[j] = max(w.ladder[j], ASPIRANT)
             self._log(k, "application", cw.iso3[j], "NATO", False,
-                      f"M7: demand {w.demand[j]:.2f} >= {p['apply_threshold']:.2f} (threat {w.threat_from_russia[j]:.2f}, "
+                      f"M7: demand {w.demand[j]:.2f} + noise {noise[j]:+.2f} >= {p['apply_threshold']:.2f} (threat {w.threat_from_russia[j]:.2f}, "
                       f"retaliation cost {cost[j]:.2f}, contagion {contagion[j]:.2f})")
         target = small_states.alignment_target(w.demand, w.threat_from_russia, prot, w.alignment)
         move = cand & (w.ladder < ASPIRANT)
@@ -544,7 +548,7 @@ class SpiralModel(mesa.Model):
         w, cw, p = self.world, self.cw, self.p
         w.exists = cw.exists[k]
         w.gdp = cw.gdp[k]
-        w.gdp_peak = np.maximum(w.gdp_peak, w.gdp)
+        w.gdp_peak = np.maximum(w.gdp_peak * self._peak_decay, w.gdp)
         w.capacity = capacity.fiscal_capacity(w.capacity, w.gdp, w.gdp_peak, p["fiscal_memory"])
         w.capability = capacity.accumulate(w.capability, w.effort, w.gdp, p["depreciation"])
         q = self.spiral_scenario.start + k
@@ -574,11 +578,9 @@ class SpiralModel(mesa.Model):
         # --- Russia's threat from the West (M2)
         held_w = np.maximum(WEST_HOLDING[w.ladder], w.expected_join * 0.5) * exists
         held_w[usa] = 1.0
-        x_r = threat.exposure(cw.border_weighted[[rus]], None, held_w, np.zeros(1), 0.0)[0]
-        prev_k = getattr(self, "_prev_russia_capability", w.capability[rus])
+        bw = self._active_borders()
+        x_r = threat.exposure(bw[[rus]], None, held_w, np.zeros(1), 0.0)[0]
         base_now = float(threat.relative_power(P_west, P_rus, p["power_exponent"]) * x_r * w.offense_west)
-        base_fixed_own = float(threat.relative_power(P_west, P_rus - w.capability[rus] + prev_k, p["power_exponent"])
-                               * x_r * w.offense_west)
         lib_r = float(paradigms.liberal_threat_discount(w.democracy[rus], w.democracy[usa], lib)) if lib else 1.0
         b_rw = w.belief_about_west
         t_r = threat.perceived_threat(base_now * lib_r, 1.0, 1.0, b_rw, p["kappa"])
@@ -613,13 +615,13 @@ class SpiralModel(mesa.Model):
         # --- others' threat from Russia (M2)
         held_r = np.maximum(csto, 0.0)
         held_r[rus] = 1.0
-        x_o = threat.exposure(cw.border_weighted, None, held_r * exists, w.foothold * exists, p["foothold_exposure"])
+        x_o = threat.exposure(bw, None, held_r * exists, w.foothold * exists, p["foothold_exposure"])
         prot = PROTECTION[w.ladder]
         own = w.capability + prot * P_west
         own = np.where(nato > 0, P_west, own)
         offense_r = 1.0 + 0.5 * w.force_memory
         base_o = threat.relative_power(P_rus, own, p["power_exponent"]) * x_o * offense_r
-        base_o_fixed = threat.relative_power(P_rus - w.capability[rus] + prev_k, own, p["power_exponent"]) * x_o
+        base_o_actual = base_o
         if lib:
             base_o = base_o * paradigms.liberal_threat_discount(w.democracy, w.democracy[rus], lib)
         t_o = threat.perceived_threat(base_o, 1.0, 1.0, w.belief_about_russia, p["kappa"])
@@ -633,12 +635,17 @@ class SpiralModel(mesa.Model):
         self._stakes = st
         w.pressure = coercion.pressure(st, cw.importance, w.regime_memory, self.motive_russia.greed, prot,
                                        cw.in_sphere, w.frozen) * exists
-        # --- M4 beliefs
-        kappa_term = p["kappa"] + (1 - p["kappa"]) * b_rw
-        harm_base = (p["w_military"] * base_fixed_own * lib_r * kappa_term + p["status_weight"] * status
-                     + p["sphere_weight"] * sphere + p["regime_weight"] * regime)
+        # --- M4 beliefs. The harm an act did is the change in the observer's insecurity that the *actor's*
+        # side caused since last quarter: the observer's own capability and its own beliefs are held at
+        # last quarter's values, so that nobody reads its own arming or its own fears as the other's act.
         if not first:
-            harm_r = harm_base - w.harm_base_russia
+            kappa_term = p["kappa"] + (1 - p["kappa"]) * b_rw
+            west_mil = float(threat.relative_power(P_west, self._prev["P_rus"], p["power_exponent"])
+                             * x_r * w.offense_west)
+            harm_r = (p["w_military"] * (west_mil - self._prev["base_r"]) * lib_r * kappa_term
+                      + p["status_weight"] * (status - self._prev["status"])
+                      + p["sphere_weight"] * (sphere - self._prev["sphere"])
+                      + p["regime_weight"] * (regime - self._prev["regime"]))
             nato_defects = self._nato_defects()
             harm_r += 0.1 * (1.0 if nato_defects else -0.5) * p["exploitation_cost"]
             harm_r *= paradigms.liberal_harm_damping(w.voice, lib)
@@ -648,34 +655,41 @@ class SpiralModel(mesa.Model):
             west_ins = float(w.insecurity @ cw_ / cw_.sum()) if nato.any() else 0.0
             pn = p["perception_noise"]
             noise_all = pn * self.streams.normal("perception")[k]
-            noise_r = float(noise_all[rus])
             llr = beliefs.log_likelihood_ratio(harm_r, p["distinguishability"], p["misperception"], emp, west_ins,
-                                               p["max_log_lr"], noise_r)
+                                               p["max_log_lr"], float(noise_all[rus]))
             prior_rw = paradigms.constructivist_prior(p["prior_russia_about_west"], ident, p["constructivist"])
             w.belief_about_west = float(beliefs.update(beliefs.predict(b_rw, prior_rw, p["type_switch_hazard"]), llr))
-            # others about Russia
-            harm_o = (base_o_fixed - (w.threat_base_others if w.threat_base_others is not None else base_o_fixed))
-            harm_o = harm_o * (p["kappa"] + (1 - p["kappa"]) * w.belief_about_russia)
+            # others about Russia: Russia's side moved (its bloc's power, footholds, offense), own power held
+            russia_mil = threat.relative_power(P_rus, self._prev["own"], p["power_exponent"]) * x_o * offense_r
+            harm_o = (russia_mil - self._prev["base_o"]) * (p["kappa"] + (1 - p["kappa"]) * w.belief_about_russia)
             harm_o = harm_o + 0.1 * (0.0 if w.stance[rus] else 1.0) * p["exploitation_cost"]
             harm_o -= 0.05 * p["exploitation_cost"] * w.stance[rus]
             ft = getattr(self, "_force_target", -1)
             if ft >= 0:
                 size = 1.0 + cw.importance[ft]
-                harm_o += p["force_signal"] * size * (0.5 + 0.5 * cw.core_weight[:, ft])
-            coerced = self._new_coercion_targets()
-            for j in coerced:
-                harm_o += FORCE_HARM_COERCION * p["force_signal"] * (0.5 + 0.5 * cw.core_weight[:, j])
-            noise_o = noise_all
+                harm_o = harm_o + p["force_signal"] * size * (0.5 + 0.5 * cw.core_weight[:, ft])
+            for j in self._coerced_now:
+                harm_o = harm_o + FORCE_HARM_COERCION * p["force_signal"] * (0.5 + 0.5 * cw.core_weight[:, j])
             llr_o = beliefs.log_likelihood_ratio(harm_o, p["distinguishability"], p["misperception"], emp,
-                                                 comps["total"], p["max_log_lr"], noise_o)
+                                                 comps["total"], p["max_log_lr"], noise_all)
             b_pred = beliefs.predict(w.belief_about_russia, w.prior_about_russia, p["type_switch_hazard"])
             w.belief_about_russia = np.where(w.exists, beliefs.update(b_pred, llr_o), w.belief_about_russia)
             if p["constructivist"]:
                 channels = sum(1 for a in self.spiral_scenario.alliances if r_iso in members.get(a.id, ()))
                 w.identity = paradigms.identity_update(ident, channels, float(max(harm_r, 0.0)), p["constructivist"])
-        w.harm_base_russia = harm_base
-        w.threat_base_others = threat.relative_power(P_rus, own, p["power_exponent"]) * x_o
-        self._prev_russia_capability = w.capability[rus]
+        self._prev = {"P_rus": P_rus, "base_r": base_now, "status": status, "sphere": sphere, "regime": regime,
+                      "own": own, "base_o": base_o_actual}
+
+    def _active_borders(self) -> np.ndarray:
+        """Weighted border matrix restricted to states that exist now (recomputed when statehood changes)."""
+        key = self.world.exists.tobytes()
+        if key != self._borders_key:
+            e = self.world.exists.astype(float)
+            self._borders = self.cw.border_weighted * e[:, None] * e[None, :]
+            nb = (self.cw.border_km > 0) * e[:, None] * e[None, :]
+            self._neighbours, self._neighbour_count = nb, np.maximum(nb.sum(axis=1), 1.0)
+            self._borders_key = key
+        return self._borders
 
     def _nato_defects(self) -> bool:
         w = self.world
@@ -684,10 +698,6 @@ class SpiralModel(mesa.Model):
             return False
         wts = w.capability[members]
         return bool(w.stance[members] @ wts < 0.5 * wts.sum())
-
-    def _new_coercion_targets(self):
-        k = self.quarter
-        return [self.cw.index[t] for step, t in self._coercion_log[-8:] if step == k]
 
     # 4. record -------------------------------------------------------------------------------------
 

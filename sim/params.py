@@ -2,7 +2,8 @@
 
 Defaults are set from theory and pre-2014 stylised facts only (THEORY.md §6); none is fitted to what
 happened from 2014 on, and the type presets are never fitted (THEORY.md §2). Ranges are what sweeps
-sample. ``docs/model.md`` lists the same table (generated from here by ``spiral params``).
+sample. ``docs/model.md`` lists the same table, generated from here by ``scripts/gen_param_table.py``
+(``spiral params`` prints it).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ _P = ParamInfo
 PARAMETERS: MappingProxyType = MappingProxyType({
     # --- M1 capacity
     "depreciation": _P(0.08, 0.04, 0.15, "annual depreciation of the military capability stock", "standard perpetual-inventory assumption", "M1"),
+    "fiscal_reference_years": _P(10.0, 3.0, 30.0, "half-life (years) of the economic peak that fiscal capacity is measured against (budgets adapt to a new normal)", "seed 002 (capacity constraint); design choice, docs/model.md", "M1"),
     "fiscal_memory": _P(0.15, 0.05, 0.5, "quarterly speed at which fiscal capacity follows the economy's recent growth", "seed 002 (capacity constraint, L5139-5200)", "M1"),
     # --- M2 threat
     "power_exponent": _P(1.0, 0.5, 2.0, "a in power^a: how steeply threat grows with relative power", "Walt 1987 (aggregate power)", "M2"),

@@ -1,9 +1,10 @@
 """M8 Alliance decisions: members vote on an applicant, the rule aggregates (THEORY.md §4 M8).
 
-Each member weighs the applicant's security gain (capability added, and how far the applicant shields the
-member's own border with Russia) against provoking Russia (the member's belief that Russia is not a
-security seeker times its own exposure — frontline members fear provocation less, they already face the
-threat). The leader's type adds its motive: an order revisionist values the centrality gain, a greedy one
+Each member weighs the applicant's security gain (a base value, the capability added relative to the
+alliance's, and a bonus if the applicant borders the member) against provoking Russia: the provocation
+(the applicant's place in Russia's sphere and importance) times the member's trust in Russia (1 − b) times
+(1 − the threat it already perceives) — frontline members, who already face the threat, fear provoking it
+less. The leader's type adds its motive: an order revisionist values the centrality gain, a greedy one
 the sphere gain. Consensus needs every yes (veto players): a Bucharest-style split arises when some
 members are for and others against.
 """

@@ -13,8 +13,10 @@ order), a security seeker does not, so σ_N/σ_S = exp(d · harm), d = distingui
 Jervis 1978). Harm is the rise in the observer's insecurity the act causes, amplified by misperception
 (Jervis 1976: others' hostile acts read as more revealing) and discounted by empathy where the actor's
 own insecurity explains the act (seed 001: the West "did not accord due importance to the perspective of
-its counterpart"). Costly reassurance (harm < 0) lowers b only because a non-security-seeker would pay
-more to make it — i.e. only acts that cost the actor something count (``reassurance_cost``).
+its counterpart"). Reassurance (harm < 0: the act lowered the observer's insecurity, e.g. a seat with
+voice that costs NATO centrality, a cancelled deployment) lowers b; it is not amplified by misperception.
+The model does not separately check that the act was costly to the actor: any act that lowers the
+observer's insecurity counts (docs/model.md, known limitations).
 """
 
 from __future__ import annotations

@@ -37,7 +37,9 @@ def steady_state(effort: np.ndarray, gdp: np.ndarray, depreciation: float) -> np
 
 
 def fiscal_capacity(capacity: np.ndarray, gdp: np.ndarray, gdp_peak: np.ndarray, memory: float) -> np.ndarray:
-    """Capacity in (0, 1]: how far the economy stands below its running peak, smoothed.
+    """Capacity in (0, 1]: how far the economy stands below its reference peak, smoothed. The reference is
+    the running peak decaying with a half-life (``fiscal_reference_years``): budgets adapt to a new normal,
+    so a devaluation does not cut capacity for ever.
 
     A collapsing economy (Russia in the 1990s, the 1998 default) cuts what the state can spend on arms;
     recovery restores it (seed 002).

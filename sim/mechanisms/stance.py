@@ -66,9 +66,10 @@ def acceptance_margin(voice: float, centrality: float, requires_consent: bool, s
                       gain_if_accepted: float, motive, p: dict) -> float:
     """Should a great power accept an offered seat in an institution? (seed 004: voice for consent)
 
-    The status gap it closes is worth w_status·C·voice; if joining implies consent to the other side's
-    order, an order revisionist pays ω·(1 − gain_if_accepted) for it. A state that is currently defecting
-    adds its (negative) stance margin: hostile states refuse offers.
+    The status gap it closes is worth w_status·C·voice; half its current stance margin is added (hostile
+    states refuse offers); if joining implies consent to the other side's order, an order revisionist pays
+    0.5·ω·max(0, −gain) for it, where gain is its current order gain (negative while the expected order
+    moves against it).
     """
     value = p["status_weight"] * centrality * voice + 0.5 * stance_margin_value
     if requires_consent and motive.order_weight > 0:

@@ -31,6 +31,7 @@ import os
 import shlex
 import sys
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -179,6 +180,7 @@ def per_seed_outcomes(obs: pd.DataFrame, events: pd.DataFrame, scenario: Scenari
 
 # ------------------------------------------------------------------------------------- intervals
 
+@lru_cache(maxsize=4096)
 def _tq(n: int, level: float) -> float:
     from scipy.stats import t
     return float(t.ppf(0.5 + level / 2, n - 1))
@@ -661,11 +663,30 @@ def _rgba(h: str, a: float) -> str:
     return f"rgba({int(h[0:2], 16)},{int(h[2:4], 16)},{int(h[4:6], 16)},{a})"
 
 
-def _edit_lines(fig, c: Comparison, col: int, colours: dict):
-    for _, r in c.scope.drop_duplicates("scenario").iterrows():
-        if r["edit_kind"] == "dated":
-            q = parse_quarter(r["first_edit"])
-            fig.add_vline(x=q / 4.0, line=dict(color=colours[r["scenario"]], width=1, dash="dot"), row=1, col=col)
+def _l(a, nd: int = 4) -> list:
+    """A short JSON list (plotly would otherwise embed full float64 arrays)."""
+    return np.round(np.asarray(a, dtype=float), nd).tolist()
+
+
+def _axis(col: int, axis: str) -> str:
+    return axis if col == 1 else f"{axis}{col}"
+
+
+def _edit_shapes(c: Comparison, n_cols: int, colours: dict, zero_line: bool = False) -> list[dict]:
+    """Vertical dotted lines at each counterfactual's first edited date (and a zero line), in every panel.
+    Built as plain dicts and set once: plotly's add_vline re-validates every shape and is quadratic."""
+    shapes = []
+    for col in range(1, n_cols + 1):
+        xr, yr = _axis(col, "x"), _axis(col, "y")
+        for _, r in c.scope.drop_duplicates("scenario").iterrows():
+            if r["edit_kind"] == "dated":
+                x = parse_quarter(r["first_edit"]) / 4.0
+                shapes.append(dict(type="line", xref=xr, yref=f"{yr} domain", x0=x, x1=x, y0=0, y1=1,
+                                   line=dict(color=colours[r["scenario"]], width=1, dash="dot")))
+        if zero_line:
+            shapes.append(dict(type="line", xref=f"{xr} domain", yref=yr, x0=0, x1=1, y0=0, y1=0,
+                               line=dict(color="#999", width=1)))
+    return shapes
 
 
 def overlay_figure(c: Comparison, var: str, title: str):
@@ -676,19 +697,19 @@ def overlay_figure(c: Comparison, var: str, title: str):
     fig = make_subplots(rows=1, cols=len(c.worlds), shared_yaxes=True, subplot_titles=list(c.worlds),
                         horizontal_spacing=0.02)
     g = c.observables.groupby(["scenario", "world", "year"], sort=False)[var]
-    band = pd.DataFrame({"mean": g.mean(), "lo": g.quantile(0.1), "hi": g.quantile(0.9)}).reset_index()
+    band = pd.DataFrame({"mean": g.mean(), "lo": g.quantile(0.1), "hi": g.quantile(0.9)}).round(5).reset_index()
     for j, w in enumerate(c.worlds):
         for s in c.labels:
             d = band[(band["scenario"] == s) & (band["world"] == w)]
             col = colours[s]
-            fig.add_trace(go.Scatter(x=np.concatenate([d["year"], d["year"][::-1]]),
-                                     y=np.concatenate([d["hi"], d["lo"][::-1]]), fill="toself",
+            fig.add_trace(go.Scatter(x=_l(np.concatenate([d["year"], d["year"][::-1]])),
+                                     y=_l(np.concatenate([d["hi"], d["lo"][::-1]])), fill="toself",
                                      fillcolor=_rgba(col, 0.12), line=dict(width=0), hoverinfo="skip",
                                      showlegend=False, legendgroup=s), row=1, col=j + 1)
-            fig.add_trace(go.Scatter(x=d["year"], y=d["mean"], name=s, legendgroup=s, showlegend=(j == 0),
+            fig.add_trace(go.Scatter(x=_l(d["year"]), y=_l(d["mean"]), name=s, legendgroup=s, showlegend=(j == 0),
                                      line=dict(color=col, width=2.4 if s == c.base else 1.6),
                                      hovertemplate=f"{s}<br>%{{x:.2f}}: %{{y:.3f}}<extra></extra>"), row=1, col=j + 1)
-        _edit_lines(fig, c, j + 1, colours)
+    fig.update_layout(shapes=_edit_shapes(c, len(c.worlds), colours))
     fig.update_layout(title=title, height=330, template="plotly_white", margin=dict(l=50, r=20, t=60, b=30),
                       legend=dict(orientation="h", y=-0.18))
     return fig
@@ -701,23 +722,22 @@ def difference_figure(c: Comparison, var: str, title: str):
     colours = _colours(c.labels)
     fig = make_subplots(rows=1, cols=len(c.worlds), shared_yaxes=True, subplot_titles=list(c.worlds),
                         horizontal_spacing=0.02)
-    d = c.differences[c.differences["variable"] == var]
+    d = c.differences[c.differences["variable"] == var].round({"diff": 6, "lo": 6, "hi": 6})
     for j, w in enumerate(c.worlds):
         for s in c.labels[1:]:
             x = d[(d["scenario"] == s) & (d["world"] == w)]
             col = colours[s]
-            fig.add_trace(go.Scatter(x=np.concatenate([x["year"], x["year"][::-1]]),
-                                     y=np.concatenate([x["hi"], x["lo"][::-1]]), fill="toself",
+            fig.add_trace(go.Scatter(x=_l(np.concatenate([x["year"], x["year"][::-1]])),
+                                     y=_l(np.concatenate([x["hi"], x["lo"][::-1]]), 5), fill="toself",
                                      fillcolor=_rgba(col, 0.18), line=dict(width=0), hoverinfo="skip",
                                      showlegend=False, legendgroup=s), row=1, col=j + 1)
-            fig.add_trace(go.Scatter(x=x["year"], y=x["diff"], name=s, legendgroup=s, showlegend=(j == 0),
+            fig.add_trace(go.Scatter(x=_l(x["year"]), y=_l(x["diff"], 5), name=s, legendgroup=s, showlegend=(j == 0),
                                      line=dict(color=col, width=1.8),
-                                     customdata=np.stack([x["lo"], x["hi"]], axis=-1) if len(x) else None,
+                                     customdata=np.round(np.stack([x["lo"], x["hi"]], axis=-1), 5).tolist() if len(x) else None,
                                      hovertemplate=f"{s} − {c.base}<br>%{{x:.2f}}: %{{y:+.3f}} "
                                                    f"[%{{customdata[0]:+.3f}}, %{{customdata[1]:+.3f}}]<extra></extra>"),
                           row=1, col=j + 1)
-        fig.add_hline(y=0, line=dict(color="#999", width=1), row=1, col=j + 1)
-        _edit_lines(fig, c, j + 1, colours)
+    fig.update_layout(shapes=_edit_shapes(c, len(c.worlds), colours, zero_line=True))
     fig.update_layout(title=f"{title}: counterfactual − {c.base}", height=320, template="plotly_white",
                       margin=dict(l=50, r=20, t=60, b=30), legend=dict(orientation="h", y=-0.2))
     return fig
@@ -834,7 +854,12 @@ def outcome_table_html(c: Comparison, world: str) -> str:
             cells.append(f"<td{style}>{cell}</td>")
         label = g["label"].iloc[0]
         rows.append(f"<tr><td><b>{html.escape(label)}</b></td>{''.join(cells)}</tr>")
-    return (f"<table class='card'><tr><th>outcome ({html.escape(world)})</th>{head}</tr>{''.join(rows)}</table>")
+    return (f"<div class='wide'><table class='card'><tr><th>outcome ({html.escape(world)})</th>{head}</tr>"
+            f"{''.join(rows)}</table></div>")
+
+
+def _isnull(v) -> bool:
+    return v is None or (isinstance(v, float) and math.isnan(v))
 
 
 def scope_html(c: Comparison) -> str:
@@ -843,19 +868,26 @@ def scope_html(c: Comparison) -> str:
     rows = []
     for s, g in c.scope.groupby("scenario", sort=False):
         r0 = g.iloc[0]
-        checks = []
-        for _, r in g.iterrows():
-            ok = r["identical_before_first_edit"]
-            mark = "✓" if ok else ("–" if ok is None else "✗")
-            fd = r["first_divergence"]
-            fd = "none" if fd is None or (isinstance(fd, float) and math.isnan(fd)) else fd
-            checks.append(f"{html.escape(r['world'])}: {mark} (first difference {fd})")
+        fd = {r["world"]: ("none" if _isnull(r["first_divergence"]) else r["first_divergence"]) for _, r in g.iterrows()}
+        if len(set(fd.values())) == 1:
+            first = f"{next(iter(fd.values()))} <small>(every world)</small>"
+        else:
+            first = "<br>".join(f"{v} <small>({html.escape(w)})</small>" for w, v in fd.items())
+        oks = [r["identical_before_first_edit"] for _, r in g.iterrows()]
+        if r0["edit_kind"] == "undated":
+            check = "– <small>(undated edit: may differ at once)</small>"
+        elif all(o is True for o in oks):
+            check = "✓ <small>(every world, every seed)</small>"
+        else:
+            bad = [w for w, o in zip(g["world"], oks) if o is not True]
+            check = f"<b style='color:#b30000'>✗ differs earlier in {html.escape(', '.join(bad))}</b>"
         desc = c.scenarios[s].description
         rows.append(f"<tr><td><b>{html.escape(s)}</b><br><small>{html.escape(desc)}</small></td>"
-                    f"<td>{html.escape(r0['first_edit'])}</td><td><small>{html.escape(r0['edits'])}</small></td>"
-                    f"<td><small>{'<br>'.join(checks)}</small></td></tr>")
-    return ("<table class='card'><tr><th>counterfactual</th><th>first edited date</th><th>edits (relative to the "
-            f"base)</th><th>identical to the base before the first edited date?</th></tr>{''.join(rows)}</table>")
+                    f"<td>{html.escape(r0['first_edit'])}</td><td>{first}</td><td>{check}</td>"
+                    f"<td><small>{html.escape(r0['edits'])}</small></td></tr>")
+    return ("<div class='wide'><table class='card'><tr><th>counterfactual</th><th>first edited date</th><th>first "
+            "difference in the runs</th><th>identical to the base before the first edited date?</th>"
+            f"<th>edits (relative to the base)</th></tr>{''.join(rows)}</table></div>")
 
 
 def _intro(c: Comparison) -> str:
@@ -869,6 +901,10 @@ def _intro(c: Comparison) -> str:
             f"band 10–90 %; dotted lines mark each counterfactual's first edited date. Edits of types, parameters, "
             f"states or alliances have no date: their differences may start at once."
             + (f" Command: <code>{html.escape(c.command)}</code>" if c.command else "") + "</p>")
+
+
+WIDE_CSS = ("<style>div.wide{overflow-x:auto;max-width:100%}table.card td{vertical-align:top}"
+            "small.ci{color:#666}</style>")
 
 
 def comparison_report(c: Comparison, path: Path, title: str | None = None) -> Path:
@@ -889,7 +925,7 @@ def comparison_report(c: Comparison, path: Path, title: str | None = None) -> Pa
     title = title or f"Counterfactuals: {', '.join(c.labels[1:]) or '(none)'} vs {c.base}"
     if len(title) > 160:
         title = f"{len(c.labels) - 1} counterfactuals vs {c.base}"
-    return write_html(path, title, _intro(c), sections)
+    return write_html(path, title, WIDE_CSS + _intro(c), sections)
 
 
 HEADLINE = ("tension_1999_2007", "tension_2008_2013", "tension_russia_1992_1998", "force_by_2013Q4")

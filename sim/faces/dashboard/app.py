@@ -30,6 +30,7 @@ import numpy as np
 import solara
 from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
+from matplotlib import patheffects
 from matplotlib.lines import Line2D
 
 import mesa.visualization.solara_viz as _solara_viz
@@ -266,6 +267,7 @@ def model_params() -> dict:
 ALIGNMENT_CMAP = "RdBu"           # -1 red (with Russia) .. +1 blue (with the West)
 NATO_BLUE, CSTO_RED, THREAT_RED, FEAR_ORANGE = "#0b3d91", "#a50f15", "#b2182b", "#f28e2b"
 ATLANTIC_LON = -26.0              # where North American capitals are drawn (the map is of Europe)
+HALO = [patheffects.withStroke(linewidth=1.6, foreground="white")]
 CSS = """
 .spiral-figure img { max-width: 100%; height: auto; }
 .vue-grid-item { overflow: auto; }
@@ -273,9 +275,9 @@ CSS = """
 .spiral-log table { border-collapse: collapse; width: 100%; table-layout: fixed; font-size: 0.85em; }
 .spiral-log td { overflow-wrap: anywhere; }
 .spiral-log td, .spiral-log th { padding: 2px 6px; border-bottom: 1px solid #ddd; text-align: left; vertical-align: top; }
-.spiral-log .scripted, .spiral-log .emergent { white-space: nowrap; }
-.spiral-log .scripted { background: #e8eef7; color: #0b3d91; border-radius: 4px; padding: 0 4px; }
-.spiral-log .emergent { background: #fde8d7; color: #a63603; border-radius: 4px; padding: 0 4px; font-weight: 600; }
+.spiral-scripted, .spiral-emergent { white-space: nowrap; border-radius: 4px; padding: 0 4px; }
+.spiral-scripted { background: #e8eef7; color: #0b3d91; }
+.spiral-emergent { background: #fde8d7; color: #a63603; font-weight: 600; }
 """
 
 
@@ -288,9 +290,10 @@ def _map_xy(position) -> tuple[float, float]:
 
 def draw_map(model) -> Figure:
     """The alliance network on the capitals' coordinates (see the module docstring for the encoding)."""
-    fig = Figure(figsize=(6.3, 4.7), dpi=100)
-    ax = fig.add_axes((0.005, 0.2, 0.87, 0.74))
-    cax = fig.add_axes((0.885, 0.26, 0.015, 0.62))
+    fig = Figure(figsize=(6.3, 3.75), dpi=100)
+    ax = fig.add_axes((0.005, 0.15, 0.87, 0.79))
+    ax.set_anchor("N")
+    cax = fig.add_axes((0.885, 0.27, 0.015, 0.6))
     agents = list(model.state_agents)
     xy = {a.iso3: _map_xy(a.position) for a in agents}
     alive = [a for a in agents if a.exists]
@@ -322,7 +325,7 @@ def draw_map(model) -> Figure:
                                 "lw": width, "alpha": 0.85 if into_russia else 0.45, "shrinkA": 0, "shrinkB": 0})
     # states: fill = alignment, size = capability, rings = NATO / CSTO
     cap = np.array([a.capability for a in alive])
-    size = 18 + 700 * np.sqrt(cap / max(cap.max(), 1e-9))
+    size = 14 + 420 * np.sqrt(cap / max(cap.max(), 1e-9))
     pts = np.array([xy[a.iso3] for a in alive])
     sc = ax.scatter(pts[:, 0], pts[:, 1], s=size, c=[a.alignment for a in alive], cmap=ALIGNMENT_CMAP,
                     vmin=-1, vmax=1, edgecolors="#555555", linewidths=0.5, zorder=4)
@@ -332,7 +335,7 @@ def draw_map(model) -> Figure:
             ax.scatter(pts[chosen, 0], pts[chosen, 1], s=size[chosen] * 1.35 + 40, facecolors="none",
                        edgecolors=color, linewidths=1.8, zorder=5)
     for a, (x, y) in zip(alive, pts, strict=True):
-        ax.text(x + 0.6, y + 0.5, a.iso3, fontsize=5.5, color="#333333", zorder=6)
+        ax.text(x + 0.7, y + 0.6, a.iso3, fontsize=6, color="#222222", zorder=6, path_effects=HALO)
     # this quarter's emergent coercion and force
     for ev in model.event_log:
         if model.steps and ev["step"] == model.quarter and ev["kind"] in ("coercion", "use_of_force") \
@@ -343,8 +346,8 @@ def draw_map(model) -> Figure:
                        edgecolors="black", linewidths=0.6, zorder=7)
     ax.axvline(ATLANTIC_LON + 4, color="#dddddd", lw=0.8, ls=":")
     ax.text(ATLANTIC_LON, 50.5, "North\nAmerica", ha="center", fontsize=6, color="#777777")
-    ax.set_xlim(-31, 81)
-    ax.set_ylim(31, 70)
+    ax.set_xlim(-29.5, 80)
+    ax.set_ylim(32, 69)
     ax.set_aspect(1 / math.cos(math.radians(50)), adjustable="box")
     ax.set_xticks([])
     ax.set_yticks([])
@@ -353,6 +356,7 @@ def draw_map(model) -> Figure:
     cbar.set_label("alignment (−1 Russia … +1 West)", fontsize=6, labelpad=2)
     cbar.ax.tick_params(labelsize=6)
     legend = [
+        Line2D([], [], marker="o", ls="", mfc="#bbbbbb", mec="#555555", ms=8, label="state (area ∝ military capability)"),
         Line2D([], [], marker="o", ls="", mfc="none", mec=NATO_BLUE, mew=2, ms=8, label="NATO member"),
         Line2D([], [], marker="o", ls="", mfc="none", mec=CSTO_RED, mew=2, ms=8, label="CSTO member"),
         Line2D([], [], color=NATO_BLUE, ls=(0, (2, 2)), label="on the ladder to NATO (partner … invited)"),
@@ -362,8 +366,7 @@ def draw_map(model) -> Figure:
         Line2D([], [], marker="X", ls="", color=THREAT_RED, ms=7, label="use of force this quarter"),
         Line2D([], [], marker="^", ls="", color=FEAR_ORANGE, ms=7, label="coercion this quarter"),
     ]
-    fig.legend(handles=legend, loc="lower center", ncol=3, fontsize=6, frameon=False, bbox_to_anchor=(0.44, 0.0))
-    fig.text(0.44, 0.175, "marker area grows with military capability", ha="center", fontsize=6, color="#777777")
+    ax.legend(handles=legend, loc="upper center", ncol=3, fontsize=6, frameon=False, bbox_to_anchor=(0.5, -0.005))
     return fig
 
 
@@ -455,6 +458,13 @@ def StatusPanel(model):
 def MapView(model):
     update_counter.get()
     _figure(lambda: draw_map(model), "spiral-map", model)
+    now = [e for e in model.event_log if e["step"] == model.quarter] if model.steps else []
+    items = [f'<span class="spiral-{"scripted" if e["scripted"] else "emergent"}">{html.escape(e["kind"])}</span> '
+             f'{html.escape(e["actor"])}{" → " + html.escape(e["target"]) if e["target"] else ""}' for e in now]
+    more = f" and {len(items) - 8} more (see the event log)" if len(items) > 8 else ""
+    solara.HTML(tag="div", classes=["spiral-now"], style="padding: 0 8px; font-size: 0.85em",
+                unsafe_innerHTML=f"<b>{html.escape(model.date_label)}:</b> "
+                + ("; ".join(items[:8]) + more if items else "no events this quarter"))
 
 
 @solara.component
@@ -497,7 +507,7 @@ def _event_rows(model, emergent_only: bool, limit: int = 300) -> str:
     for ev in reversed(model.event_log):
         if emergent_only and ev["scripted"]:
             continue
-        tag = '<span class="scripted">scripted</span>' if ev["scripted"] else '<span class="emergent">emergent</span>'
+        tag = '<span class="spiral-scripted">scripted</span>' if ev["scripted"] else '<span class="spiral-emergent">emergent</span>'
         rows.append(f"<tr><td>{html.escape(ev['date'])}</td><td>{tag}</td><td>{html.escape(ev['kind'])}</td>"
                     f"<td>{html.escape(ev['actor'])}</td><td>{html.escape(ev['target'])}</td>"
                     f"<td>{html.escape(ev['cause'])}</td></tr>")

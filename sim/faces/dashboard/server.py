@@ -26,10 +26,12 @@ import contextlib
 import importlib.metadata
 import os
 import re
+import signal
 import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -122,6 +124,16 @@ def _reason(path: Path) -> str:
     return (errors or lines or [""])[-1]
 
 
+def _die_with_parent() -> None:  # pragma: no cover (runs in the child between fork and exec)
+    """Linux: the server gets SIGTERM when the process that started it dies, even by SIGKILL."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
 def serve(
     app_path: str | os.PathLike = DEFAULT_APP,
     host: str = "127.0.0.1",
@@ -155,7 +167,7 @@ def serve(
     with open(log_path, "ab") as log:
         process = subprocess.Popen(
             command, env=full_env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-            start_new_session=True,
+            start_new_session=True, preexec_fn=_die_with_parent if sys.platform == "linux" else None,
         )
     process.log_path = log_path  # type: ignore[attr-defined]
     deadline = time.monotonic() + timeout
@@ -199,14 +211,25 @@ def run_dashboard(scenario: str | None = None, port: int | None = None, host: st
         print(f"error: {exc}", file=sys.stderr)
         return 1
     print(f"Dashboard running at {url}  (Ctrl-C to stop; server log: {process.log_path})", flush=True)
+
+    def _terminate(signum, frame):  # SIGTERM / SIGHUP: stop the server too, as Ctrl-C does
+        raise KeyboardInterrupt
+
+    in_main_thread = threading.current_thread() is threading.main_thread()
+    previous = {sig: signal.signal(sig, _terminate) for sig in (signal.SIGTERM, signal.SIGHUP)} if in_main_thread else {}
     try:
         while process.poll() is None:
             time.sleep(0.5)
+        print(f"error: the dashboard server stopped by itself (code {process.returncode}): "
+              f"{_reason(process.log_path) or 'no output'}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("stopping the dashboard", file=sys.stderr)
+        return 0
     finally:
         stop(process)
-    return 0 if process.returncode in (0, -15, -2, None) else process.returncode
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 if __name__ == "__main__":  # python -m sim.faces.dashboard.server [SCENARIO] [PORT]
