@@ -10,6 +10,7 @@ Chromium runs with every outside connection blocked (host names resolve to nothi
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -63,7 +64,7 @@ def browser(chromium_path):
         failure = None
         try:
             browser = pw.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS, headless=True)
-        except Exception as exc:  # one line, not Playwright's page-long banner
+        except Exception as exc:  # noqa: BLE001 (any launch failure: one line, not Playwright's page-long banner)
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             failure = f"Chromium at {chromium_path} did not start ({first})"
         if failure:
@@ -72,23 +73,32 @@ def browser(chromium_path):
         browser.close()
 
 
-@pytest.fixture(scope="module")
-def dashboard_url(tmp_path_factory):
-    """Start ``spiral dashboard`` (the solara server) on a free port; stop it afterwards."""
+@contextlib.contextmanager
+def running_dashboard(log_dir: Path, scenario: str | None = None):
+    """Start the dashboard server (``spiral dashboard [SCENARIO]``) on a free port; stop it afterwards."""
     from sim.faces.dashboard.server import DashboardError, serve, stop
 
-    log = tmp_path_factory.mktemp("dashboard") / "server.log"
+    log = log_dir / "server.log"
     failure = None
     try:
-        process, url = serve(log_path=log)
+        process, url = serve(log_path=log, scenario=scenario)
     except DashboardError as exc:
         failure = f"dashboard did not start: {exc}"
     if failure:
         pytest.fail(failure, pytrace=False)
-    yield url
-    stop(process)
-    ARTIFACTS.mkdir(exist_ok=True)
-    shutil.copy(log, ARTIFACTS / "dashboard-server.log")
+    try:
+        yield url
+    finally:
+        stop(process)
+        ARTIFACTS.mkdir(exist_ok=True)
+        shutil.copy(log, ARTIFACTS / f"dashboard-server{'-' + scenario if scenario else ''}.log")
+
+
+@pytest.fixture(scope="module")
+def dashboard_url(tmp_path_factory):
+    """The dashboard on the bundled historical scenario."""
+    with running_dashboard(tmp_path_factory.mktemp("dashboard")) as url:
+        yield url
 
 
 @dataclass
@@ -132,14 +142,34 @@ class PageWatch:
         assert not problems, "; ".join(problems)
 
 
-@pytest.fixture
-def dashboard_page(browser, dashboard_url):
-    """A fresh browser tab (its own dashboard session) on the dashboard, with a :class:`PageWatch`."""
-    context = browser.new_context(viewport={"width": 1500, "height": 1100})
+@contextlib.contextmanager
+def open_page(browser, url: str):
+    """A fresh browser tab (its own dashboard session) on ``url``, with a :class:`PageWatch`."""
+    context = browser.new_context(viewport={"width": 1500, "height": 1750})
     page = context.new_page()
     page.set_default_timeout(60_000)
-    watch = PageWatch(local_prefix=dashboard_url.rstrip("/"))
+    watch = PageWatch(local_prefix=url.rstrip("/"))
     watch.attach(page)
-    page.goto(dashboard_url)
-    yield page, watch
-    context.close()
+    try:
+        page.goto(url)
+        yield page, watch
+    finally:
+        context.close()
+
+
+@pytest.fixture
+def dashboard_page(browser, dashboard_url):
+    with open_page(browser, dashboard_url) as opened:
+        yield opened
+
+
+@pytest.fixture
+def open_dashboard(browser, tmp_path):
+    """``with open_dashboard("scenario") as (page, watch):`` a dashboard server of its own, and a tab on it."""
+
+    @contextlib.contextmanager
+    def _open(scenario: str | None = None):
+        with running_dashboard(tmp_path, scenario) as url, open_page(browser, url) as opened:
+            yield opened
+
+    return _open

@@ -24,18 +24,18 @@ import difflib
 import html
 import math
 import os
-from pathlib import Path
-
-import numpy as np
-import solara
-from matplotlib.collections import LineCollection
-from matplotlib.figure import Figure
-from matplotlib import patheffects
-from matplotlib.lines import Line2D
 
 import mesa.visualization.solara_viz as _solara_viz
+import numpy as np
+import solara
+from matplotlib import patheffects
+from matplotlib.collections import LineCollection
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 from mesa.visualization import SolaraViz
 from mesa.visualization.utils import update_counter
+
+from sim.faces.dashboard.choices import InputProblem, scenario_catalogue, scenario_path
 from sim.faces.dashboard.server import SCENARIO_ENV
 from sim.mechanisms.security import MEMBER
 from sim.model import DEFAULT_SCENARIO, SpiralModel
@@ -46,37 +46,6 @@ from sim.worlds import STORIES, WORLDS
 DEFAULT_WORLD = "revisionist_spiral"
 SLIDERS = ("misperception", "distinguishability", "empathy", "greed", "status_weight")
 NO_COMPARISON = "none"
-COUNTERFACTUALS = DEFAULT_SCENARIO.parent / "counterfactuals"
-
-
-class InputProblem(ValueError):
-    """A value chosen in the dashboard that cannot be used; the message is one line."""
-
-
-# ----------------------------------------------------------------------------------- choices
-
-
-def scenario_catalogue() -> dict[str, Path]:
-    """Scenario names the dashboard offers: ``historical`` and the stems of the counterfactual files."""
-    found = {"historical": DEFAULT_SCENARIO}
-    if COUNTERFACTUALS.is_dir():
-        for path in sorted([*COUNTERFACTUALS.glob("*.yaml"), *COUNTERFACTUALS.glob("*.yml")]):
-            found.setdefault(path.stem, path)
-    return found
-
-
-def scenario_path(name: str) -> Path:
-    """The file of a scenario name (or a path to a scenario YAML); a one-line error otherwise."""
-    catalogue = scenario_catalogue()
-    name = str(name).strip()
-    if name in catalogue:
-        return catalogue[name]
-    path = Path(name).expanduser()
-    if path.suffix in (".yaml", ".yml") and path.is_file():
-        return path
-    close = difflib.get_close_matches(name, list(catalogue), n=1)
-    hint = f" (did you mean {close[0]!r}?)" if close else ""
-    raise InputProblem(f"unknown scenario {name!r}{hint}; choose one of {', '.join(catalogue)} or give a .yaml file")
 
 
 def scenario_choices() -> list[str]:
@@ -409,6 +378,11 @@ def _chart(model, title: str, columns: dict[str, str], ylabel: str, *, scale: fl
     for ev in model.event_log:
         if ev["kind"] == "use_of_force" and not ev["scripted"]:
             ax.axvline((model.spiral_scenario.start + ev["step"]) / 4.0, color=THREAT_RED, lw=0.8, ls=":")
+    if not len(frame):
+        if cmp is None:
+            ax.set_yticks([])
+        ax.text(0.5, 0.5, "no quarter simulated yet: press Step or ▶", transform=ax.transAxes, ha="center",
+                fontsize=7, color="#777777")
     ax.set_xlim(start, end)
     ax.set_title(title, fontsize=9)
     ax.set_ylabel(ylabel, fontsize=7)
@@ -565,4 +539,4 @@ def Page():
               name="NATO–Russia security spiral")
 
 
-__all__ = ["Page", "DashboardModel", "scenario_catalogue", "scenario_path"]
+__all__ = ["DashboardModel", "Page", "scenario_catalogue", "scenario_path"]

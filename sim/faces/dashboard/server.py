@@ -82,11 +82,12 @@ def offline_environment(scenario: str | None = None, base: Mapping[str, str] | N
             "SOLARA_ASSETS_PROXY_CACHE_DIR": str(assets_dir()),
             "SOLARA_ASSETS_CDN": DEAD_CDN,
             "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False",
-            # solara warns on every page load over plain http on 127.0.0.1 (cookie falls back to lax)
-            "PYTHONWARNINGS": "ignore::UserWarning:solara.server.starlette",
             SCENARIO_ENV: scenario or "",
         }
     )
+    # solara warns on every page load over plain http on 127.0.0.1 (its cookie falls back to lax)
+    quiet = "ignore::UserWarning:solara.server.starlette"
+    env["PYTHONWARNINGS"] = ",".join(w for w in (env.get("PYTHONWARNINGS", ""), quiet) if w)
     # the server imports the app by module name: make this checkout's `sim` importable even uninstalled
     root = str(Path(__file__).resolve().parents[3])
     env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH", "")) if p)
@@ -106,9 +107,12 @@ def _port_taken(host: str, port: int) -> bool:
         return sock.connect_ex((host, port)) == 0
 
 
+_LOCAL = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # never through an http_proxy
+
+
 def _answers(url: str) -> bool:
     try:
-        with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 (our own local server)
+        with _LOCAL.open(url, timeout=2) as response:
             return response.status == 200
     except (urllib.error.URLError, OSError):
         return False
@@ -124,14 +128,25 @@ def _reason(path: Path) -> str:
     return (errors or lines or [""])[-1]
 
 
-def _die_with_parent() -> None:  # pragma: no cover (runs in the child between fork and exec)
-    """Linux: the server gets SIGTERM when the process that started it dies, even by SIGKILL."""
+def _load_prctl():
+    """libc's prctl, looked up once in the parent (nothing is imported between fork and exec)."""
+    if not sys.platform.startswith("linux"):
+        return None
     try:
         import ctypes
 
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+        return ctypes.CDLL(None, use_errno=True).prctl
     except (OSError, AttributeError):
-        pass
+        return None
+
+
+_PRCTL = _load_prctl()
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> None:  # pragma: no cover (runs in the child between fork and exec)
+    """Linux: the server gets SIGTERM when the thread that started it dies, even by SIGKILL."""
+    _PRCTL(_PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 def serve(
@@ -150,6 +165,8 @@ def serve(
     not given; ``process.log_path`` says where). Stop it with :func:`stop`. Raises
     :class:`DashboardError` with a one-line reason if it does not come up within ``timeout`` s.
     """
+    if port is not None and not 0 < int(port) < 65536:
+        raise DashboardError(f"port {port} is not a TCP port (1-65535)")
     if port is not None and _port_taken(host, port):
         raise DashboardError(f"port {port} on {host} is already in use; choose another with --port or omit it")
     chosen = port if port is not None else free_port(host)
@@ -167,7 +184,9 @@ def serve(
     with open(log_path, "ab") as log:
         process = subprocess.Popen(
             command, env=full_env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-            start_new_session=True, preexec_fn=_die_with_parent if sys.platform == "linux" else None,
+            start_new_session=True,
+            # only a C call between fork and exec (no import, no lock): safe enough with threads around
+            preexec_fn=_die_with_parent if _PRCTL is not None else None,  # noqa: PLW1509
         )
     process.log_path = log_path  # type: ignore[attr-defined]
     deadline = time.monotonic() + timeout
@@ -199,12 +218,29 @@ def stop(process: subprocess.Popen, grace: float = 10.0) -> None:
 
 
 def run_dashboard(scenario: str | None = None, port: int | None = None, host: str = "127.0.0.1") -> int:
-    """``spiral dashboard [SCENARIO] [--port N]``: serve the dashboard until Ctrl-C; returns an exit code.
+    """``spiral dashboard [SCENARIO] [--port N]``: serve the dashboard until Ctrl-C; returns the exit code
+    (0 stopped by Ctrl-C/SIGTERM, 1 the server failed, 2 a bad port).
 
     ``scenario`` is a scenario name (``historical``, a file stem in ``scenarios/counterfactuals/``)
     or a path to a scenario YAML; ``None`` means the bundled historical scenario. A scenario that
     cannot be loaded does not stop the server: the page shows the error and lets one pick another.
     """
+    if port is not None and not 0 < int(port) < 65536:
+        print(f"error: port {port} is not a TCP port (1-65535)", file=sys.stderr)
+        return 2
+    if port is not None and _port_taken(host, port):
+        print(f"error: port {port} on {host} is already in use; choose another with --port or omit it",
+              file=sys.stderr)
+        return 2
+    if scenario:
+        from sim.faces.dashboard.choices import InputProblem, scenario_path
+
+        try:
+            found = scenario_path(scenario)
+            if Path(scenario).expanduser().is_file():  # a path: absolute, whatever the server's directory
+                scenario = str(found.resolve())
+        except InputProblem as exc:
+            print(f"warning: {exc}; the page shows the historical scenario and says so", file=sys.stderr)
     try:
         process, url = serve(DEFAULT_APP, host=host, port=port, scenario=scenario)
     except DashboardError as exc:
