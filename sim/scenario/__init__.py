@@ -60,12 +60,27 @@ def _merge(base, over):
     return out
 
 
+@lru_cache(maxsize=128)
+def _parse(path: str, mtime_ns: int):
+    return load_yaml(path)
+
+
+def _parse_file(path: Path):
+    """Parse a file once per modification (the world file is shared by every counterfactual); callers
+    never mutate what this returns (edits work on copies)."""
+    try:
+        mtime = path.stat().st_mtime_ns
+    except OSError:
+        return load_yaml(path)  # gives the one-line 'file not found'
+    return _parse(str(path), mtime)
+
+
 def _load_chain(path: Path, stack: tuple[str, ...]):
     path = path.resolve()
     if str(path) in stack:
         chain = " -> ".join(Path(p).name for p in (*stack, str(path)))
         raise ScenarioError(stack[-1], None, f"circular extends: {chain}")
-    raw = load_yaml(path)
+    raw = _parse_file(path)
     if not isinstance(raw, dict):
         raise ScenarioError(path, 1, "a scenario file must be a mapping at the top level")
     files = (str(path),)
@@ -107,12 +122,6 @@ def finish(raw, edits, files) -> Scenario:
     return build_scenario(raw, files)
 
 
-@lru_cache(maxsize=64)
-def _load_cached(path: str, mtimes: tuple) -> Scenario:
-    raw, files, edits = _load_chain(Path(path), ())
-    return finish(raw, edits, files)
-
-
 def load_scenario(path: str | Path) -> Scenario:
     """Load and validate a scenario file (following ``extends:`` and applying ``edits:``).
 
@@ -121,9 +130,8 @@ def load_scenario(path: str | Path) -> Scenario:
     p = Path(path)
     if not p.exists():
         raise ScenarioError(p, None, "scenario file not found")
-    raw, files, _ = _load_chain(p, ())  # cheap enough; gives the file list for the cache key
-    mtimes = tuple((f, Path(f).stat().st_mtime_ns) for f in files)
-    return _load_cached(str(p.resolve()), mtimes)
+    raw, files, edits = _load_chain(p, ())
+    return finish(raw, edits, files)
 
 
 __all__ = ["load_scenario", "Scenario", "StateSpec", "BorderSpec", "AllianceSpec", "ForceSpec", "EventSpec",

@@ -35,6 +35,7 @@ from sim.scenario.yamlsafe import LineDict, LineList, ScenarioError, nearest
 
 EDIT_OPS = ("remove_event", "remove_events", "move_event", "set_event", "add_event", "endogenous",
             "set_state", "set_alliance", "add_alliance", "set_type", "set_parameter")
+ENDOGENOUS_KINDS = ("invitation", "accession", "membership_pledge", "map_granted")  # NATO decisions (M8)
 # keys each mapping-bodied operation takes (required first); add_event / add_alliance take a record
 _KEYS = {"remove_events": (("kind",), ("actor", "targets", "after", "before")),
          "move_event": (("id", "date"), ()), "set_event": (("id", "field", "value"), ()),
@@ -144,7 +145,11 @@ def apply_edits(raw: LineDict, edits) -> LineDict:
         elif op == "add_event":
             events.append(body)
         elif op == "endogenous":
-            rec = _rehome(events, _find(events, "id", body, "event", edit), edit, edit)
+            rec = _find(events, "id", body, "event", edit)
+            if rec.get("kind") not in ENDOGENOUS_KINDS or rec.get("actor") != "NATO":
+                _fail(edit, f"edit 'endogenous': {body} is an event of kind {rec.get('kind')!r} by {rec.get('actor')}; only NATO's "
+                            f"{', '.join(ENDOGENOUS_KINDS)} can be decided endogenously (M8)")
+            rec = _rehome(events, rec, edit, edit)
             rec["endogenous"] = True
         elif op == "set_state":
             _need(edit, body, "iso3", "field", "value")

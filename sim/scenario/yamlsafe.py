@@ -52,20 +52,12 @@ class LineList(list):
         return lines[index] if index < len(lines) else self.line
 
 
-def _make_loader(file: str):
-    class Loader(yaml.SafeLoader):
-        pass
+_BASE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's parser when available (fast)
 
-    def compose_node(self, parent, index):
-        if self.check_event(yaml.AliasEvent):
-            ev = self.peek_event()
-            raise ScenarioError(file, ev.start_mark.line + 1,
-                                "YAML aliases (*name) are not allowed in scenarios")
-        ev = self.peek_event()
-        if getattr(ev, "anchor", None):
-            raise ScenarioError(file, ev.start_mark.line + 1,
-                                f"YAML anchors (&{ev.anchor}) are not allowed in scenarios")
-        return yaml.SafeLoader.compose_node(self, parent, index)
+
+def _make_loader(file: str):
+    class Loader(_BASE_LOADER):
+        pass
 
     def construct_mapping(self, node, deep=False):
         out = LineDict()
@@ -86,10 +78,21 @@ def _make_loader(file: str):
         out.item_lines = [child.start_mark.line + 1 for child in node.value]
         return out
 
-    Loader.compose_node = compose_node
     Loader.add_constructor("tag:yaml.org,2002:map", construct_mapping)
     Loader.add_constructor("tag:yaml.org,2002:seq", construct_sequence)
     return Loader
+
+
+def _refuse_anchors(text: str, file: str) -> None:
+    """Anchors and aliases are refused before anything is built (no alias bombs)."""
+    if "&" not in text and "*" not in text:
+        return
+    for token in yaml.scan(text, Loader=_BASE_LOADER):
+        if isinstance(token, yaml.AliasToken):
+            raise ScenarioError(file, token.start_mark.line + 1, "YAML aliases (*name) are not allowed in scenarios")
+        if isinstance(token, yaml.AnchorToken):
+            raise ScenarioError(file, token.start_mark.line + 1,
+                                f"YAML anchors (&{token.value}) are not allowed in scenarios")
 
 
 def load_yaml(path: str | Path):
@@ -103,6 +106,7 @@ def load_yaml(path: str | Path):
     except (OSError, UnicodeDecodeError) as exc:
         raise ScenarioError(file, None, f"cannot read file: {exc}") from None
     try:
+        _refuse_anchors(text, file)
         data = yaml.load(text, Loader=_make_loader(file))  # noqa: S506 - a SafeLoader subclass
     except ScenarioError:
         raise
