@@ -744,6 +744,7 @@ class SpiralModel(mesa.Model):
         self.russia_stance = int(w.stance[rus])
         self.nato_stance = int(not n_def)
         self.russia_coercing = int(w.coercing.sum())
+        self.richardson_margin = self._richardson()
         self.regime = observables.relationship_regime(r_def, n_def, k - w.last_force_step, bool(w.coercing.any()))
         self.datacollector.collect(self)
         rs = self.rec_states
@@ -758,6 +759,26 @@ class SpiralModel(mesa.Model):
         rs["ladder"][k] = w.ladder
         rs["exists"][k] = w.exists
         self.rec_belief_west[k] = w.belief_about_west
+
+    def _richardson(self) -> float:
+        """M6 diagnostic: fatigue_R·fatigue_W − reaction_R·reaction_W of the linearised Russia–NATO arms
+        process (> 0: stable). Fatigue is the adjustment speed times (1 + fatigue); NATO's reaction is that
+        of its European members (the US effort is exogenous)."""
+        w, cw, p = self.world, self.cw, self.p
+        rus = cw.rus
+        nato = (w.ladder == MEMBER) & w.exists
+        nato_eu = nato & (cw.european > 0)
+        P_w = self._nato_power()
+        share_w = P_w / max(P_w + w.capability[rus], 1e-9)
+        e_w = float(w.effort[nato_eu].mean()) if nato_eu.any() else p["peace_burden"]
+        k_r = arming.reaction_term(p["arming_speed"], p["arming_reaction"], float(w.capacity[rus]), p["w_military"],
+                                   p["power_exponent"], w.threat_to_russia, share_w, e_w)
+        t_eu = float(w.threat_from_russia[nato_eu].mean()) if nato_eu.any() else 0.0
+        cap_eu = float(w.capacity[nato_eu].mean()) if nato_eu.any() else 1.0
+        k_w = arming.reaction_term(p["arming_speed"], p["arming_reaction"], cap_eu, p["w_military"],
+                                   p["power_exponent"], t_eu, 1 - share_w, float(w.effort[rus]))
+        fat = p["arming_speed"]
+        return arming.richardson_margin(k_r, k_w, fat, fat)
 
     def _check_conditions(self, k: int):
         for e in self.cw.conditional:
@@ -815,4 +836,5 @@ MODEL_REPORTERS = ("tension", "tension_russia", "trust_russia_in_nato", "trust_n
                    "russia_expected_centrality", "russia_voice", "nato_members", "russia_burden", "us_burden",
                    "nato_europe_burden", "russia_capability", "capability_ratio", "russia_insecurity",
                    "russia_insecurity_military", "russia_insecurity_status", "russia_insecurity_sphere",
-                   "russia_insecurity_regime", "russia_stance", "nato_stance", "russia_coercing", "regime")
+                   "russia_insecurity_regime", "russia_stance", "nato_stance", "russia_coercing", "richardson_margin",
+                   "regime")

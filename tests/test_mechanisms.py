@@ -249,3 +249,10 @@ def test_random_streams_are_keyed_and_independent_of_order():
     assert not np.array_equal(a, randomness.uniform(7, keys, "perception", 12))
     z = randomness.normal(1, np.arange(20000, dtype=np.uint64), "x", 0)
     assert abs(z.mean()) < 0.03 and abs(z.std() - 1) < 0.03
+
+
+def test_richardson_reaction_grows_with_threat_and_with_the_rivals_weakness():
+    base = arming.reaction_term(0.05, 0.015, 1.0, 1.0, 1.0, 0.2, 0.5, 0.03)
+    assert arming.reaction_term(0.05, 0.015, 1.0, 1.0, 1.0, 0.4, 0.5, 0.03) > base
+    assert arming.reaction_term(0.05, 0.015, 0.5, 1.0, 1.0, 0.2, 0.5, 0.03) < base
+    assert arming.reaction_term(0.05, 0.015, 1.0, 1.0, 1.0, 0.2, 0.8, 0.03) < base

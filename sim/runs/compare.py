@@ -228,19 +228,23 @@ def summarise(per_seed: pd.DataFrame, outcomes: list[Outcome], base_label: str, 
     """Outcome table: value with interval per scenario and world, and the paired difference from the base
     (mean of per-seed differences over the seeds where both are defined)."""
     rows = []
+    ids = [oc.id for oc in outcomes]
+    bases = {w: g.set_index("seed") for w, g in per_seed[per_seed["scenario"] == base_label].groupby("world", sort=False)}
     for (scen, world), g in per_seed.groupby(["scenario", "world"], sort=False):
-        b = per_seed[(per_seed["scenario"] == base_label) & (per_seed["world"] == world)].set_index("seed")
         g = g.set_index("seed")
-        for oc in outcomes:
-            x = g[oc.id].to_numpy(dtype=float)
+        b = bases[world]
+        common = g.index.intersection(b.index)
+        xs = g[ids].to_numpy(dtype=float)
+        ds = g.loc[common, ids].to_numpy(dtype=float) - b.loc[common, ids].to_numpy(dtype=float)
+        for j, oc in enumerate(outcomes):
+            x = xs[:, j]
             ok = x[~np.isnan(x)]
             if oc.kind == "probability":
                 v = float(ok.mean()) if len(ok) else math.nan
                 lo, hi = wilson(float(ok.sum()), len(ok), level)
             else:
                 v, lo, hi = mean_interval(ok, level, method)
-            common = g.index.intersection(b.index)
-            d = g.loc[common, oc.id].to_numpy(dtype=float) - b.loc[common, oc.id].to_numpy(dtype=float)
+            d = ds[:, j]
             dm, dlo, dhi = mean_interval(d, level, method)
             if oc.kind == "probability" and not math.isnan(dlo):
                 dlo, dhi = max(dlo, -1.0), min(dhi, 1.0)
@@ -333,6 +337,14 @@ def edit_scope(base: Scenario, cf: Scenario) -> EditScope:
         if _event_key(be[i]) != _event_key(ce[i]):
             dates += [be[i].date, ce[i].date]
             parts.append(f"changed {i}")
+    # events of one quarter fire in file order: a new order of unchanged events is an edit at that quarter
+    same = be.keys() & ce.keys()
+    for q in sorted({be[i].date for i in same}):
+        ob = [e.id for e in base.events if e.id in same and e.date == q and ce[e.id].date == q]
+        oc = [e.id for e in cf.events if e.id in same and e.date == q and be[e.id].date == q]
+        if ob != oc:
+            dates.append(q)
+            parts.append(f"reordered events of {quarter_label(q)}")
     if other:
         return EditScope("undated", None, "changed " + ", ".join(other) + ("; " + "; ".join(parts) if parts else ""))
     if dates:
@@ -340,14 +352,24 @@ def edit_scope(base: Scenario, cf: Scenario) -> EditScope:
     return EditScope("identical", None, "no difference")
 
 
-def first_divergence(obs: pd.DataFrame, events: pd.DataFrame, base_label: str, label: str) -> pd.Series:
+def _by_run(df: pd.DataFrame) -> dict:
+    return {k: g for k, g in df.groupby(["scenario", "world"], sort=False)}
+
+
+def first_divergence(obs, events, base_label: str, label: str) -> pd.Series:
     """Per world: the first step at which the counterfactual's observables or event log differ from the
-    base's on any seed (NaN if they never differ)."""
-    cols = [c for c in obs.columns if c not in ("scenario",)]
+    base's on any seed (NaN if they never differ). ``obs`` and ``events`` are tables, or dicts of them keyed
+    by (scenario, world) as :func:`_by_run` makes them (faster when called for many scenarios)."""
+    obs = obs if isinstance(obs, dict) else _by_run(obs)
+    events = events if isinstance(events, dict) else _by_run(events)
+    empty = pd.DataFrame(columns=["seed", "step", "kind", "actor", "target", "scripted", "cause", "event_id"])
     out = {}
-    for world in dict.fromkeys(obs["world"]):
-        a = obs[(obs["scenario"] == base_label) & (obs["world"] == world)][cols].reset_index(drop=True)
-        b = obs[(obs["scenario"] == label) & (obs["world"] == world)][cols].reset_index(drop=True)
+    for scen, world in obs:
+        if scen != base_label:
+            continue
+        a = obs[(base_label, world)]
+        b = obs.get((label, world), a.iloc[0:0])
+        cols = [c for c in a.columns if c != "scenario"]
         first = math.inf
         if len(a) != len(b):
             first = 0
@@ -360,13 +382,11 @@ def first_divergence(obs: pd.DataFrame, events: pd.DataFrame, base_label: str, l
                 else:
                     diff |= x != y
             if diff.any():
-                first = int(a.loc[diff, "step"].min())
-        ecols = ["seed", "step", "kind", "actor", "target", "scripted", "event_id"]
-        ea = events[(events["scenario"] == base_label) & (events["world"] == world)][ecols]
-        eb = events[(events["scenario"] == label) & (events["world"] == world)][ecols]
-        sa = set(map(tuple, ea.to_numpy()))
-        sb = set(map(tuple, eb.to_numpy()))
-        sym = sa ^ sb
+                first = int(a["step"].to_numpy()[diff].min())
+        ecols = list(empty.columns)
+        ea = events.get((base_label, world), empty)[ecols]
+        eb = events.get((label, world), empty)[ecols]
+        sym = set(map(tuple, ea.to_numpy())) ^ set(map(tuple, eb.to_numpy()))
         if sym:
             first = min(first, min(t[1] for t in sym))
         out[world] = math.nan if first == math.inf else first
@@ -486,6 +506,8 @@ def compare(base, counterfactuals, worlds="all", seeds: int | list[int] = 20, *,
     seeds = seeds_arg(seeds, first_seed)
     ens = run_ensemble(scenarios, worlds, seeds, parameters, keep=KEEP, workers=workers, progress=progress,
                        desc="paired runs")
+    if progress:
+        print("paired statistics: outcome table, trajectory differences, identity check ...", file=sys.stderr)
     return _comparison(scenarios, worlds, seeds, ens.observables, ens.events, spec, level, method, command)
 
 
@@ -493,13 +515,17 @@ def _comparison(scenarios, worlds, seeds, obs, events, spec, level, method, comm
     b = scenarios[0]
     per_seed = pd.concat([per_seed_outcomes(obs[obs["scenario"] == s.name], events[events["scenario"] == s.name], b, spec)
                           for s in scenarios], ignore_index=True)
+    order = {"scenario": [s.name for s in scenarios], "world": list(worlds)}
+    per_seed = _ordered(per_seed, order, ["scenario", "world", "seed"])
     outs = outcome_list(spec, b.start, b.end)
     table = summarise(per_seed, outs, b.name, level, method)
-    diffs = trajectory_differences(obs, b.name, level=level)
+    diffs = _ordered(trajectory_differences(obs, b.name, level=level), order, ["scenario", "world", "variable", "step"],
+                     keep_variable_order=True)
     scope_rows = []
+    obs_by, ev_by = _by_run(obs), _by_run(events)
     for s in scenarios[1:]:
         sc = edit_scope(b, s)
-        div = first_divergence(obs, events, b.name, s.name)
+        div = first_divergence(obs_by, ev_by, b.name, s.name)
         for w in worlds:
             d = div.get(w, math.nan)
             ident = None
@@ -516,6 +542,23 @@ def _comparison(scenarios, worlds, seeds, obs, events, spec, level, method, comm
                       worlds=tuple(worlds), seeds=list(seeds), observables=obs, events=events, per_seed=per_seed,
                       outcomes=table, differences=diffs, scope=scope, spec=spec, level=level, method=method,
                       command=command)
+
+
+def _ordered(df: pd.DataFrame, order: dict, by: list, keep_variable_order: bool = False) -> pd.DataFrame:
+    """Sort by scenario (base first) and world in the given orders, then by the remaining keys."""
+    if not len(df):
+        return df
+    keys = {}
+    for col in by:
+        if col in order:
+            keys[col] = df[col].map({v: i for i, v in enumerate(order[col])})
+        elif col == "variable" and keep_variable_order:
+            names = [v for v, _ in VARIABLES]
+            keys[col] = df[col].map(lambda v: names.index(v) if v in names else len(names))
+        else:
+            keys[col] = df[col]
+    idx = pd.DataFrame(keys).sort_values(by, kind="stable").index
+    return df.loc[idx].reset_index(drop=True)
 
 
 # ------------------------------------------------------------------------------------- attribution
@@ -937,10 +980,10 @@ def attribution_figure(a: Attribution, world: str, top: int = 30):
     t = a.table[(a.table["world"] == world) & a.table["ran"]]
     outcomes = list(dict.fromkeys(t["outcome"]))
     order = [o for o in HEADLINE if o in outcomes] + [o for o in outcomes if o not in HEADLINE]
-    colours = {}
-    palette = SCEN_COLOURS[1:]
-    for k in sorted(set(t["kind"])):
-        colours[k] = palette[len(colours) % len(palette)]
+    from plotly.colors import qualitative
+    palette = qualitative.Dark24
+    from sim.scenario import EVENT_KINDS
+    colours = {k: palette[i % len(palette)] for i, k in enumerate(EVENT_KINDS) if k in set(t["kind"])}
 
     def bars(o):
         d = t[t["outcome"] == o]
@@ -957,7 +1000,7 @@ def attribution_figure(a: Attribution, world: str, top: int = 30):
                     label=(d["label"].iloc[0] if len(d) else o) + (" (percentage points)" if kind == "probability" else ""))
 
     first = bars(order[0])
-    fig = go.Figure(go.Bar(x=first["x"], y=first["y"], orientation="h", marker_color=first["colour"],
+    fig = go.Figure(go.Bar(x=first["x"], y=first["y"], orientation="h", marker_color=first["colour"], showlegend=False,
                            error_x=dict(type="data", array=first["err"], arrayminus=first["errm"], color="#444", thickness=1),
                            hovertext=first["text"], hoverinfo="x+y+text"))
     buttons = []
@@ -967,11 +1010,15 @@ def attribution_figure(a: Attribution, world: str, top: int = 30):
                             args=[{"x": [b["x"]], "y": [b["y"]], "marker.color": [b["colour"]],
                                    "error_x.array": [b["err"]], "error_x.arrayminus": [b["errm"]],
                                    "hovertext": [b["text"]]},
-                                  {"title.text": f"Effect of each scripted event on: {b['label']} ({world})"}]))
+                                  {"title.text": f"Effect of each scripted event on: {b['label']} ({world})"}, [0]]))
+    for k, col in colours.items():  # colour key (constant traces; the dropdown changes only the bars)
+        fig.add_trace(go.Bar(x=[None], y=[None], orientation="h", marker_color=col, name=k.replace("_", " "),
+                             showlegend=True, hoverinfo="skip"))
     fig.update_layout(updatemenus=[dict(buttons=buttons, direction="down", x=0, xanchor="left", y=1.08, yanchor="bottom")],
+                      legend=dict(title="kind of event", orientation="v", x=1.01, y=1),
                       title=dict(text=f"Effect of each scripted event on: {first['label']} ({world})", y=0.99),
                       height=max(420, 22 * min(top, len(first["y"])) + 160), template="plotly_white",
-                      margin=dict(l=300, r=30, t=110, b=40), xaxis_title="base − without the event")
+                      margin=dict(l=300, r=30, t=110, b=40), xaxis_title="base − without the event", barmode="overlay")
     fig.add_vline(x=0, line=dict(color="#999", width=1))
     return fig
 
@@ -999,6 +1046,7 @@ def attribution_report(a: Attribution, path: Path) -> Path:
         wide = t[t["outcome"].isin(head)].pivot_table(index=["event_id", "kind", "date", "ran"], columns="outcome",
                                                       values="effect", sort=False)[head]
         wide = wide.reindex(wide.abs().max(axis=1).sort_values(ascending=False).index).reset_index()
+        wide.columns.name = None
         never = t.loc[~t["ran"], "event_id"].drop_duplicates().tolist()
         sections.append((f"World {w}", [
             attribution_figure(a, w),
@@ -1035,6 +1083,8 @@ def compare_cli(a) -> int:
           file=sys.stderr)
     c = compare(scen[0], scen[1:], worlds, a.seeds, first_seed=a.first_seed, workers=a.workers,
                 progress=not a.quiet, command=command)
+    if not a.quiet:
+        print(f"writing tables and the report to {out} ...", file=sys.stderr)
     c.write(out)
     bad = c.scope[c.scope["identical_before_first_edit"] == False]  # noqa: E712 - a column of bools and None
     for _, r in bad.iterrows():

@@ -28,8 +28,8 @@ from dataclasses import dataclass
 EXECUTORS = ("local", "dask")
 
 
-class ExecutorError(RuntimeError):
-    """An executor could not be started (one line, for the command line)."""
+class ExecutorError(RuntimeError, ValueError):
+    """An executor could not be started (one line, for the command line; also a ValueError for it)."""
 
 
 @dataclass
@@ -129,6 +129,21 @@ def open_executor(
 
 
 @contextlib.contextmanager
+def _sigint_ignored() -> Iterator[None]:
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    old = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, old)
+
+
+@contextlib.contextmanager
 def _dask_executor(workers: int | None, scheduler: str | None) -> Iterator[ExecutorHandle]:
     try:
         import distributed
@@ -155,14 +170,17 @@ def _dask_executor(workers: int | None, scheduler: str | None) -> Iterator[Execu
             description = f"dask scheduler {scheduler}"
         else:
             n = workers or default_workers()
-            cluster = distributed.LocalCluster(
-                n_workers=n,
-                threads_per_worker=1,
-                processes=True,
-                host="127.0.0.1",
-                dashboard_address=None,
-                silence_logs=logging.WARNING,
-            )
+            # worker processes start with SIGINT ignored: Ctrl-C reaches the sweep, which saves what finished
+            # and closes the cluster, instead of every worker printing a KeyboardInterrupt traceback
+            with _sigint_ignored():
+                cluster = distributed.LocalCluster(
+                    n_workers=n,
+                    threads_per_worker=1,
+                    processes=True,
+                    host="127.0.0.1",
+                    dashboard_address=None,
+                    silence_logs=logging.ERROR,
+                )
             stack.callback(cluster.close)
             client = distributed.Client(cluster)
             stack.callback(client.close)

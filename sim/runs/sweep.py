@@ -84,8 +84,9 @@ class SpecError(ValueError):
     """A sweep specification is invalid. The message is one line: ``file:line: problem``."""
 
 
-class SweepError(RuntimeError):
-    """A sweep could not go on (a run failed, a worker died, the output directory holds another sweep)."""
+class SweepError(RuntimeError, ValueError):
+    """A sweep could not go on (a run failed, a worker died, the output directory holds another sweep).
+    Also a ValueError, so that a command line reporting ValueErrors as one-line errors reports this too."""
 
 
 class RunFailed(RuntimeError):
@@ -560,11 +561,10 @@ class SpiralBackend(Backend):
 
     def observables(self):
         try:
-            from sim.runs import single
+            from sim.model import MODEL_REPORTERS
         except ImportError:
             return None
-        names = getattr(single, "OBSERVABLES", None)
-        return tuple(names) if names else None
+        return ("step", "date", "year") + tuple(MODEL_REPORTERS)
 
     def switches(self):
         from sim.params import SWITCHES
@@ -1141,7 +1141,7 @@ class ChunkTask:
     model: str
     runs: list[Run]
     scenario_names: list[str]
-    scenario_blobs: dict[int, tuple[str, bytes]]  # scenario index -> (hash, pickled object)
+    scenario_blobs: dict[int, tuple[str, bytes]]  # scenario index -> (sha256 of the blob, pickled object)
     horizon: int | None
     summaries: list[Summary]
     steps: bool | list[str]
@@ -1477,8 +1477,12 @@ def run_sweep(
             if not todo:
                 status = "complete"
             else:
-                scen_blobs = {i: (s.hash, pickle.dumps(s.obj, protocol=pickle.HIGHEST_PROTOCOL))
-                              for i, s in enumerate(spec.scenarios)}
+                # keyed by the blob's own digest: a long-lived (Dask) worker caches the unpickled scenario, and
+                # the same scenario cut at another horizon by another sweep must not hit that cache
+                scen_blobs = {}
+                for i, s in enumerate(spec.scenarios):
+                    blob = pickle.dumps(s.obj, protocol=pickle.HIGHEST_PROTOCOL)
+                    scen_blobs[i] = (hashlib.sha256(blob).hexdigest(), blob)
                 with open_executor(executor, workers, scheduler) as handle:
                     session["executor"] = handle.description
                     _write_manifest(out, manifest)
