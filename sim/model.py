@@ -47,7 +47,10 @@ class FastCollector(mesa.DataCollector):
     (our reporters are immutable floats, ints and strings): same tables, same API, a fraction of the cost."""
 
     def collect(self, model):
-        if self.model_reporters and all(isinstance(r, str) for r in self.model_reporters.values()):
+        if (self.model_reporters and not self.agent_reporters and not self.agenttype_reporters
+                and all(isinstance(r, str) for r in self.model_reporters.values())):
+            if hasattr(self, "_collection_steps"):  # read by mesa.batch_run
+                self._collection_steps.append(model.time)
             for var, attr in self.model_reporters.items():
                 self.model_vars[var].append(getattr(model, attr))
             return

@@ -125,7 +125,9 @@ def test_resume_after_kill_9(reference, tmp_path):
     slow = SPEC.replace("  noise: 0.05\n", "  noise: 0.05\n  delay: 0.04\n").replace("name: toy-run", "name: toy-slow")
     spec = spec_file(tmp_path, slow)
     out = tmp_path / "out"
-    cmd = [sys.executable, "-m", "sim.runs.sweep", str(spec), "--out", str(out), "--workers", "2", "--no-progress"]
+    # (--allow-code-change: other work may edit sim/ while the test runs; that check has its own test)
+    cmd = [sys.executable, "-m", "sim.runs.sweep", str(spec), "--out", str(out), "--workers", "2", "--no-progress",
+           "--allow-code-change"]
     proc = subprocess.Popen(cmd, cwd=REPO, start_new_session=True, stdout=subprocess.DEVNULL,
                             stderr=subprocess.PIPE)
     try:
@@ -156,11 +158,54 @@ def test_resume_after_kill_9(reference, tmp_path):
     assert m["status"] == "complete" and m["sessions"][-1]["runs_before"] == 4 * len(done)
 
 
+@pytest.mark.parametrize("executor", ["local", "dask"])
+def test_ctrl_c_saves_what_finished_and_says_how_to_resume(tmp_path, executor):
+    slow = SPEC.replace("  noise: 0.05\n", "  noise: 0.05\n  delay: 0.04\n")
+    spec = spec_file(tmp_path, slow)
+    out = tmp_path / "out"
+    cmd = [sys.executable, "-m", "sim.runs.sweep", str(spec), "--out", str(out), "--workers", "2", "--no-progress",
+           "--executor", executor, "--allow-code-change"]
+    proc = subprocess.Popen(cmd, cwd=REPO, start_new_session=True, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while len(committed_chunks(out)) < 2:
+            assert proc.poll() is None and time.monotonic() < deadline
+            time.sleep(0.05)
+        os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C in a terminal does
+        assert proc.wait(timeout=30) == 130
+        err = proc.stderr.read()
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.stderr.close()
+    assert "Traceback" not in err, err
+    m = json.loads((out / "manifest.json").read_text())
+    assert m["sessions"][-1]["status"] == "interrupted"
+    assert f"interrupted: {m['runs_done']} of 48 runs are saved in {out}; run the same command again" in err
+    r = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert json.loads((out / "manifest.json").read_text())["status"] == "complete"
+
+
 def test_a_changed_spec_does_not_resume_into_the_same_directory(reference, tmp_path):
     out = run_sweep(spec_file(tmp_path), workers=1, out=tmp_path / "out", progress=False, max_chunks=1)
     changed = spec_file(tmp_path, SPEC.replace("seed: 11", "seed: 12"), "changed.yaml")
     with pytest.raises(SweepError, match=r"holds a different sweep .*differs in: seed"):
         run_sweep(changed, workers=1, out=out, progress=False)
+
+
+def test_a_code_change_does_not_resume_silently(tmp_path, monkeypatch):
+    from sim.runs import sweep
+
+    spec = spec_file(tmp_path)
+    out = run_sweep(spec, workers=1, out=tmp_path / "out", progress=False, max_chunks=1)
+    monkeypatch.setattr(sweep, "code_fingerprint", lambda: "0" * 64)
+    with pytest.raises(SweepError, match="code under sim/ changed"):
+        run_sweep(spec, workers=1, out=out, progress=False)
+    run_sweep(spec, workers=1, out=out, progress=False, on_code_change="continue")
+    m = json.loads((out / "manifest.json").read_text())
+    assert m["status"] == "complete" and m["provenance"]["code_changes"][0]["code_fingerprint"] == "0" * 64
 
 
 def test_a_failing_run_stops_the_sweep_with_its_key(tmp_path):

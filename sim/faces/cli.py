@@ -93,9 +93,13 @@ def cmd_attribute(a) -> int:
 
 
 def cmd_sweep(a) -> int:
-    from sim.runs.sweep import run_sweep
+    from sim.runs.sweep import plan_sweep, run_sweep
+    if a.dry_run:
+        print(plan_sweep(a.spec).describe())
+        return 0
     out = run_sweep(a.spec, executor=a.executor, workers=a.workers, scheduler=a.scheduler, out=a.out,
-                    progress=not a.quiet)
+                    progress=not a.quiet, on_code_change="continue" if a.allow_code_change else "error",
+                    command=" ".join(shlex.quote(x) for x in sys.argv))
     print(f"sweep results: {out}")
     return 0
 
@@ -164,6 +168,9 @@ def build_parser() -> argparse.ArgumentParser:
     w.add_argument("--scheduler", help="address of an existing Dask scheduler")
     w.add_argument("--out")
     w.add_argument("--quiet", action="store_true")
+    w.add_argument("--dry-run", action="store_true", help="validate the spec and print its size, run nothing")
+    w.add_argument("--allow-code-change", action="store_true",
+                   help="resume even if the model code changed since the sweep started")
     w.set_defaults(fn=cmd_sweep)
 
     z = sub.add_parser("analyze", help="sensitivity analysis and report of a sweep's results")
