@@ -154,6 +154,8 @@ class SpiralModel(mesa.Model):
         self._force_log: list[tuple[int, str]] = []
         self._cache_key, self._cache_val = None, None
         self._coerced_now = np.zeros(0, dtype=int)
+        self._nato_power_key, self._nato_power_val, self._phase = None, 0.0, "init"
+        self._cond_version, self._cond_cache = 0, {}
         self._borders_key = None
         self._peak_decay = 0.5 ** (1.0 / (4.0 * self.p["fiscal_reference_years"]))
         self._voiced = tuple(a for a in scenario.alliances if a.voice > 0)
@@ -239,8 +241,13 @@ class SpiralModel(mesa.Model):
                 self.alliance_agents.append(AllianceAgent(self, a, cells[self.alliance_nodes[a.id]]))
 
     def refresh_network_edges(self):
-        """Rebuild the membership / partnership / aspiration layers from the current state."""
+        """Rebuild the membership / partnership / aspiration layers from the current state (only when the
+        ties changed)."""
         G, w, cw = self.graph, self.world, self.cw
+        key = w.ladder.tobytes() + w.csto.tobytes()
+        if key == getattr(self, "_edges_key", None):
+            return
+        self._edges_key = key
         drop = [(u, v) for u, v, d in G.edges(data=True) if d.get("layer") != "border"]
         G.remove_edges_from(drop)
         nato = self.alliance_nodes["NATO"]
@@ -345,9 +352,12 @@ class SpiralModel(mesa.Model):
 
     def step(self):
         k = self.quarter
+        self._phase = "decide"
         self._decide(k)
         self._evolve(k)
+        self._phase = "perceive"
         self._perceive()
+        self._phase = "record"
         self._record(k)
         self._check_conditions(k)
         if self.network is not None:
@@ -421,9 +431,14 @@ class SpiralModel(mesa.Model):
         return float((imp * (1 - prot) * bal).sum() / imp.sum())
 
     def _nato_power(self) -> float:
-        w = self.world
-        return threat.bloc_power(w.capability, ((w.ladder == MEMBER) & w.exists).astype(float), self.cw.usa,
-                                 self.p["alliance_cohesion"])
+        """NATO's bloc power now (cached within a step: every decision reads the start-of-step state)."""
+        key = (self.steps, self._phase)
+        if self._nato_power_key != key:
+            w = self.world
+            self._nato_power_val = threat.bloc_power(w.capability, ((w.ladder == MEMBER) & w.exists).astype(float),
+                                                     self.cw.usa, self.p["alliance_cohesion"])
+            self._nato_power_key = key
+        return self._nato_power_val
 
     def _decide_offers(self, k: int):
         w, cw, p = self.world, self.cw, self.p
@@ -482,6 +497,7 @@ class SpiralModel(mesa.Model):
             w.coercing[j] = False
             self._force_target = j
             self._force_log.append((k, cw.iso3[j]))
+            self._cond_version += 1
             self._log(k, "use_of_force", cw.iso3[rus], cw.iso3[j], False,
                       f"M9: pressure {pres[j]:.2f} >= force threshold {self._force_threshold:.2f} (drawn once), "
                       f"capacity {cap:.2f} >= {p['force_capacity_min']:.2f}, local balance {bal[j]:.2f}, "
@@ -496,6 +512,7 @@ class SpiralModel(mesa.Model):
             member = bool(w.ladder[j] == MEMBER)
             inst = coercion.coercion_instrument(cw.energy_dependence[j], member)
             self._coercion_log.append((k, cw.iso3[j]))
+            self._cond_version += 1
             self._log(k, "coercion", cw.iso3[rus], cw.iso3[j], False,
                       f"M9: pressure {pres[j]:.2f} >= coercion threshold {p['coercion_threshold']:.2f}: {inst} "
                       f"(stake {self._stakes[j]:.2f}, tie '{security.LADDER_NAMES[w.ladder[j]]}')")
@@ -521,6 +538,7 @@ class SpiralModel(mesa.Model):
         noise = 0.05 * self.streams.normal("application")[k]
         apply_now = cand & ~w.applied & (w.demand + noise >= p["apply_threshold"])
         for j in np.flatnonzero(apply_now):
+            self._cond_version += 1
             w.applied[j] = True
             w.ladder[j] = max(w.ladder[j], ASPIRANT)
             self._log(k, "application", cw.iso3[j], "NATO", False,
@@ -582,7 +600,7 @@ class SpiralModel(mesa.Model):
         held_w = np.maximum(WEST_HOLDING[w.ladder], w.expected_join * 0.5) * exists
         held_w[usa] = 1.0
         bw = self._active_borders()
-        x_r = threat.exposure(bw[[rus]], None, held_w, np.zeros(1), 0.0)[0]
+        x_r = threat.exposure_row(bw[rus], held_w)
         base_now = float(threat.relative_power(P_west, P_rus, p["power_exponent"]) * x_r * w.offense_west)
         lib_r = float(paradigms.liberal_threat_discount(w.democracy[rus], w.democracy[usa], lib)) if lib else 1.0
         b_rw = w.belief_about_west
@@ -747,7 +765,7 @@ class SpiralModel(mesa.Model):
         self.russia_stance = int(w.stance[rus])
         self.nato_stance = int(not n_def)
         self.russia_coercing = int(w.coercing.sum())
-        self.richardson_margin = self._richardson()
+        self.richardson_margin = self._richardson(nato_eu)
         self.regime = observables.relationship_regime(r_def, n_def, k - w.last_force_step, bool(w.coercing.any()))
         self.datacollector.collect(self)
         rs = self.rec_states
@@ -763,21 +781,20 @@ class SpiralModel(mesa.Model):
         rs["exists"][k] = w.exists
         self.rec_belief_west[k] = w.belief_about_west
 
-    def _richardson(self) -> float:
+    def _richardson(self, nato_eu) -> float:
         """M6 diagnostic: fatigue_R·fatigue_W − reaction_R·reaction_W of the linearised Russia–NATO arms
         process (> 0: stable). Fatigue is the adjustment speed times (1 + fatigue); NATO's reaction is that
         of its European members (the US effort is exogenous)."""
         w, cw, p = self.world, self.cw, self.p
         rus = cw.rus
-        nato = (w.ladder == MEMBER) & w.exists
-        nato_eu = nato & (cw.european > 0)
         P_w = self._nato_power()
         share_w = P_w / max(P_w + w.capability[rus], 1e-9)
-        e_w = float(w.effort[nato_eu].mean()) if nato_eu.any() else p["peace_burden"]
+        n_eu = int(nato_eu.sum())
+        e_w = float(w.effort @ nato_eu) / n_eu if n_eu else p["peace_burden"]
         k_r = arming.reaction_term(p["arming_speed"], p["arming_reaction"], float(w.capacity[rus]), p["w_military"],
                                    p["power_exponent"], w.threat_to_russia, share_w, e_w)
-        t_eu = float(w.threat_from_russia[nato_eu].mean()) if nato_eu.any() else 0.0
-        cap_eu = float(w.capacity[nato_eu].mean()) if nato_eu.any() else 1.0
+        t_eu = float(w.threat_from_russia @ nato_eu) / n_eu if n_eu else 0.0
+        cap_eu = float(w.capacity @ nato_eu) / n_eu if n_eu else 1.0
         k_w = arming.reaction_term(p["arming_speed"], p["arming_reaction"], cap_eu, p["w_military"],
                                    p["power_exponent"], t_eu, 1 - share_w, float(w.effort[rus]))
         fat = p["arming_speed"]
@@ -791,13 +808,24 @@ class SpiralModel(mesa.Model):
             if e.latest is not None and q > e.latest:
                 continue
             known = e.id in self.condition_state and e.requires.kind not in ("stance", "all", "any")
-            if known or self._holds(e.requires):
+            if known or self._holds_cached(e):
                 first = self.condition_state.setdefault(e.id, k)
                 fire_step = max(first + 1 + e.delay, e.date - self.spiral_scenario.start, k + 1)
                 if fire_step == k + 1 and fire_step < self.n_steps:
                     self.condition_state[e.id] = -1
                     self._due.setdefault(fire_step, []).append(e)
                     self.schedule_event(self._fire_due_events, at=fire_step + 0.5)
+
+    def _holds_cached(self, e) -> bool:
+        """Conditions on force, coercion and applications change only when one of those happens; stance
+        conditions are evaluated every step."""
+        if _mentions_stance(e.requires):
+            return self._holds(e.requires)
+        hit = self._cond_cache.get(e.id)
+        if hit is None or hit[0] != self._cond_version:
+            hit = (self._cond_version, self._holds(e.requires))
+            self._cond_cache[e.id] = hit
+        return hit[1]
 
     def _holds(self, c) -> bool:
         if c.kind == "all":
@@ -833,6 +861,10 @@ class SpiralModel(mesa.Model):
         for i in np.flatnonzero(nato & (cw.border_km[cw.rus] > 0)):
             out.append((cw.iso3[i], r, float(w.threat_to_russia)))
         return out
+
+
+def _mentions_stance(c) -> bool:
+    return c.kind == "stance" or any(_mentions_stance(x) for x in c.children)
 
 
 MODEL_REPORTERS = ("tension", "tension_russia", "trust_russia_in_nato", "trust_nato_in_russia", "centrality",

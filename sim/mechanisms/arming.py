@@ -16,12 +16,14 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.mechanisms.fastmath import clip
+
 
 def target_effort(insecurity, opportunity, capacity, floor, p: dict):
     drive = p["arming_reaction"] * np.asarray(insecurity) + p["opportunity_reaction"] * np.asarray(opportunity)
     drive = drive / (1.0 + p["arming_fatigue"] * np.maximum(0.0, np.asarray(insecurity) - 1.0))
     target = floor + np.asarray(capacity) * drive
-    return np.clip(target, 0.5 * floor, 0.15)
+    return clip(target, 0.5 * floor, 0.15)
 
 
 def adjust_effort(effort, target, speed: float):

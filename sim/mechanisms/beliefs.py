@@ -23,6 +23,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.mechanisms.fastmath import clip
+
 EPS = 1e-4  # beliefs are kept in [EPS, 1 - EPS]
 
 
@@ -49,14 +51,14 @@ def log_likelihood_ratio(harm, distinguishability: float, misperception: float, 
     explained = explained / (1.0 + np.abs(explained))
     hostile = harm * (1.0 + misperception) * (1.0 - empathy * explained)
     eff = np.where(harm > 0, hostile, harm)
-    return np.clip(distinguishability * eff + noise, -max_log_lr, max_log_lr)
+    return clip(distinguishability * eff + noise, -max_log_lr, max_log_lr)
 
 
 def update(b, log_lr):
     """b' from b and a log likelihood ratio (log-odds form of :func:`bayes_update`), bounded."""
-    b = np.clip(np.asarray(b, dtype=float), EPS, 1 - EPS)
+    b = clip(np.asarray(b, dtype=float), EPS, 1 - EPS)
     logit = np.log(b / (1 - b)) + log_lr
-    return np.clip(1.0 / (1.0 + np.exp(-logit)), EPS, 1 - EPS)
+    return clip(1.0 / (1.0 + np.exp(-logit)), EPS, 1 - EPS)
 
 
 def trust(b):

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.mechanisms.fastmath import clip
+
 
 def interpolate_path(points: dict[int, float], quarters: np.ndarray) -> np.ndarray:
     """Annual values (at mid-year) -> quarterly values by linear interpolation, held flat beyond the data."""
@@ -44,5 +46,5 @@ def fiscal_capacity(capacity: np.ndarray, gdp: np.ndarray, gdp_peak: np.ndarray,
     A collapsing economy (Russia in the 1990s, the 1998 default) cuts what the state can spend on arms;
     recovery restores it (seed 002).
     """
-    target = np.clip(gdp / np.maximum(gdp_peak, 1e-9), 0.0, 1.0)
+    target = clip(gdp / np.maximum(gdp_peak, 1e-9), 0.0, 1.0)
     return capacity + memory * (target - capacity)

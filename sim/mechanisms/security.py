@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.mechanisms.fastmath import clip
+
 # ladder levels
 NONE, PARTNER, ASPIRANT, PLEDGED, MAP, INVITED, MEMBER = range(7)
 LADDER_NAMES = ("none", "partner", "aspirant", "pledged", "map", "invited", "member")
@@ -38,7 +40,7 @@ def status_gap(centrality: float, voice: float) -> float:
 def western_drift(ladder: np.ndarray, eu_level: np.ndarray, alignment: np.ndarray) -> np.ndarray:
     """How far each state has moved West: its strongest tie, or its alignment, whichever is larger."""
     ties = np.maximum(EXPECTED_LOSS[ladder], EU_LOSS[eu_level])
-    return np.maximum(ties, np.clip(alignment, 0.0, 1.0) * 0.5)
+    return np.maximum(ties, clip(alignment, 0.0, 1.0) * 0.5)
 
 
 def stakes(ladder: np.ndarray, eu_level: np.ndarray, alignment: np.ndarray) -> np.ndarray:

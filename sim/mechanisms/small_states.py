@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.mechanisms.fastmath import clip
+
 
 def logistic(x):
     return 1.0 / (1.0 + np.exp(-x))
@@ -32,7 +34,7 @@ def ally_availability(expected_join, is_partner):
 
 def western_pull(democracy, alignment):
     """Pull of the West: liberal attraction (seed 002 L2) and existing alignment."""
-    return 0.5 * np.asarray(democracy) + 0.5 * np.clip(alignment, 0.0, 1.0)
+    return 0.5 * np.asarray(democracy) + 0.5 * clip(alignment, 0.0, 1.0)
 
 
 def retaliation_cost(russia_power_share, protection, belief_about_russia, in_sphere):
@@ -45,5 +47,5 @@ def alignment_target(demand, threat, protection, alignment):
     """Balance (move West) when demand is high and an ally is available; bandwagon (move East) when the
     threat is overwhelming (≥ 0.5) and no protection is available (Walt 1987)."""
     balance = (demand - 0.5) * 2.0
-    overwhelmed = np.clip((threat - 0.5) * 2.0, 0.0, 1.0) * (1.0 - protection)
-    return np.clip(0.7 * alignment + 0.3 * balance - 0.6 * overwhelmed, -1.0, 1.0)
+    overwhelmed = clip((threat - 0.5) * 2.0, 0.0, 1.0) * (1.0 - protection)
+    return clip(0.7 * alignment + 0.3 * balance - 0.6 * overwhelmed, -1.0, 1.0)

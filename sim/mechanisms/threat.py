@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.mechanisms.fastmath import clip
+
 
 def bloc_power(capability: np.ndarray, in_bloc: np.ndarray, core: int, cohesion: float) -> float:
     """Capability of a bloc: its core state's plus allies' discounted by cohesion."""
@@ -40,7 +42,13 @@ def exposure(border_km: np.ndarray, core_weight: np.ndarray | None, held_by: np.
     total = weighted.sum(axis=1)
     held = weighted @ held_by
     x = np.divide(held, total, out=np.zeros_like(held), where=total > 0)
-    return np.clip(x + foothold_exposure * foothold, 0.0, 1.0)
+    return clip(x + foothold_exposure * foothold, 0.0, 1.0)
+
+
+def exposure_row(weighted_row: np.ndarray, held_by: np.ndarray) -> float:
+    """:func:`exposure` for one observer without footholds (Russia's exposure to the West)."""
+    total = float(weighted_row.sum())
+    return min(1.0, float(weighted_row @ held_by) / total) if total > 0 else 0.0
 
 
 def perceived_threat(rel_power, exposure_ij, offense_j, belief_ij, kappa: float):
@@ -54,5 +62,5 @@ def core_weights(positions: np.ndarray) -> np.ndarray:
     dlon = lon[:, None] - lon[None, :]
     dlat = lat[:, None] - lat[None, :]
     a = np.sin(dlat / 2) ** 2 + np.cos(lat[:, None]) * np.cos(lat[None, :]) * np.sin(dlon / 2) ** 2
-    d = 2 * 6371.0 * np.arcsin(np.sqrt(np.clip(a, 0, 1)))
+    d = 2 * 6371.0 * np.arcsin(np.sqrt(clip(a, 0, 1)))
     return 1.0 / (1.0 + d / 1000.0)

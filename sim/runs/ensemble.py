@@ -33,8 +33,19 @@ def seeds_arg(seeds: int | list[int], first: int = 1) -> list[int]:
     return list(range(first, first + seeds)) if isinstance(seeds, int) else [int(s) for s in seeds]
 
 
+_WORKER_SCENARIOS: list = []
+
+
+def _init_worker(scenarios):
+    """Each worker receives the scenarios once (not once per task)."""
+    global _WORKER_SCENARIOS
+    _WORKER_SCENARIOS = scenarios
+
+
 def _task(args):
     scenario, world, seed, parameters, keep = args
+    if isinstance(scenario, int):
+        scenario = _WORKER_SCENARIOS[scenario]
     return (scenario.name, world, seed), run_single(scenario, world, seed, parameters, keep)
 
 
@@ -63,23 +74,30 @@ def run_ensemble(scenarios, worlds="all", seeds: int | list[int] = 10, parameter
     if isinstance(scenarios, Scenario | str | Path):
         scenarios = [scenarios]
     scenarios = [s if isinstance(s, Scenario) else load_scenario(s) for s in scenarios]
-    tasks = [(s, w, seed, parameters, tuple(keep)) for s in scenarios for w in worlds_arg(worlds)
+    for s in scenarios:
+        _ = s.hash  # computed once here; travels with the pickled scenario
+    tasks = [(i, w, seed, parameters, tuple(keep)) for i, s in enumerate(scenarios) for w in worlds_arg(worlds)
              for seed in seeds_arg(seeds)]
     workers = default_workers() if workers is None else workers
     results: dict = {}
     bar = tqdm(total=len(tasks), desc=desc, unit="run", disable=not progress, file=sys.stderr)
     if workers <= 1 or len(tasks) < 4:
+        _init_worker(scenarios)
         for t in tasks:
             key, res = _task(t)
             results[key] = res
             bar.update()
     else:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            for key, res in pool.map(_task, tasks, chunksize=max(1, len(tasks) // (workers * 8))):
+        import multiprocessing
+        ctx = multiprocessing.get_context("forkserver")
+        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker,
+                                 initargs=(scenarios,)) as pool:
+            chunk = max(1, min(8, len(tasks) // (workers * 4)))
+            for key, res in pool.map(_task, tasks, chunksize=chunk):
                 results[key] = res
                 bar.update()
     bar.close()
-    order = [(s.name, w, seed) for s, w, seed, _, _ in tasks]
+    order = [(scenarios[i].name, w, seed) for i, w, seed, _, _ in tasks]
     frames = {}
     for name in TABLES + ("decisions",):
         parts = [getattr(results[k], name) for k in order if getattr(results[k], name) is not None]
