@@ -82,17 +82,9 @@ def main(argv=None) -> int:
     target = med(t_run)
     print(f"\ngoal <= 50 ms (aim 10 ms): {'met' if target <= 0.05 else 'NOT met'} ({target * 1e3:.1f} ms)")
     if a.write:
-        path = Path(a.write)
-        doc = path.read_text() if path.exists() else "# Performance\n"
-        section = (f"## Single run\n\nCommand: `.venv/bin/python benchmarks/bench_run.py --repeats {a.repeats} "
-                   f"--write {a.write}`\n\n{text}\n")
-        if "## Single run" in doc:
-            head, _, rest = doc.partition("## Single run")
-            tail = rest[rest.find("\n## "):] if "\n## " in rest else ""
-            doc = head + section + tail
-        else:
-            doc = doc.rstrip() + "\n\n" + section
-        path.write_text(doc)
+        from _docs import replace_section
+        replace_section(a.write, "## Single run", f"Command: `.venv/bin/python benchmarks/bench_run.py --repeats "
+                        f"{a.repeats} --write {a.write}`\n\n{text}")
     return 0
 
 

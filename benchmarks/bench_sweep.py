@@ -386,16 +386,9 @@ def main(argv=None) -> int:
     print("\n" + text)
     if a.write:
         cmd = "`.venv/bin/python benchmarks/bench_sweep.py " + " ".join(argv if argv is not None else sys.argv[1:]) + "`"
-        section = f"## Sweeps\n\nCommand: {cmd}\n\n{text}\n"
-        path = Path(a.write)
-        doc = path.read_text() if path.exists() else "# Performance\n"
-        if "## Sweeps" in doc:
-            head, _, rest = doc.partition("## Sweeps")
-            tail = rest[rest.find("\n## "):] if "\n## " in rest else ""
-            doc = head + section + tail
-        else:
-            doc = doc.rstrip() + "\n\n" + section
-        path.write_text(doc)
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        from _docs import replace_section
+        replace_section(a.write, "## Sweeps", f"Command: {cmd}\n\n{text}")
     return 0
 
 

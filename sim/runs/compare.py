@@ -668,27 +668,12 @@ def attribute(scenario, worlds="revisionist_spiral", seeds: int | list[int] = 10
 
 # ------------------------------------------------------------------------------------- storage
 
+from sim.runs.ensemble import write_manifest as _write_manifest  # noqa: E402
+from sim.runs.ensemble import write_parquet_tables as _write_frames  # noqa: E402
+
+
 def _sha(p: Path) -> str:
     return hashlib.sha256(p.read_bytes()).hexdigest()[:16]
-
-
-def _write_frames(out: Path, tables: dict) -> dict:
-    files = {}
-    for name, df in tables.items():
-        if df is None:
-            continue
-        path = out / f"{name}.parquet"
-        tmp = path.with_suffix(".parquet.tmp")
-        df.to_parquet(tmp, index=False, compression="zstd")
-        os.replace(tmp, path)
-        files[path.name] = _sha(path)
-    return files
-
-
-def _write_manifest(out: Path, manifest: dict, files: dict):
-    from sim.runs.ensemble import package_versions
-    manifest = {**manifest, "versions": package_versions(), "files": files}
-    (out / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True, default=str))
 
 
 # ------------------------------------------------------------------------------------- report

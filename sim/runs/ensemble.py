@@ -116,22 +116,32 @@ def package_versions() -> dict:
     return out
 
 
-def write_tables(ens: Ensemble, out: Path, manifest: dict) -> Path:
-    """Write observables/states/beliefs/events.parquet and manifest.json. Data files hold no timestamps or
-    paths, so identical runs give byte-identical files; provenance goes to the manifest."""
+def write_parquet_tables(out: Path, tables: dict) -> dict:
+    """Write each frame as NAME.parquet (atomically: temp file, then rename); returns {file: sha256[:16]}.
+    Data files hold no timestamps or paths, so identical runs give byte-identical files."""
     out.mkdir(parents=True, exist_ok=True)
-    hashes = {}
-    for name in TABLES + ("decisions",):
-        df = ens.table(name)
+    files = {}
+    for name, df in tables.items():
         if df is None:
             continue
         path = out / f"{name}.parquet"
         tmp = path.with_suffix(".parquet.tmp")
         df.to_parquet(tmp, index=False, compression="zstd")
         os.replace(tmp, path)
-        hashes[path.name] = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
-    manifest = {**manifest, "versions": package_versions(), "files": hashes}
+        files[path.name] = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+    return files
+
+
+def write_manifest(out: Path, manifest: dict, files: dict) -> None:
+    """Provenance (command, scenario hash, versions, file hashes) beside the data, never inside it."""
+    manifest = {**manifest, "versions": package_versions(), "files": files}
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True, default=str))
+
+
+def write_tables(ens: Ensemble, out: Path, manifest: dict) -> Path:
+    """Write observables/states/beliefs/events/decisions.parquet and manifest.json."""
+    files = write_parquet_tables(out, {name: ens.table(name) for name in TABLES + ("decisions",)})
+    write_manifest(out, manifest, files)
     return out
 
 
