@@ -724,8 +724,6 @@ class SpiralModel(mesa.Model):
 
     def _init_records(self):
         T, n = self.n_steps, self.cw.n
-        self.rec_model: dict[str, np.ndarray] = {}
-        self.rec_regime: list[str] = []
         self.rec_states = {name: np.zeros((T, n)) for name in
                            ("alignment", "demand", "burden", "capability", "insecurity", "stance",
                             "belief_about_russia", "threat_from_russia", "ladder", "exists")}
