@@ -61,13 +61,14 @@ def constants_table() -> str:
     from sim.mechanisms.observables import BURDEN_SCALE
     from sim.mechanisms.order import STAGE_CREDIBILITY
     from sim.mechanisms.security import COVERAGE, EU_LOSS, EXPECTED_LOSS, LADDER_NAMES, PROTECTION
-    from sim.model import FORCE_HARM_COERCION, WEST_HOLDING
+    from sim.mechanisms.coercion import COERCION_SHARE as FORCE_HARM_COERCION
+    from sim.mechanisms.security import WEST_HOLDING
     from sim.runs.score import BURDEN_TARGETS, BURDEN_TOLERANCE
 
     out = [
         "Generated from the code by `scripts/gen_param_table.py` (do not edit by hand).",
         "",
-        "**Ladder of ties to NATO** (`sim/mechanisms/security.py`; WEST_HOLDING in `sim/model.py`). "
+        "**Ladder of ties to NATO** (`sim/mechanisms/security.py`; WEST_HOLDING there too). "
         "One row per level; a state's level only ever rises.",
         "",
         "| level | name | EXPECTED_LOSS (M3 drift, M9 stake) | PROTECTION (M2, M7, M9) "
@@ -90,7 +91,7 @@ def constants_table() -> str:
         "multiplied by `signal_credibility`): "
         + ", ".join(f"`{k}` {_num(v)}" for k, v in STAGE_CREDIBILITY.items()) + ".",
         "",
-        f"**Coercion read as a share of a use of force** (`FORCE_HARM_COERCION`, M4 harm): "
+        f"**Coercion read as a share of a use of force** (`COERCION_SHARE` in `sim/mechanisms/coercion.py`, M4 harm): "
         f"{_num(FORCE_HARM_COERCION)}.",
         "",
         f"**Tension-index burden scale** (`BURDEN_SCALE`, `sim/mechanisms/observables.py`): burdens are divided "

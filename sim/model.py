@@ -36,10 +36,6 @@ from sim.worlds import motive, world_types
 
 DEFAULT_SCENARIO = Path(__file__).resolve().parent.parent / "scenarios" / "historical.yaml"
 
-# How much of a state a bloc holds, by its tie to NATO (exposure in M2): members fully, invitees and
-# MAP holders in part (Russia looks ahead). World data, docs/model.md.
-WEST_HOLDING = np.array([0.0, 0.0, 0.05, 0.2, 0.3, 0.7, 1.0])
-FORCE_HARM_COERCION = 0.3  # coercion is read as this share of a use of force
 
 
 class FastCollector(mesa.DataCollector):
@@ -321,15 +317,11 @@ class SpiralModel(mesa.Model):
         members = np.flatnonzero((w.ladder == MEMBER) & w.exists)
         idx = [cw.index[c] for c in targets]
         added = w.capability[idx].sum() / max(w.capability[members].sum(), 1e-9)
-        shield = np.array([cw.border_km[m, idx].sum() > 0 for m in members], dtype=float)
-        gain = 0.2 + added + 0.3 * shield
-        provocation = float(np.mean([cw.in_sphere[i] * (1.0 + cw.importance[i]) for i in idx]))
+        gain = alliance.applicant_gain(added, cw.border_km[np.ix_(members, idx)].sum(axis=1) > 0)
+        provocation = alliance.provocation_of(cw.in_sphere[idx], cw.importance[idx])
         exposure_m = np.clip(w.threat_from_russia[members], 0.0, 1.0)
-        mw = self.motive_west
-        bonus = np.zeros(len(members))
-        lead = np.flatnonzero(members == cw.usa)
-        if len(lead):
-            bonus[lead] = mw.order_weight * added * 5.0 + mw.greed * provocation
+        bonus = np.where(members == cw.usa, alliance.leader_bonus(self.motive_west.order_weight,
+                                                                  self.motive_west.greed, added, provocation), 0.0)
         votes = alliance.member_votes(gain, provocation, w.belief_about_russia[members], exposure_m, bonus, p)
         return members, votes
 
@@ -396,9 +388,10 @@ class SpiralModel(mesa.Model):
         # M5/M7 pending offers, decided one step after they were made
         self._decide_offers(k)
         # proposals of an inclusive order (emergent; seed 000, seed 003: CSCE primacy)
-        order_motive = self.motive_russia.order_weight * w.centrality + comps.get("status", 0.0)
-        if (w.stance[rus] == 1 and order_motive >= p["proposal_threshold"]
-                and k - w.last_proposal_step >= p["proposal_cooldown"]):
+        proposes, order_motive = stance.proposes_inclusive_order(
+            w.stance[rus] == 1, self.motive_russia.order_weight, w.centrality, comps.get("status", 0.0),
+            k - w.last_proposal_step, p)
+        if proposes:
             w.last_proposal_step = k
             self._log(k, "proposal", cw.iso3[rus], "OSCE", False,
                       f"M5: cooperative stance (margin {margin_r:+.2f}) and order motive {order_motive:.2f} >= "
@@ -465,7 +458,7 @@ class SpiralModel(mesa.Model):
                               f"consent {'required' if consent else 'not required'}, stance margin {self._russia_margin:+.2f})",
                               e.id)
                 else:
-                    ok = w.alignment[i] > -0.5 and w.ladder[i] < MEMBER
+                    ok = small_states.accepts_partnership(w.alignment[i], w.ladder[i] == MEMBER)
                     if ok:
                         self._log(k, "acceptance", c, inst, False,
                                   f"M7: alignment {w.alignment[i]:+.2f} > -0.5 joins {inst}", e.id)
@@ -533,7 +526,7 @@ class SpiralModel(mesa.Model):
         pull = small_states.western_pull(w.democracy, w.alignment)
         avail = small_states.ally_availability(w.expected_join, w.ladder >= PARTNER)
         demand = small_states.membership_demand(w.threat_from_russia, pull, cost, contagion, p, avail)
-        demand = demand * (1.0 - 0.7 * w.frozen)  # a frozen conflict blocks prospects (THEORY §9)
+        demand = small_states.frozen_conflict_damping(demand, w.frozen)
         w.demand = np.where(cand, demand, np.where(w.ladder == MEMBER, 1.0, 0.0))
         noise = 0.05 * self.streams.normal("application")[k]
         apply_now = cand & ~w.applied & (w.demand + noise >= p["apply_threshold"])
@@ -597,7 +590,7 @@ class SpiralModel(mesa.Model):
         # M10 liberal: voice damps, democracies discount
         lib = p["liberal"]
         # --- Russia's threat from the West (M2)
-        held_w = np.maximum(WEST_HOLDING[w.ladder], w.expected_join * 0.5) * exists
+        held_w = security.west_holding(w.ladder, w.expected_join) * exists
         held_w[usa] = 1.0
         bw = self._active_borders()
         x_r = threat.exposure_row(bw[rus], held_w)
@@ -640,7 +633,7 @@ class SpiralModel(mesa.Model):
         prot = PROTECTION[w.ladder]
         own = w.capability + prot * P_west
         own = np.where(nato > 0, P_west, own)
-        offense_r = 1.0 + 0.5 * w.force_memory
+        offense_r = coercion.offense_after_force(w.force_memory)
         base_o = threat.relative_power(P_rus, own, p["power_exponent"]) * x_o * offense_r
         base_o_actual = base_o
         if lib:
@@ -668,7 +661,7 @@ class SpiralModel(mesa.Model):
                       + p["sphere_weight"] * (sphere - self._prev["sphere"])
                       + p["regime_weight"] * (regime - self._prev["regime"]))
             nato_defects = self._nato_defects()
-            harm_r += 0.1 * (1.0 if nato_defects else -0.5) * p["exploitation_cost"]
+            harm_r += float(beliefs.stance_harm(nato_defects, p["exploitation_cost"]))
             harm_r *= paradigms.liberal_harm_damping(w.voice, lib)
             ident = w.identity
             emp = paradigms.constructivist_empathy(p["empathy"], ident, p["constructivist"])
@@ -683,14 +676,12 @@ class SpiralModel(mesa.Model):
             # others about Russia: Russia's side moved (its bloc's power, footholds, offense), own power held
             russia_mil = threat.relative_power(P_rus, self._prev["own"], p["power_exponent"]) * x_o * offense_r
             harm_o = (russia_mil - self._prev["base_o"]) * (p["kappa"] + (1 - p["kappa"]) * w.belief_about_russia)
-            harm_o = harm_o + 0.1 * (0.0 if w.stance[rus] else 1.0) * p["exploitation_cost"]
-            harm_o -= 0.05 * p["exploitation_cost"] * w.stance[rus]
+            harm_o = harm_o + beliefs.stance_harm(w.stance[rus] == 0, p["exploitation_cost"])
             ft = getattr(self, "_force_target", -1)
             if ft >= 0:
-                size = 1.0 + cw.importance[ft]
-                harm_o = harm_o + p["force_signal"] * size * (0.5 + 0.5 * cw.core_weight[:, ft])
+                harm_o = harm_o + coercion.act_signal(p["force_signal"], 1.0 + cw.importance[ft], cw.core_weight[:, ft])
             for j in self._coerced_now:
-                harm_o = harm_o + FORCE_HARM_COERCION * p["force_signal"] * (0.5 + 0.5 * cw.core_weight[:, j])
+                harm_o = harm_o + coercion.act_signal(p["force_signal"], coercion.COERCION_SHARE, cw.core_weight[:, j])
             llr_o = beliefs.log_likelihood_ratio(harm_o, p["distinguishability"], p["misperception"], emp,
                                                  comps["total"], p["max_log_lr"], noise_all)
             b_pred = beliefs.predict(w.belief_about_russia, w.prior_about_russia, p["type_switch_hazard"])

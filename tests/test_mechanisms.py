@@ -256,3 +256,47 @@ def test_richardson_reaction_grows_with_threat_and_with_the_rivals_weakness():
     assert arming.reaction_term(0.05, 0.015, 1.0, 1.0, 1.0, 0.4, 0.5, 0.03) > base
     assert arming.reaction_term(0.05, 0.015, 0.5, 1.0, 1.0, 0.2, 0.5, 0.03) < base
     assert arming.reaction_term(0.05, 0.015, 1.0, 1.0, 1.0, 0.2, 0.8, 0.03) < base
+
+
+# --- the rules moved out of the model's glue into the mechanisms (each with its own test)
+def test_stance_harm_defection_hostile_cooperation_mildly_reassuring():
+    assert beliefs.stance_harm(True, 0.3) == pytest.approx(0.03)
+    assert beliefs.stance_harm(False, 0.3) == pytest.approx(-0.015)
+    assert beliefs.stance_harm(np.array([True, False]), 0.3).tolist() == pytest.approx([0.03, -0.015])
+
+
+def test_act_signal_scales_with_size_of_act_and_closeness():
+    near = coercion.act_signal(1.0, 2.0, 1.0)
+    assert near == pytest.approx(2.0)
+    far = coercion.act_signal(1.0, 2.0, 0.0)
+    assert far == pytest.approx(1.0) and far < near
+    assert coercion.act_signal(1.0, coercion.COERCION_SHARE, 1.0) < coercion.act_signal(1.0, 1.0, 1.0)
+    assert coercion.offense_after_force(0.0) == 1.0 < coercion.offense_after_force(1.0)
+
+
+def test_frozen_conflict_damps_demand_and_partnership_needs_no_firm_eastern_lean():
+    assert small_states.frozen_conflict_damping(0.8, 1.0) == pytest.approx(0.24)
+    assert small_states.frozen_conflict_damping(0.8, 0.0) == pytest.approx(0.8)
+    assert small_states.accepts_partnership(0.0, False) and not small_states.accepts_partnership(-0.6, False)
+    assert not small_states.accepts_partnership(0.5, True)
+
+
+def test_inclusive_order_proposals_need_cooperation_motive_and_cooldown():
+    p = {**P, "proposal_threshold": 0.2, "proposal_cooldown": 8}
+    assert stance.proposes_inclusive_order(True, 0.5, 0.4, 0.1, 10, p) == (True, pytest.approx(0.3))
+    assert not stance.proposes_inclusive_order(False, 0.5, 0.4, 0.1, 10, p)[0]
+    assert not stance.proposes_inclusive_order(True, 0.0, 0.4, 0.1, 10, p)[0]
+    assert not stance.proposes_inclusive_order(True, 0.5, 0.4, 0.1, 3, p)[0]
+
+
+def test_applicant_gain_provocation_and_leader_bonus():
+    gain = alliance.applicant_gain(0.1, [True, False])
+    assert gain[0] > gain[1] > 0.2
+    assert alliance.provocation_of([1.0], [1.0]) > alliance.provocation_of([1.0], [0.2]) > alliance.provocation_of([0.0], [1.0])
+    assert alliance.leader_bonus(0.0, 0.0, 0.2, 1.0) == 0.0
+    assert alliance.leader_bonus(0.5, 0.0, 0.2, 1.0) > 0 and alliance.leader_bonus(0.0, 0.5, 0.2, 1.0) > 0
+
+
+def test_west_holds_members_fully_and_candidates_by_expected_accession():
+    held = security.west_holding(np.array([security.MEMBER, security.NONE, security.NONE]), np.array([0.0, 0.0, 0.8]))
+    assert held.tolist() == pytest.approx([1.0, 0.0, 0.4])

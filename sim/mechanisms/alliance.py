@@ -36,3 +36,20 @@ def decision_loglik(votes: np.ndarray, decided: bool, noise: float = 0.3) -> flo
     p_all = float(np.prod(p_yes))
     p = p_all if decided else 1.0 - p_all
     return float(np.log(max(p, 1e-12)))
+
+
+def applicant_gain(added_share: float, borders_applicant) -> np.ndarray:
+    """Security gain of admitting an applicant for each member: a base value, the capability it adds
+    relative to the alliance's, and a bonus for members it borders (it shields them)."""
+    return 0.2 + added_share + 0.3 * np.asarray(borders_applicant, dtype=float)
+
+
+def provocation_of(in_sphere, importance) -> float:
+    """How much admitting the applicants provokes Russia: their place in its sphere, by importance."""
+    return float(np.mean(np.asarray(in_sphere) * (1.0 + np.asarray(importance))))
+
+
+def leader_bonus(order_weight: float, greed: float, added_share: float, provocation: float) -> float:
+    """The leader's type in the vote (THEORY §4 M8): an order revisionist values the centrality gain (the
+    capability brought under NATO), a greedy one the sphere gain taken from Russia."""
+    return order_weight * added_share * 5.0 + greed * provocation

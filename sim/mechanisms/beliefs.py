@@ -64,3 +64,12 @@ def update(b, log_lr):
 def trust(b):
     """Trust is 1 − b (Kydd 2005)."""
     return 1.0 - np.asarray(b)
+
+
+STANCE_SIGNAL = 0.1  # harm read into a rival's defection, per unit of the cost of being exploited
+
+
+def stance_harm(defects, exploitation_cost: float):
+    """Harm an observer reads into its rival's stance this quarter (Kydd 2005): a defection does it
+    ``STANCE_SIGNAL``·c of harm; cooperating while one could defect is a mild reassurance, half that."""
+    return np.where(defects, STANCE_SIGNAL * exploitation_cost, -0.5 * STANCE_SIGNAL * exploitation_cost)

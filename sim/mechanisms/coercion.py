@@ -50,3 +50,18 @@ def coercion_decision(pressure_k, threshold: float, capacity: float, active):
 
 def decay(x, half_life_quarters: float):
     return x * 0.5 ** (1.0 / max(half_life_quarters, 1e-9))
+
+
+COERCION_SHARE = 0.3  # coercion short of force is read as this share of a use of force
+
+
+def act_signal(force_signal: float, size, closeness):
+    """Harm every observer reads into a Russian use of force (``size`` = 1 + the target's importance) or
+    coercion (``size`` = COERCION_SHARE): it scales with the size of the act and with how close the target
+    lies to the observer's core (THEORY §4 M9: consequences feed back; §9: threat scales with the force)."""
+    return force_signal * size * (0.5 + 0.5 * closeness)
+
+
+def offense_after_force(force_memory: float) -> float:
+    """Russia's offense posture as others perceive it: raised by a recent use of force (decaying memory)."""
+    return 1.0 + 0.5 * force_memory

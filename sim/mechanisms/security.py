@@ -70,3 +70,12 @@ def insecurity(military: float, status: float, sphere: float, regime: float, p: 
     }
     parts["total"] = sum(parts.values())
     return parts
+
+
+# How much of a state the West holds, by its tie to NATO (exposure in M2): members fully, invitees and MAP
+# holders in part; named candidates count with half their expected accession (Russia looks ahead).
+WEST_HOLDING = np.array([0.0, 0.0, 0.05, 0.2, 0.3, 0.7, 1.0])
+
+
+def west_holding(ladder, expected_join):
+    return np.maximum(WEST_HOLDING[ladder], expected_join * 0.5)

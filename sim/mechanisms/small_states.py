@@ -49,3 +49,14 @@ def alignment_target(demand, threat, protection, alignment):
     balance = (demand - 0.5) * 2.0
     overwhelmed = clip((threat - 0.5) * 2.0, 0.0, 1.0) * (1.0 - protection)
     return clip(0.7 * alignment + 0.3 * balance - 0.6 * overwhelmed, -1.0, 1.0)
+
+
+def frozen_conflict_damping(demand, frozen):
+    """A frozen conflict on its soil blocks a state's prospects: NATO avoids states with open conflicts
+    (THEORY §4 M9, §9 aftermath), so its demand is damped by up to 70 %."""
+    return demand * (1.0 - 0.7 * frozen)
+
+
+def accepts_partnership(alignment: float, is_member: bool) -> bool:
+    """A small state joins an offered partnership unless it leans firmly to Russia (alignment ≤ −0.5)."""
+    return alignment > -0.5 and not is_member

@@ -75,3 +75,14 @@ def acceptance_margin(voice: float, centrality: float, requires_consent: bool, s
     if requires_consent and motive.order_weight > 0:
         value -= motive.order_weight * max(0.0, -gain_if_accepted) * 0.5
     return value
+
+
+def proposes_inclusive_order(cooperating: bool, order_weight: float, centrality: float, status_part: float,
+                             quarters_since_last: float, p: dict) -> tuple[bool, float]:
+    """Does Russia propose an inclusive order (CSCE/OSCE primacy, a pan-European treaty) this quarter?
+    Only while cooperating, when its order motive — order weight × C plus the status part of its insecurity
+    — reaches ``proposal_threshold``, and not more often than ``proposal_cooldown`` (seed 000, seed 003).
+    Returns (proposes, order motive)."""
+    motive = order_weight * centrality + status_part
+    return (cooperating and motive >= p["proposal_threshold"]
+            and quarters_since_last >= p["proposal_cooldown"]), motive
