@@ -296,17 +296,17 @@ def main(argv=None) -> int:
     for n in bscaling:
         if n not in bseries:
             bseries[n] = measure("batch", n, w, a.horizon)
-    pairs = []
-    for r in range(a.repeats):
-        order = [1, w] if r % 2 == 0 else [w, 1]
-        got = {k: measure("sweep-local", a.speedup_runs, k, a.horizon) for k in order}
-        pairs.append((got[1]["seconds"], got[w]["seconds"]))
+    def speedup_rounds(kind):
+        """(1-worker, w-worker) wall times per round, the order alternating between rounds."""
+        out = []
+        for r in range(a.repeats):
+            order = [1, w] if r % 2 == 0 else [w, 1]
+            got = {k: measure(kind, a.speedup_runs, k, a.horizon) for k in order}
+            out.append((got[1]["seconds"], got[w]["seconds"]))
+        return out
+
+    pairs, pairs_s = speedup_rounds("sweep-local"), speedup_rounds("sweep-summaries")
     speedups = [one / two for one, two in pairs]
-    pairs_s = []
-    for r in range(a.repeats):
-        order = [1, w] if r % 2 == 0 else [w, 1]
-        got = {k: measure("sweep-summaries", a.speedup_runs, k, a.horizon) for k in order}
-        pairs_s.append((got[1]["seconds"], got[w]["seconds"]))
     speedups_s = [one / two for one, two in pairs_s]
     total = time.perf_counter() - t_all
     all_runs = [m for x in rounds for m in x.values()] + list(series.values()) + list(bseries.values())

@@ -116,6 +116,15 @@ def cmd_dashboard(a) -> int:
     return run_dashboard(a.scenario, a.port) or 0
 
 
+def _ensemble_options(p, seeds: int, out_default: str):
+    """The options every ensemble-running command shares."""
+    p.add_argument("--seeds", type=int, default=seeds, help=f"number of paired seeds (default {seeds})")
+    p.add_argument("--first-seed", type=int, default=1)
+    p.add_argument("--out", help=f"output directory (default {out_default})")
+    p.add_argument("--workers", type=int, default=None, help="processes (default: all cores)")
+    p.add_argument("--quiet", action="store_true")
+
+
 def build_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="spiral", description="The NATO–Russia security spiral: an agent-based model.")
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -123,12 +132,8 @@ def build_parser() -> argparse.ArgumentParser:
     r = sub.add_parser("run", help="run a scenario under one or all worlds on an ensemble of seeds")
     r.add_argument("scenario")
     r.add_argument("--world", default="all", help="a world preset or 'all' (default)")
-    r.add_argument("--seeds", type=int, default=20, help="number of paired seeds (default 20)")
-    r.add_argument("--first-seed", type=int, default=1)
-    r.add_argument("--out", help="output directory (default runs/SCENARIO)")
     r.add_argument("--param", action="append", metavar="NAME=VALUE", help="override a parameter (repeatable)")
-    r.add_argument("--workers", type=int, default=None, help="processes (default: all cores)")
-    r.add_argument("--quiet", action="store_true")
+    _ensemble_options(r, 20, "runs/SCENARIO")
     r.set_defaults(fn=cmd_run)
 
     s = sub.add_parser("score", help="the training patterns (THEORY §6) as a scorecard per world")
@@ -143,22 +148,14 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("base")
     c.add_argument("counterfactuals", nargs="+")
     c.add_argument("--world", default="all")
-    c.add_argument("--seeds", type=int, default=20)
-    c.add_argument("--first-seed", type=int, default=1)
-    c.add_argument("--out")
-    c.add_argument("--workers", type=int, default=None)
-    c.add_argument("--quiet", action="store_true")
+    _ensemble_options(c, 20, "runs/compare/BASE-vs-CF")
     c.set_defaults(fn=cmd_compare)
 
     t = sub.add_parser("attribute", help="event attribution: each scripted event left out, on paired seeds")
     t.add_argument("scenario")
     t.add_argument("--world", default="revisionist_spiral")
-    t.add_argument("--seeds", type=int, default=10)
-    t.add_argument("--first-seed", type=int, default=1)
     t.add_argument("--kinds", help="comma-separated event kinds to attribute (default: all scripted)")
-    t.add_argument("--out")
-    t.add_argument("--workers", type=int, default=None)
-    t.add_argument("--quiet", action="store_true")
+    _ensemble_options(t, 10, "runs/attribute/SCENARIO")
     t.set_defaults(fn=cmd_attribute)
 
     w = sub.add_parser("sweep", help="run a parameter sweep specification (experiments/*.yaml)")
