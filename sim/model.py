@@ -153,6 +153,7 @@ class SpiralModel(mesa.Model):
         self._nato_power_key, self._nato_power_val, self._phase = None, 0.0, "init"
         self._cond_version, self._cond_cache = 0, {}
         self._borders_key = None
+        self._structure_key, self._structure_val = None, None
         self._peak_decay = 0.5 ** (1.0 / (4.0 * self.p["fiscal_reference_years"]))
         self._voiced = tuple(a for a in scenario.alliances if a.voice > 0)
         self._seats = None
@@ -582,18 +583,14 @@ class SpiralModel(mesa.Model):
         w, cw, p = self.world, self.cw, self.p
         rus, usa = cw.rus, cw.usa
         k = self.quarter
-        exists = w.exists.astype(float)
-        nato = ((w.ladder == MEMBER) & w.exists).astype(float)
+        S = self._structure()
+        exists, nato, csto = S.exists, S.nato, S.csto
         P_west = threat.bloc_power(w.capability, nato, usa, p["alliance_cohesion"])
-        csto = (w.csto & w.exists).astype(float)
         P_rus = threat.bloc_power(w.capability, csto, rus, p["alliance_cohesion"])
         # M10 liberal: voice damps, democracies discount
         lib = p["liberal"]
         # --- Russia's threat from the West (M2)
-        held_w = security.west_holding(w.ladder, w.expected_join) * exists
-        held_w[usa] = 1.0
-        bw = self._active_borders()
-        x_r = threat.exposure_row(bw[rus], held_w)
+        x_r = S.x_russia
         base_now = float(threat.relative_power(P_west, P_rus, p["power_exponent"]) * x_r * w.offense_west)
         lib_r = float(paradigms.liberal_threat_discount(w.democracy[rus], w.democracy[usa], lib)) if lib else 1.0
         b_rw = w.belief_about_west
@@ -609,8 +606,8 @@ class SpiralModel(mesa.Model):
                     voice *= 1.0 - a.voice
             w.voice, self._seats = 1.0 - voice, seats
         func = order.function_from_voice(w.function, w.voice, p)
-        w.centrality = order.centrality(w.capability, w.ladder, cw.european * exists, func)
-        w.expected_centrality = order.expected_centrality(w.capability, w.ladder, w.expected_join, cw.european * exists,
+        w.centrality = order.centrality(w.capability, w.ladder, S.european, func)
+        w.expected_centrality = order.expected_centrality(w.capability, w.ladder, w.expected_join, S.european,
                                                           func, w.atrophy)
         if first:
             w.reference_centrality = w.expected_centrality
@@ -627,10 +624,8 @@ class SpiralModel(mesa.Model):
         w.russia_components = comps
         w.threat_to_russia = float(t_r)
         # --- others' threat from Russia (M2)
-        held_r = np.maximum(csto, 0.0)
-        held_r[rus] = 1.0
-        x_o = threat.exposure(bw, None, held_r * exists, w.foothold * exists, p["foothold_exposure"])
-        prot = PROTECTION[w.ladder]
+        x_o = S.x_others
+        prot = S.protection
         own = w.capability + prot * P_west
         own = np.where(nato > 0, P_west, own)
         offense_r = coercion.offense_after_force(w.force_memory)
@@ -691,6 +686,16 @@ class SpiralModel(mesa.Model):
                 w.identity = paradigms.identity_update(ident, channels, float(max(harm_r, 0.0)), p["constructivist"])
         self._prev = {"P_rus": P_rus, "base_r": base_now, "status": status, "sphere": sphere, "regime": regime,
                       "own": own, "base_o": base_o_actual}
+
+    def _structure(self) -> "_Structure":
+        """Quantities that depend only on who exists and on the ties (ladder, CSTO, EU, footholds, expected
+        joins): recomputed only when one of those changed, which is rare (events, applications, force)."""
+        w = self.world
+        key = (w.ladder.tobytes(), w.exists.tobytes(), w.csto.tobytes(), w.foothold.tobytes(),
+               w.expected_join.tobytes(), w.eu_level.tobytes())
+        if key != self._structure_key:
+            self._structure_key, self._structure_val = key, _Structure(self)
+        return self._structure_val
 
     def _active_borders(self) -> np.ndarray:
         """Weighted border matrix restricted to states that exist now (recomputed when statehood changes)."""
@@ -850,6 +855,29 @@ class SpiralModel(mesa.Model):
         for i in np.flatnonzero(nato & (cw.border_km[cw.rus] > 0)):
             out.append((cw.iso3[i], r, float(w.threat_to_russia)))
         return out
+
+
+class _Structure:
+    """The per-structure cache of :meth:`SpiralModel._structure` (no theory here: the same expressions the
+    step would otherwise evaluate every quarter)."""
+
+    def __init__(self, m: SpiralModel):
+        w, cw, p = m.world, m.cw, m.p
+        rus, usa = cw.rus, cw.usa
+        self.exists = exists = w.exists.astype(float)
+        self.nato_mask = (w.ladder == MEMBER) & w.exists
+        self.nato_any = bool(self.nato_mask.any())
+        self.nato = self.nato_mask.astype(float)
+        self.csto = (w.csto & w.exists).astype(float)
+        self.protection = PROTECTION[w.ladder]
+        held_w = security.west_holding(w.ladder, w.expected_join) * exists
+        held_w[usa] = 1.0
+        self.borders = bw = m._active_borders()
+        self.x_russia = threat.exposure_row(bw[rus], held_w)
+        held_r = np.maximum(self.csto, 0.0)
+        held_r[rus] = 1.0
+        self.x_others = threat.exposure(bw, None, held_r * exists, w.foothold * exists, p["foothold_exposure"])
+        self.european = cw.european * exists
 
 
 def _mentions_stance(c) -> bool:

@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -39,19 +40,36 @@ def _as_scenario(scenario) -> Scenario:
     return scenario if isinstance(scenario, Scenario) else load_scenario(Path(scenario))
 
 
+@lru_cache(maxsize=64)
+def _calendar(start: int, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """step, date label and decimal year of n quarters from ``start`` (shared, read-only)."""
+    out = (np.arange(n), np.array([quarter_label(start + k) for k in range(n)], dtype=object),
+           (start + np.arange(n)) / 4.0)
+    for a in out:
+        a.flags.writeable = False
+    return out
+
+
+def observable_columns(model: SpiralModel) -> dict[str, np.ndarray]:
+    """The observables of a finished run as columns (step, date, year, then every model reporter): the
+    arrays behind :attr:`RunResult.observables`, without building a frame (sweeps keep thousands)."""
+    s, T = model.spiral_scenario, model.steps
+    step, date, year = _calendar(s.start, T)
+    cols = {"step": step, "date": date, "year": year}
+    for name, values in model.datacollector.model_vars.items():
+        cols[name] = np.asarray(values[:T], dtype=object if isinstance(values[0], str) else None)
+    return cols
+
+
 def collect(model: SpiralModel, keep=TABLES) -> RunResult:
     """Turn a finished model into frames."""
     s = model.spiral_scenario
     T = model.steps
     ident = {"world": model.world_name, "scenario": s.name, "seed": model.seed}
-    labels = [quarter_label(s.start + k) for k in range(T)]
-    years = (s.start + np.arange(T)) / 4.0
+    _, labels, _ = _calendar(s.start, T)
     out = RunResult()
     if "observables" in keep:
-        df = model.datacollector.get_model_vars_dataframe().reset_index(drop=True).iloc[:T]
-        head = pd.DataFrame({**{k: [v] * T for k, v in ident.items()}, "step": np.arange(T), "date": labels,
-                             "year": years})
-        out.observables = pd.concat([head, df], axis=1)
+        out.observables = pd.DataFrame({**{k: [v] * T for k, v in ident.items()}, **observable_columns(model)})
     if "states" in keep:
         rs = model.rec_states
         n = model.cw.n
@@ -91,10 +109,13 @@ def collect(model: SpiralModel, keep=TABLES) -> RunResult:
     return out
 
 
+def run_model(scenario, world: str = "revisionist_spiral", seed: int = 0,
+              parameters: dict | None = None) -> SpiralModel:
+    """Build and run one model (without the Mesa network) to the end of its scenario."""
+    return SpiralModel(_as_scenario(scenario), world=world, seed=seed, parameters=parameters, network=False).run()
+
+
 def run_single(scenario, world: str = "revisionist_spiral", seed: int = 0, parameters: dict | None = None,
                keep=TABLES) -> RunResult:
     """Build and run one model to the end of its scenario; return the kept tables."""
-    model = SpiralModel(_as_scenario(scenario), world=world, seed=seed, parameters=parameters,
-                        network=False)
-    model.run()
-    return collect(model, keep)
+    return collect(run_model(scenario, world, seed, parameters), keep)

@@ -30,6 +30,7 @@ import concurrent.futures as cf
 import dataclasses
 import difflib
 import fcntl
+import functools
 import hashlib
 import importlib.metadata
 import io
@@ -258,25 +259,42 @@ def parse_summary(text: str) -> Summary:
     return Summary(s, var, agg, lo, hi)
 
 
-def _quarters_of(obs: pd.DataFrame) -> np.ndarray:
-    dates = obs["date"].astype(str).to_numpy()
+def _columns(obs: pd.DataFrame | Mapping[str, Any]) -> dict[str, np.ndarray]:
+    """A run's observables as columns (from a frame, or already a dict of arrays)."""
+    if isinstance(obs, pd.DataFrame):
+        return {str(c): obs[c].to_numpy() for c in obs.columns}
+    return {c: np.asarray(v) for c, v in obs.items()}
+
+
+@functools.lru_cache(maxsize=64)
+def _quarters_of_labels(dates: tuple[str, ...]) -> np.ndarray:
     return np.fromiter((int(d[:4]) * 4 + int(d[5]) - 1 for d in dates), dtype=np.int64, count=len(dates))
 
 
-def compute_summaries(obs: pd.DataFrame, summaries: Sequence[Summary]) -> dict[str, float]:
-    """The summaries of one run's observables (a frame with a ``date`` column like ``2008Q3``)."""
+def _quarters_of(cols: Mapping[str, np.ndarray]) -> np.ndarray:
+    return _quarters_of_labels(tuple(str(d) for d in cols["date"]))
+
+
+def _numeric_column(a: np.ndarray) -> bool:
+    return a.dtype.kind in "biuf"
+
+
+def compute_summaries(obs: pd.DataFrame | Mapping[str, Any], summaries: Sequence[Summary]) -> dict[str, float]:
+    """The summaries of one run's observables (a frame, or a dict of columns, with a ``date`` column like
+    ``2008Q3``)."""
     if not summaries:
         return {}
-    quarters = _quarters_of(obs)
+    cols = _columns(obs)
+    quarters = _quarters_of(cols)
     out: dict[str, float] = {}
     for s in summaries:
-        if s.var not in obs.columns:
-            raise UnknownObservable(s.var, [c for c in obs.columns])
-        column = obs[s.var]
-        if not (pd.api.types.is_numeric_dtype(column) or pd.api.types.is_bool_dtype(column)):
-            raise UnknownObservable(s.var, [c for c in obs.columns if pd.api.types.is_numeric_dtype(obs[c])],
+        if s.var not in cols:
+            raise UnknownObservable(s.var, list(cols))
+        column = cols[s.var]
+        if not _numeric_column(column):
+            raise UnknownObservable(s.var, [c for c, a in cols.items() if _numeric_column(a)],
                                     f"observable {s.var!r} is not a number ({column.dtype}); summaries need numbers")
-        values = column.to_numpy(dtype=float)
+        values = column.astype(float)
         if s.first_q is None and s.agg == "last" and s.last_q is None:
             out[s.column] = float(values[-1]) if len(values) else math.nan
             continue
@@ -355,8 +373,10 @@ class Backend:
         """The scenario object cut at ``horizon`` (absolute quarter), done once in the main process."""
         return scenario
 
-    def run(self, scenario: Any, world: str, seed: int, parameters: dict, horizon: int | None) -> pd.DataFrame:
-        """One run -> its observables, one row per quarter, with at least ``date`` (``"2008Q3"``)."""
+    def run(self, scenario: Any, world: str, seed: int, parameters: dict,
+            horizon: int | None) -> pd.DataFrame | dict[str, np.ndarray]:
+        """One run -> its observables, one row per quarter, with at least ``date`` (``"2008Q3"``): a frame,
+        or its columns as a dict of equally long arrays (cheaper: sweeps keep thousands of runs)."""
         raise NotImplementedError
 
     def model_class(self):
@@ -586,10 +606,9 @@ class SpiralBackend(Backend):
         return dataclasses.replace(scenario, end=horizon)
 
     def run(self, scenario, world, seed, parameters, horizon):
-        from sim.runs.single import run_single
+        from sim.runs.single import observable_columns, run_model
 
-        result = run_single(scenario, world, seed, parameters=dict(parameters), keep=("observables",))
-        return result.observables
+        return observable_columns(run_model(scenario, world, seed, parameters=dict(parameters)))
 
     def model_class(self):
         from sim.model import SpiralModel
@@ -1120,10 +1139,13 @@ class SweepPlan:
 
 
 def default_chunk_size(n_runs: int) -> int:
-    """About 200 chunks, each of 1 to 50 runs: small enough that an interruption loses little, large enough
-    that per-chunk overhead (a task, two small files) is negligible. Depends only on the sweep's size, never
-    on the executor, so that the part files do not either."""
-    return max(1, min(50, math.ceil(n_runs / 200)))
+    """About 64 chunks (more for large sweeps), each of 1 to 50 runs: small enough that an interruption loses
+    little (at most the chunks in flight, about 2.5 s of work each for historical runs) and that 2-32 workers
+    stay busy, large enough that the per-chunk cost (a task, two Parquet files written and fsynced) stays
+    near 1 % of the work. Depends only on the sweep's size, never on the executor, so that the part files do
+    not either. (With ~200 chunks, 600 historical runs made 3-run chunks whose overhead was ~5 % of the work:
+    docs/performance.md.)"""
+    return max(1, min(50, math.ceil(n_runs / 64)))
 
 
 def plan_sweep(spec_path: str | os.PathLike, model: str | None = None) -> SweepPlan:
@@ -1169,8 +1191,8 @@ def _scenario(hash_: str, blob: bytes):
     return obj
 
 
-def _parquet_bytes(df: pd.DataFrame) -> bytes:
-    table = pa.Table.from_pandas(df, preserve_index=False)
+def _parquet_bytes(df: pd.DataFrame | pa.Table) -> bytes:
+    table = df if isinstance(df, pa.Table) else pa.Table.from_pandas(df, preserve_index=False)
     # no pandas metadata: it records the pandas version, and data files must not depend on versions
     table = table.replace_schema_metadata(None)
     sink = io.BytesIO()
@@ -1183,7 +1205,7 @@ def run_chunk(task: ChunkTask) -> ChunkResult:
     t0 = time.perf_counter()
     backend = BACKENDS[task.model]
     rows: list[dict] = []
-    frames: list[pd.DataFrame] = []
+    steps: dict[str, list[np.ndarray]] = {}  # column -> one array per run, concatenated once per chunk
     for run in task.runs:
         h, blob = task.scenario_blobs[run.scenario]
         scenario = _scenario(h, blob)
@@ -1199,23 +1221,35 @@ def run_chunk(task: ChunkTask) -> ChunkResult:
                "sample": run.sample, "replicate": run.replicate, "seed": run.seed}
         for name in task.parameter_names:
             row[name] = run.parameters[name]
-        row.update(compute_summaries(obs, task.summaries))
+        cols = _columns(obs)
+        row.update(compute_summaries(cols, task.summaries))
         rows.append(row)
         if task.steps:
-            drop = [c for c in ("world", "scenario", "seed") if c in obs.columns]
-            frame = obs.drop(columns=drop)
+            for c in ("world", "scenario", "seed"):
+                cols.pop(c, None)
             if isinstance(task.steps, list):
-                missing = [c for c in task.steps if c not in frame.columns]
+                missing = [c for c in task.steps if c not in cols]
                 if missing:
-                    raise UnknownObservable(missing[0], list(frame.columns))
-                frame = frame[[c for c in ("step", "date", "year") if c in frame.columns and c not in task.steps]
-                              + list(task.steps)]
-            key = pd.DataFrame({"scenario": scen_name, "world": run.world, "point": run.point,
-                                "replicate": run.replicate}, index=frame.index)
-            frames.append(pd.concat([key, frame], axis=1))
+                    raise UnknownObservable(missing[0], list(cols))
+                cols = {c: cols[c] for c in [c for c in ("step", "date", "year") if c in cols and c not in task.steps]
+                        + list(task.steps)}
+            n = len(next(iter(cols.values())))
+            key = {"scenario": np.full(n, scen_name, dtype=object), "world": np.full(n, run.world, dtype=object),
+                   "point": np.full(n, run.point, dtype=np.int64), "replicate": np.full(n, run.replicate, dtype=np.int64)}
+            for c, a in {**key, **cols}.items():
+                steps.setdefault(c, []).append(a)
     summary = _parquet_bytes(pd.DataFrame(rows))
-    steps = _parquet_bytes(pd.concat(frames, ignore_index=True)) if task.steps else None
-    return ChunkResult(task.chunk, len(task.runs), summary, steps, time.perf_counter() - t0)
+    steps_part = _parquet_bytes(_steps_table(steps)) if task.steps else None
+    return ChunkResult(task.chunk, len(task.runs), summary, steps_part, time.perf_counter() - t0)
+
+
+def _steps_table(steps: dict[str, list[np.ndarray]]) -> pa.Table:
+    """One chunk's per-step rows as an Arrow table (text columns as strings, numbers as they are)."""
+    arrays = {}
+    for c, parts in steps.items():
+        a = np.concatenate(parts)
+        arrays[c] = pa.array(a, type=pa.string()) if a.dtype.kind in "OUS" else pa.array(a)
+    return pa.table(arrays)
 
 
 # ----------------------------------------------------------------------------------------------------------
