@@ -14,6 +14,7 @@ Each step:
 
 from __future__ import annotations
 
+import operator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -43,12 +44,18 @@ class FastCollector(mesa.DataCollector):
     (our reporters are immutable floats, ints and strings): same tables, same API, a fraction of the cost."""
 
     def collect(self, model):
-        if (self.model_reporters and not self.agent_reporters and not self.agenttype_reporters
-                and all(isinstance(r, str) for r in self.model_reporters.values())):
+        fast = self.__dict__.get("_fast")
+        if fast is None:  # decided once: only attribute-named model reporters take the fast path
+            ok = (self.model_reporters and not self.agent_reporters and not self.agenttype_reporters
+                  and all(isinstance(r, str) for r in self.model_reporters.values()))
+            fast = self._fast = (operator.attrgetter(*self.model_reporters.values()),
+                                 [self.model_vars[v].append for v in self.model_reporters]) if ok else False
+        if fast:
             if hasattr(self, "_collection_steps"):  # read by mesa.batch_run
                 self._collection_steps.append(model.time)
-            for var, attr in self.model_reporters.items():
-                self.model_vars[var].append(getattr(model, attr))
+            values = fast[0](model)
+            for append, value in zip(fast[1], values if len(fast[1]) > 1 else (values,)):
+                append(value)
             return
         super().collect(model)
 
@@ -154,6 +161,7 @@ class SpiralModel(mesa.Model):
         self._cond_version, self._cond_cache = 0, {}
         self._borders_key = None
         self._structure_key, self._structure_val = None, None
+        self._peace_floor = np.full(cw.n, self.p["peace_burden"])
         self._peak_decay = 0.5 ** (1.0 / (4.0 * self.p["fiscal_reference_years"]))
         self._voiced = tuple(a for a in scenario.alliances if a.voice > 0)
         self._seats = None
@@ -551,7 +559,7 @@ class SpiralModel(mesa.Model):
             opp[rus] = self._russia_opportunity()
         if self.motive_west.greed > 0 or self.motive_west.order_weight > 0:
             opp[cw.usa] = 0.5 * (1.0 - w.capability[rus] / max(self._nato_power(), 1e-9))
-        floor = np.full(cw.n, p["peace_burden"])
+        floor = self._peace_floor
         tgt = arming.target_effort(w.insecurity, opp, w.capacity, floor, p)
         w.effort = np.where(w.exists, arming.adjust_effort(w.effort, tgt, p["arming_speed"]), w.effort)
         if cw.us_burden is not None:
@@ -729,10 +737,10 @@ class SpiralModel(mesa.Model):
     def _record(self, k: int):
         w, cw = self.world, self.cw
         rus = cw.rus
-        nato = (w.ladder == MEMBER) & w.exists
+        S = self._structure()
+        nato, nato_eu = S.nato_mask, S.nato_europe
         wts = w.capability[nato]
         b_nato = float(w.belief_about_russia[nato] @ wts / wts.sum())
-        nato_eu = nato & (cw.european > 0)
         g = w.gdp[nato_eu]
         nato_burden = float(w.effort[nato_eu] @ g / g.sum()) if nato_eu.any() else 0.0
         r_def = w.stance[rus] == 0
@@ -783,7 +791,7 @@ class SpiralModel(mesa.Model):
         rus = cw.rus
         P_w = self._nato_power()
         share_w = P_w / max(P_w + w.capability[rus], 1e-9)
-        n_eu = int(nato_eu.sum())
+        n_eu = self._structure().n_nato_europe
         e_w = float(w.effort @ nato_eu) / n_eu if n_eu else p["peace_burden"]
         k_r = arming.reaction_term(p["arming_speed"], p["arming_reaction"], float(w.capacity[rus]), p["w_military"],
                                    p["power_exponent"], w.threat_to_russia, share_w, e_w)
@@ -878,6 +886,8 @@ class _Structure:
         held_r[rus] = 1.0
         self.x_others = threat.exposure(bw, None, held_r * exists, w.foothold * exists, p["foothold_exposure"])
         self.european = cw.european * exists
+        self.nato_europe = self.nato_mask & (cw.european > 0)
+        self.n_nato_europe = int(self.nato_europe.sum())
 
 
 def _mentions_stance(c) -> bool:
