@@ -56,6 +56,7 @@ import pyarrow.parquet as pq
 import yaml
 
 from sim.calendar import parse_quarter, quarter_label
+from sim.runs.executors import release_free_memory
 
 FORMAT = "spiral-sweep/1"
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -1240,6 +1241,8 @@ def run_chunk(task: ChunkTask) -> ChunkResult:
                 steps.setdefault(c, []).append(a)
     summary = _parquet_bytes(pd.DataFrame(rows))
     steps_part = _parquet_bytes(_steps_table(steps)) if task.steps else None
+    del steps, rows
+    release_free_memory()
     return ChunkResult(task.chunk, len(task.runs), summary, steps_part, time.perf_counter() - t0)
 
 
