@@ -57,7 +57,8 @@ def observable_columns(model: SpiralModel) -> dict[str, np.ndarray]:
     step, date, year = _calendar(s.start, T)
     cols = {"step": step, "date": date, "year": year}
     for name, values in model.datacollector.model_vars.items():
-        cols[name] = np.asarray(values[:T], dtype=object if isinstance(values[0], str) else None)
+        text = bool(values) and isinstance(values[0], str)
+        cols[name] = np.asarray(values[:T], dtype=object if text else None)
     return cols
 
 
