@@ -229,3 +229,9 @@ def sweep_executor():
     from concurrent.futures import ThreadPoolExecutor
 
     return ThreadPoolExecutor(1)  # in-process, so that the monkeypatch applies
+
+
+def test_load_results_names_an_unknown_column_in_one_line(reference):
+    assert list(load_results(reference, "steps", columns=["world", "tension"]).columns) == ["world", "tension"]
+    with pytest.raises(SweepError, match=r"no column 'tensoin' \(did you mean 'tension'\?\)"):
+        load_results(reference, "steps", columns=["world", "tensoin"])

@@ -1623,6 +1623,14 @@ def load_results(run_dir: str | os.PathLike, table: str = "summary", columns: Se
         if not (Path(run_dir) / "manifest.json").exists():
             raise SweepError(f"{run_dir}: not a sweep directory (no manifest.json)")
         return pd.DataFrame()
+    if columns:
+        have = pq.read_schema(parts[0]).names
+        unknown = [c for c in columns if c not in have]
+        if unknown:
+            near = difflib.get_close_matches(unknown[0], have, n=1)
+            raise SweepError(f"{run_dir}: the {table} table has no column {unknown[0]!r}"
+                             + (f" (did you mean {near[0]!r}?)" if near else "")
+                             + f"; it has: {', '.join(have)}")
     frames = [pq.read_table(p, columns=list(columns) if columns else None, filters=filters).to_pandas()
               for p in parts]
     return pd.concat(frames, ignore_index=True)
