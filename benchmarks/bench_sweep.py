@@ -218,15 +218,13 @@ def one_batch(runs: int, workers: int, horizon: str | None) -> dict:
 def _floor_chunk(args):
     """Worker of :func:`one_floor`: run the runs, keep nothing but tension in 2008."""
     scenario, runs = args
-    from sim.model import SpiralModel
+    from sim.runs.single import observable_columns, run_model
+    from sim.runs.sweep import compute_summaries, parse_summary
 
-    out = []
-    for world, point, seed, parameters in runs:
-        m = SpiralModel(scenario, world=world, seed=seed, parameters=parameters, network=False).run()
-        t = m.datacollector.model_vars["tension"]
-        k0 = 2008 * 4 - scenario.start
-        out.append([world, point, seed, sum(t[k0:k0 + 4]) / 4])
-    return out
+    t08 = [parse_summary("tension@2008")]
+    return [[world, point, seed,
+             compute_summaries(observable_columns(run_model(scenario, world, seed, parameters)), t08)["tension@2008"]]
+            for world, point, seed, parameters in runs]
 
 
 def one_floor(runs: int, workers: int, horizon: str | None) -> dict:

@@ -270,7 +270,7 @@ class SpiralModel(mesa.Model):
     def members_of(self, alliance_id: str) -> list[str]:
         w, cw = self.world, self.cw
         if alliance_id == "NATO":
-            mask = (w.ladder == MEMBER) & w.exists
+            mask = self._structure().nato_mask
         elif alliance_id == "CSTO":
             mask = w.csto & w.exists
         elif any(a.id == alliance_id and a.kind == "union" for a in self.spiral_scenario.alliances):
@@ -323,7 +323,7 @@ class SpiralModel(mesa.Model):
     def _member_votes(self, targets):
         """M8: each NATO member's net value of admitting the targets (array over members)."""
         w, cw, p = self.world, self.cw, self.p
-        members = np.flatnonzero((w.ladder == MEMBER) & w.exists)
+        members = np.flatnonzero(self._structure().nato_mask)
         idx = [cw.index[c] for c in targets]
         added = w.capability[idx].sum() / max(w.capability[members].sum(), 1e-9)
         gain = alliance.applicant_gain(added, cw.border_km[np.ix_(members, idx)].sum(axis=1) > 0)
@@ -384,7 +384,7 @@ class SpiralModel(mesa.Model):
         self._russia_margin = margin_r
         self._russia_gain = gain
         # M5 the West: every NATO member by its own beliefs; the leader by its type
-        members = (w.ladder == MEMBER) & w.exists
+        members = self._structure().nato_mask
         trust_m = 1.0 - w.belief_about_russia
         m_margin = stance.security_margin(trust_m, w.threat_from_russia, p) + p["common_threat_value"] * w.common_threat
         gain_w = stance.order_gain(w.centrality, w.west_reference_centrality, 1.0, p["order_scale"])
@@ -428,7 +428,7 @@ class SpiralModel(mesa.Model):
         imp = cw.importance * cw.in_sphere * w.exists
         if imp.sum() <= 0:
             return 0.0
-        prot = PROTECTION[w.ladder]
+        prot = self._structure().protection
         bal = coercion.local_balance(w.capability[cw.rus], w.capability, prot, self._nato_power())
         return float((imp * (1 - prot) * bal).sum() / imp.sum())
 
@@ -437,7 +437,7 @@ class SpiralModel(mesa.Model):
         key = (self.steps, self._phase)
         if self._nato_power_key != key:
             w = self.world
-            self._nato_power_val = threat.bloc_power(w.capability, ((w.ladder == MEMBER) & w.exists).astype(float),
+            self._nato_power_val = threat.bloc_power(w.capability, self._structure().nato,
                                                      self.cw.usa, self.p["alliance_cohesion"])
             self._nato_power_key = key
         return self._nato_power_val
@@ -482,7 +482,7 @@ class SpiralModel(mesa.Model):
         rus = cw.rus
         pres = w.pressure
         cap = w.capacity[rus]
-        prot = PROTECTION[w.ladder]
+        prot = self._structure().protection
         bal = coercion.local_balance(w.capability[rus], w.capability, prot, self._nato_power())
         since = k - w.last_force_step
         cost = p["force_cost"] * w.capability / max(w.capability[rus], 1e-9)
@@ -526,7 +526,7 @@ class SpiralModel(mesa.Model):
         rus = cw.rus
         cand = w.exists & (w.ladder < MEMBER)
         cand[rus] = False
-        prot = PROTECTION[w.ladder]
+        prot = self._structure().protection
         r_share = w.capability[rus] / max(w.capability[rus] + self._nato_power(), 1e-9)
         cost = small_states.retaliation_cost(r_share, prot, w.belief_about_russia, cw.in_sphere)
         west = security.EXPECTED_LOSS[w.ladder]
@@ -718,7 +718,7 @@ class SpiralModel(mesa.Model):
 
     def _nato_defects(self) -> bool:
         w = self.world
-        members = (w.ladder == MEMBER) & w.exists
+        members = self._structure().nato_mask
         if not members.any():
             return False
         wts = w.capability[members]
@@ -874,13 +874,12 @@ class _Structure:
         rus, usa = cw.rus, cw.usa
         self.exists = exists = w.exists.astype(float)
         self.nato_mask = (w.ladder == MEMBER) & w.exists
-        self.nato_any = bool(self.nato_mask.any())
         self.nato = self.nato_mask.astype(float)
         self.csto = (w.csto & w.exists).astype(float)
         self.protection = PROTECTION[w.ladder]
         held_w = security.west_holding(w.ladder, w.expected_join) * exists
         held_w[usa] = 1.0
-        self.borders = bw = m._active_borders()
+        bw = m._active_borders()
         self.x_russia = threat.exposure_row(bw[rus], held_w)
         held_r = np.maximum(self.csto, 0.0)
         held_r[rus] = 1.0
@@ -888,6 +887,9 @@ class _Structure:
         self.european = cw.european * exists
         self.nato_europe = self.nato_mask & (cw.european > 0)
         self.n_nato_europe = int(self.nato_europe.sum())
+        for value in vars(self).values():  # shared by every reader until the ties change: read-only
+            if isinstance(value, np.ndarray):
+                value.flags.writeable = False
 
 
 def _mentions_stance(c) -> bool:

@@ -67,12 +67,11 @@ def release_free_memory() -> None:
     caches, the compiled scenario) is moved out of the collector's sight (``gc.freeze``), so later
     collections look only at what the last chunk made: a few ms instead of ~40 ms per chunk.
     ``malloc_trim`` is glibc's; elsewhere only the collection runs."""
-    global _FROZEN
+    global _FROZEN, _LIBC_TRIM
     gc.collect()
     if not _FROZEN:
         gc.freeze()
         _FROZEN = True
-    global _LIBC_TRIM
     if _LIBC_TRIM is None:
         _LIBC_TRIM = False
         if sys.platform.startswith("linux"):
