@@ -26,10 +26,12 @@ import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
+from sim.errors import SpiralError
+
 EXECUTORS = ("local", "dask")
 
 
-class ExecutorError(RuntimeError, ValueError):
+class ExecutorError(SpiralError, RuntimeError, ValueError):
     """An executor could not be started (one line, for the command line; also a ValueError for it)."""
 
 

@@ -56,6 +56,7 @@ import pyarrow.parquet as pq
 import yaml
 
 from sim.calendar import parse_quarter, quarter_label
+from sim.errors import SpiralError
 from sim.runs.executors import release_free_memory
 
 FORMAT = "spiral-sweep/1"
@@ -82,11 +83,11 @@ TOP_KEYS = (
 MAX_CHUNK_SIZE = 500
 
 
-class SpecError(ValueError):
+class SpecError(SpiralError, ValueError):
     """A sweep specification is invalid. The message is one line: ``file:line: problem``."""
 
 
-class SweepError(RuntimeError, ValueError):
+class SweepError(SpiralError, RuntimeError, ValueError):
     """A sweep could not go on (a run failed, a worker died, the output directory holds another sweep).
     Also a ValueError, so that a command line reporting ValueErrors as one-line errors reports this too."""
 

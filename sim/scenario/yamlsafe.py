@@ -13,8 +13,10 @@ from pathlib import Path
 
 import yaml
 
+from sim.errors import SpiralError
 
-class ScenarioError(Exception):
+
+class ScenarioError(SpiralError):
     """A one-line, user-facing error: ``file:line: problem``."""
 
     def __init__(self, file: str | Path | None, line: int | None, message: str):
