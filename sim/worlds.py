@@ -1,4 +1,4 @@
-"""The four hypotheses as fixed type presets (THEORY.md §2; seed 000).
+"""The four hypotheses as fixed type presets (docs/theory.md §2; Sushentsov & Wohlforth 2020).
 
 A type is a fixed setting of two weights — the order weight (with the preferred centrality C*) and the
 greed weight. A world fixes the types of the West's leader (the USA) and of Russia. Presets are never
@@ -23,7 +23,7 @@ STORIES = {
     "security_dilemma": "two security seekers who misread each other (Jervis spiral model; Glaser; Tang)",
     "deterrence": "a security-seeking West facing a greedy, expansionist Russia (Jervis deterrence model)",
     "provocation": "a greedy West provoking a security-seeking Russia (Mearsheimer 2014)",
-    "revisionist_spiral": "two order revisionists: NATO-centred vs inclusive order (seed 000)",
+    "revisionist_spiral": "two order revisionists: NATO-centred vs inclusive order (Sushentsov & Wohlforth 2020)",
 }
 
 

@@ -49,7 +49,7 @@ def test_two_security_seekers_with_high_trust_and_no_provocation_stay_cooperativ
 
 
 def test_costly_reassurance_lowers_russias_belief_in_the_security_dilemma_world():
-    """Kydd 2005 / seed 004: an offered seat with voice, once accepted, is a reassuring signal (it costs an
+    """Kydd 2005 / Steinel 2007: an offered seat with voice, once accepted, is a reassuring signal (it costs an
     order-revisionist West centrality): Russia's belief that NATO is not a security seeker falls
     relative to the same history without the offer."""
     base = Counterfactual(WORLD_ONLY, name="no_offer").build()
@@ -70,7 +70,7 @@ def test_costly_reassurance_lowers_russias_belief_in_the_security_dilemma_world(
 
 
 def test_revisionist_russia_cooperates_while_expected_centrality_falls_and_defects_when_it_rises():
-    """Seed 000: a revisionist Russia's cooperation is premised on the expected order moving its way."""
+    """Sushentsov & Wohlforth 2020: a revisionist Russia's cooperation is premised on the expected order moving its way."""
     coop_falling, coop_rising = [], []
     cf = Counterfactual(WORLD_ONLY, name="falling_then_rising")
     # first the expected order moves Russia's way (operations that bypass NATO lower its function) ...

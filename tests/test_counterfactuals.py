@@ -31,7 +31,7 @@ from conftest import DATA, HISTORICAL, ROOT
 LIBRARY = sorted((ROOT / "scenarios" / "counterfactuals").glob("*.yaml"))
 MINI = str(DATA / "mini_history.yaml")
 SEEDS = [1, 2, 3]
-# THEORY.md §8: the counterfactuals users will ask for
+# docs/theory.md §8: the counterfactuals users will ask for
 REQUIRED = ("no_enlargement", "delayed_first_round", "tactful_enlargement", "inclusive_osce", "medvedev_treaty",
             "russia_in_nato", "maps_2008", "no_bucharest_pledge", "no_kosovo_bombing", "no_missile_defence",
             "security_seeking_russia", "no_misperception")
@@ -56,7 +56,7 @@ def test_each_counterfactual_states_its_claim_and_source(path):
     header = text.split("\nname:")[0]
     assert header.startswith("# COUNTERFACTUAL"), "the file opens with a header comment"
     assert "Claim tested" in header
-    assert "seed 00" in header or any(str(y) in header for y in range(1976, 2015)), "cites a seed or the literature"
+    assert "docs/references.md" in header or any(str(y) in header for y in range(1976, 2015)), "cites its sources (author, year)"
     s = load_scenario(path)
     assert s.name == path.stem and s.description
     raw = load_yaml(path)
@@ -214,7 +214,7 @@ def test_self_comparison_gives_exactly_zero_difference():
 
 @pytest.mark.parametrize("world", WORLDS)
 def test_without_accession_rounds_russias_sphere_loss_insecurity_is_lower(world):
-    """M3/seed 002: Russia's sphere-loss insecurity weighs how far the states it claims have moved West; a
+    """M3/Chamberlain 2013: Russia's sphere-loss insecurity weighs how far the states it claims have moved West; a
     member has moved furthest. Without any NATO accession round, its mean over the run is lower than in the
     historical replay, in every world (paired over five seeds)."""
     cf = Counterfactual(HISTORICAL, name="no_accessions").remove_events("accession", actor="NATO")

@@ -1,4 +1,4 @@
-"""Determinism (THEORY §4; GUIDE 'Determinism'): identical Parquet files for the same scenario, world and
+"""Determinism (docs/theory.md §4, randomness): identical Parquet files for the same scenario, world and
 seed under different PYTHONHASHSEED values; an edit at date D leaves everything before D identical."""
 
 import hashlib

@@ -1,4 +1,4 @@
-"""Unit tests, one group per mechanism (THEORY.md §4). Each asserts the property the mechanism's source
+"""Unit tests, one group per mechanism (docs/theory.md §4). Each asserts the property the mechanism's source
 states, so that it fails if the mechanism breaks."""
 
 import numpy as np

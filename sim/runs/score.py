@@ -1,9 +1,11 @@
-"""The training patterns of THEORY.md §6 (1992–2013) as a scorecard per world.
+"""The training patterns of docs/theory.md §6 (1992–2013) as a scorecard per world.
+
+Each pattern's ``source`` cites the works of docs/references.md by author, year and place.
 
 Each pattern is a test on one run (observables and events); its score in a world is the share of seeds in
 which it holds, and it "holds" in a world when that share is at least one half. Patterns marked contested
 are contested in the sources themselves. None looks at a year after 2013 (the held-out years), and none
-requires any world to win (THEORY §7).
+requires any world to win (docs/theory.md §7).
 """
 
 from __future__ import annotations
@@ -105,28 +107,28 @@ def p_burden(obs, ev):
 
 PATTERNS: tuple[Pattern, ...] = (
     Pattern("1_early_cooperation", "1992-93: cooperative relations, and Russia proposes an inclusive order",
-            "seed 000; seed 003", False, p_early_cooperation),
+            "Sushentsov & Wohlforth 2020; Ratti 2009, p. 400", False, p_early_cooperation),
     Pattern("2_opposition_before_accession", "1994-96: Russian opposition rises with the enlargement signals, before any accession",
-            "seed 001; seed 002", False, p_opposition_before_accession),
+            "Izzo 2022, “The Clinton Administration”; Chamberlain 2013, ch. III, “The Clinton Years”", False, p_opposition_before_accession),
     Pattern("3_founding_act", "1997: Russia accepts the Founding Act, yet tension stays above 1992-93",
-            "seed 004 (voice for consent); contested: seed 002 (Yeltsin's 'historic error')", True, p_founding_act),
+            "Steinel 2007, §2.2.3 (voice for consent); contested: Chamberlain 2013, ch. III, “The Clinton Years” (Yeltsin's 'historic error')", True, p_founding_act),
     Pattern("4_low_point_1999", "1999: first round plus Kosovo make the low point so far",
-            "seed 002 ('all-time low'); contested as oversimplified: seed 004", True, p_low_point_1999),
+            "Chamberlain 2013, ch. III, “Kosovo” ('all-time low'); contested as oversimplified: Steinel 2007, §2.2.5", True, p_low_point_1999),
     Pattern("5_rapprochement_2001_02", "2001-02: a brief rapprochement (9/11, NRC), not a return to 1992",
-            "seed 002; seed 004", False, p_rapprochement),
+            "Chamberlain 2013, ch. III, “The Bush Years”; Steinel 2007, §2.2.3, §2.2.5", False, p_rapprochement),
     Pattern("6_deterioration_2003_07", "2003-07: renewed deterioration; Russia's capability rises, burden 3-4.5% of GDP",
-            "seed 002; data/ (WDI)", False, p_deterioration),
+            "Chamberlain 2013, ch. III, “The Bush Years”; WDI (SIPRI) burden", False, p_deterioration),
     Pattern("7_no_force_on_members", "no Russian force against a NATO member, nor against the Baltics as they join",
-            "seed 002 (red line crossed without force)", False, p_no_force_on_members),
+            "Chamberlain 2013, ch. III (red line crossed without force)", False, p_no_force_on_members),
     Pattern("8_coercion_2006_09", "2006-09: coercion short of force against aspirants and neighbours",
-            "seed 002 (gas cut-offs, embargo on Georgia, Estonia 2007)", False, p_coercion),
+            "Chamberlain 2013, ch. III, “The Bush Years”; ch. IV (gas cut-offs, embargo on Georgia, Estonia 2007)", False, p_coercion),
     Pattern("9_force_2008", "2008: within months of a membership pledge, force against an aspirant",
-            "seed 002 (Georgia, August 2008)", False, p_force_2008),
+            "Chamberlain 2013, ch. IV, “Georgia, Ukraine, and the Russo-Georgian War”", False, p_force_2008),
     Pattern("10a_limited_reset", "2009-11: a limited reset: tension eases but stays well above the early 1990s",
-            "seed 002", False, p_reset),
-    Pattern("10b_renewed_deterioration", "2011-13: renewed deterioration", "seed 002", False, p_renewed_deterioration),
+            "Chamberlain 2013, ch. III, “Obama and Russia”", False, p_reset),
+    Pattern("10b_renewed_deterioration", "2011-13: renewed deterioration", "Chamberlain 2013, ch. III, “Obama and Russia”", False, p_renewed_deterioration),
     Pattern("11_burden_means", "Russia's burden, 3-year means 4.7/3.3/3.4/3.7 % (±0.75 pp)",
-            "data/ (WDI MS.MIL.XPND.GD.ZS)", False, p_burden),
+            "WDI MS.MIL.XPND.GD.ZS, 2018 vintage (docs/theory.md §6: superseded by SIPRI 2025)", False, p_burden),
 )
 
 
@@ -167,7 +169,7 @@ def format_scorecard(card: pd.DataFrame) -> str:
     lines = []
     for scen, sc in card.groupby("scenario", sort=False):
         seeds = int(sc["seeds"].max())
-        lines.append(f"scenario {scen}: training patterns 1992-2013 (THEORY §6), share of {seeds} seeds; * = held (>= 50%)")
+        lines.append(f"scenario {scen}: training patterns 1992-2013 (docs/theory.md §6), share of {seeds} seeds; * = held (>= 50%)")
         head = f"{'pattern':34s}" + "".join(f"{w[:18]:>20s}" for w in worlds) + "  contested  source"
         lines.append(head)
         lines.append("-" * len(head))
@@ -185,12 +187,12 @@ def format_scorecard(card: pd.DataFrame) -> str:
         totals = sc.groupby("world", sort=False)["held"].sum()
         lines.append(f"{'patterns held':34s}" + "".join(f"{int(totals.get(w, 0)):>19d}/{len(PATTERNS)}"[-20:] for w in worlds))
         lines.append("")
-    lines.append("No pattern looks past 2013 (held-out years); the presets were not tuned per world (THEORY §7).")
+    lines.append("No pattern looks past 2013 (held-out years); the presets were not tuned per world (docs/theory.md §7).")
     return "\n".join(lines)
 
 
 def decision_evidence(decisions: pd.DataFrame | None, start_year: int = 1992) -> pd.DataFrame | None:
-    """THEORY §4 M8 / §7: the log-likelihood of NATO's actual scripted decisions (invitations, pledges,
+    """docs/theory.md §4 (M8) / §7: the log-likelihood of NATO's actual scripted decisions (invitations, pledges,
     MAPs) under each world's member-vote rule, mean per seed, split into training (before 2014) and
     held-out years. Higher is better; differences between worlds are evidence about the West's type."""
     if decisions is None or not len(decisions):

@@ -35,7 +35,7 @@ TYPES = ("security_seeker", "order_revisionist", "greedy_expansionist")
 # Event kinds and their attributes. Type names: state, states, alliance, actor (state or alliance),
 # bool, unit (a number in [0, 1]), fraction (a number in [-1, 1]), or a tuple of allowed words.
 # A trailing '?' marks an optional attribute. No kind has a magnitude: effects come from the kind,
-# these attributes and the actors' state (THEORY.md §3).
+# these attributes and the actors' state (docs/theory.md §3).
 EVENT_KINDS: dict[str, dict[str, object]] = {
     "enlargement_signal": {"actor": "alliance", "candidates": "states", "stage": ("intention", "study", "decision")},
     "invitation": {"actor": "alliance", "targets": "states"},
@@ -57,7 +57,7 @@ EVENT_KINDS: dict[str, dict[str, object]] = {
     "sanctions": {"actor": "actor", "target": "state"},
     "suspend_cooperation": {"actor": "alliance", "institution": "alliance", "targets": "states?"},
 }
-# Kinds the model must produce itself (THEORY.md §5: "never scripted — it must emerge").
+# Kinds the model must produce itself (docs/theory.md §5: "never scripted — it must emerge").
 EMERGENT_KINDS = ("use_of_force", "coercion", "acceptance", "refusal", "proposal", "application", "arming")
 CONDITION_KINDS = ("force_used", "coercion_used", "applied", "stance", "all", "any")
 
@@ -353,7 +353,7 @@ def _event(rec, iso3s, alliance_ids, start, end) -> EventSpec:
     kind = v.get("kind", str)
     if kind in EMERGENT_KINDS:
         v.fail("kind", f"event {eid}: kind {kind!r} must emerge from the model and cannot be scripted "
-                       f"(THEORY.md §5)")
+                       f"(docs/theory.md §5)")
     if kind not in EVENT_KINDS:
         v.fail("kind", f"event {eid}: unknown event kind {kind!r}{nearest(kind, EVENT_KINDS)}")
     date = v.get("date", "quarter")
