@@ -13,7 +13,7 @@ from pathlib import Path
 from sim.scenario.edits import Counterfactual, apply_edits
 from sim.scenario.schema import (EMERGENT_KINDS, EVENT_KINDS, TYPES, AllianceSpec, BorderSpec, Condition,
                                  EventSpec, ForceSpec, Scenario, StateSpec, build_scenario)
-from sim.scenario.yamlsafe import LineDict, LineList, ScenarioError, load_yaml
+from sim.scenario.yamlsafe import LineDict, LineList, ScenarioError, load_yaml, nearest
 
 # record lists merged by key when one file extends another
 _KEYED = {"states": ("iso3",), "borders": ("a", "b"), "alliances": ("id",), "forces_abroad": ("by", "in"),
@@ -75,14 +75,76 @@ def _parse_file(path: Path):
     return _parse(str(path), mtime)
 
 
-def _load_chain(path: Path, stack: tuple[str, ...]):
+# the top-level fields of a scenario file (schema.build_scenario validates them; a file reached through
+# ``extends:`` with any other field is not a scenario, and the error names the file that referred to it)
+_TOP_FIELDS = ("name", "description", "extends", "period", "parameters", "states", "borders", "alliances",
+               "spheres", "forces_abroad", "economy", "events", "edits", "types")
+_SUFFIXES = (".yaml", ".yml")
+
+
+def _closest(name: str, names: list[str]) -> str | None:
+    import difflib
+    match = difflib.get_close_matches(name, names, n=1, cutoff=0.5)
+    return match[0] if match else None
+
+
+def nearest_path(path: str | Path) -> Path | None:
+    """The existing path nearest to one that does not exist: each missing part is replaced by the nearest
+    name in its folder, YAML files first (``scenarios/historical.yml`` -> ``scenarios/historical.yaml``);
+    ``None`` when nothing is close."""
+    p = Path(path)
+    here = Path(p.anchor) if p.is_absolute() else Path()
+    parts = p.parts[1:] if p.is_absolute() else p.parts
+    changed = False
+    for i, part in enumerate(parts):
+        cand = here / part
+        if part not in (".", "..") and not cand.exists():
+            try:
+                names = sorted(c.name for c in here.iterdir() if not c.name.startswith("."))
+            except OSError:
+                return None
+            if i == len(parts) - 1:  # the file itself: a YAML file of the same stem first
+                stem = Path(part).stem
+                same = [n for n in names if Path(n).stem == stem and Path(n).suffix in _SUFFIXES]
+                names = same or names
+            match = _closest(part, names)
+            if match is None:
+                return None
+            cand, changed = here / match, True
+        here = cand
+    return here if changed and here.exists() else None
+
+
+def path_hint(path: str | Path) -> str:
+    """A ' (did you mean ...?)' suffix for a path that does not exist ('' when nothing is close)."""
+    near = nearest_path(path)
+    return f" (did you mean {str(near)!r}?)" if near is not None else ""
+
+
+def _not_a_scenario(exc: ScenarioError, via) -> ScenarioError:
+    """The same error, naming the file whose ``extends:`` led here."""
+    return ScenarioError(exc.file, exc.line, f"{exc.message} (reached through extends: at {via[0]}:{via[1]})")
+
+
+def _load_chain(path: Path, stack: tuple[str, ...], via: tuple[str, int] | None = None):
     path = path.resolve()
     if str(path) in stack:
         chain = " -> ".join(Path(p).name for p in (*stack, str(path)))
         raise ScenarioError(stack[-1], None, f"circular extends: {chain}")
-    raw = _parse_file(path)
+    try:
+        raw = _parse_file(path)
+    except ScenarioError as exc:
+        if via is None:
+            raise
+        raise _not_a_scenario(exc, via) from None
     if not isinstance(raw, dict):
-        raise ScenarioError(path, 1, "a scenario file must be a mapping at the top level")
+        err = ScenarioError(path, 1, "a scenario file must be a mapping at the top level")
+        raise (err if via is None else _not_a_scenario(err, via))
+    if via is not None:
+        for key in raw:
+            if key not in _TOP_FIELDS:
+                raise _not_a_scenario(ScenarioError(path, raw.line_of(key), f"not a scenario (scenarios have no field "
+                                                    f"{key!r})"), via)
     files = (str(path),)
     edits = []
     if raw.get("extends") is not None:
@@ -91,8 +153,12 @@ def _load_chain(path: Path, stack: tuple[str, ...]):
             raise ScenarioError(path, raw.line_of("extends"), "extends: must be a relative path to a YAML file")
         base_path = (path.parent / ext)
         if not base_path.exists():
-            raise ScenarioError(path, raw.line_of("extends"), f"extends: file not found: {ext}")
-        base, base_files, base_edits = _load_chain(base_path, (*stack, str(path)))
+            near = nearest_path(base_path)
+            # the suggestion as it would be written in the extends: line (relative to this file's folder)
+            hint = f" (did you mean {str(Path(ext).parent / near.name)!r}?)" if near is not None and \
+                near.parent.resolve() == base_path.parent.resolve() else (f" (did you mean {str(near)!r}?)" if near else "")
+            raise ScenarioError(path, raw.line_of("extends"), f"extends: file not found: {ext}{hint}")
+        base, base_files, base_edits = _load_chain(base_path, (*stack, str(path)), (str(path), raw.line_of("extends")))
         # base edits are applied to the base before this file's content is merged
         if base_edits:
             base = apply_edits(base, base_edits)
@@ -129,7 +195,7 @@ def load_scenario(path: str | Path) -> Scenario:
     """
     p = Path(path)
     if not p.exists():
-        raise ScenarioError(p, None, "scenario file not found")
+        raise ScenarioError(p, None, f"scenario file not found{path_hint(p)}")
     raw, files, edits = _load_chain(p, ())
     return finish(raw, edits, files)
 

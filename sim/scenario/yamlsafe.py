@@ -23,9 +23,10 @@ class ScenarioError(SpiralError):
         self.file = str(file) if file is not None else None
         self.line = line
         self.message = message
-        where = self.file or "<scenario>"
-        if line:
-            where = f"{where}:{line}"
+        if self.file is None:  # no file (a command-line option, a Python dict): the problem alone
+            super().__init__(f"line {line}: {message}" if line else message)
+            return
+        where = f"{self.file}:{line}" if line else self.file
         super().__init__(f"{where}: {message}")
 
 
