@@ -26,18 +26,14 @@ import math
 import os
 
 import mesa.visualization.solara_viz as _solara_viz
-import numpy as np
+import reacton.ipywidgets as rw
 import solara
-from matplotlib import patheffects
-from matplotlib.collections import LineCollection
-from matplotlib.figure import Figure
-from matplotlib.lines import Line2D
 from mesa.visualization import SolaraViz
 from mesa.visualization.utils import update_counter
 
 from sim.faces.dashboard.choices import InputProblem, scenario_catalogue, scenario_path
+from sim.faces.dashboard.drawing import ChartPainter, MapPainter
 from sim.faces.dashboard.server import SCENARIO_ENV
-from sim.mechanisms.security import MEMBER
 from sim.model import DEFAULT_SCENARIO, SpiralModel
 from sim.params import PARAMETERS, resolve
 from sim.scenario import ScenarioError, load_scenario
@@ -162,6 +158,8 @@ class DashboardModel(SpiralModel):
             except (ScenarioError, ValueError) as exc:
                 problems.append(f"{_one_line(exc)} — using the default")
         super().__init__(scenario=scenario, world=world, seed=seed_value, parameters=parameters)
+        self.pictures: dict = {}  # the map's and charts' painters (drawing.py), kept until Reset
+        self._series_cache = None
         self.problems = problems
         self.scenario_label = scenario_name
         self.overrides = parameters
@@ -191,10 +189,12 @@ class DashboardModel(SpiralModel):
         return choice.replace(": ", " = ", 1), frame
 
     def series(self):
-        """The model reporters collected so far, indexed by decimal year."""
-        frame = self.datacollector.get_model_vars_dataframe()
-        frame.index = [(self.spiral_scenario.start + k) / 4.0 for k in range(len(frame))]
-        return frame
+        """The model reporters collected so far, indexed by decimal year (kept until the next step)."""
+        if self._series_cache is None or self._series_cache[0] != self.steps:
+            frame = self.datacollector.get_model_vars_dataframe()
+            frame.index = [(self.spiral_scenario.start + k) / 4.0 for k in range(len(frame))]
+            self._series_cache = (self.steps, frame)
+        return self._series_cache[1]
 
 
 def initial_arguments() -> dict:
@@ -233,10 +233,6 @@ def model_params() -> dict:
 
 # ----------------------------------------------------------------------------------- drawing
 
-ALIGNMENT_CMAP = "RdBu"           # -1 red (with Russia) .. +1 blue (with the West)
-NATO_BLUE, CSTO_RED, THREAT_RED, FEAR_ORANGE = "#0b3d91", "#a50f15", "#b2182b", "#f28e2b"
-ATLANTIC_LON = -26.0              # where North American capitals are drawn (the map is of Europe)
-HALO = [patheffects.withStroke(linewidth=1.6, foreground="white")]
 CSS = """
 .spiral-figure img { max-width: 100%; height: auto; }
 .vue-grid-item { overflow: auto; }
@@ -249,156 +245,54 @@ CSS = """
 .spiral-emergent { background: #fde8d7; color: #a63603; font-weight: 600; }
 """
 
-
-def _map_xy(position) -> tuple[float, float]:
-    lon, lat = position
-    if lon < -30:  # across the Atlantic: drawn at the map's western edge, latitude kept
-        return ATLANTIC_LON, lat
-    return lon, lat
-
-
-def draw_map(model) -> Figure:
-    """The alliance network on the capitals' coordinates (see the module docstring for the encoding)."""
-    fig = Figure(figsize=(6.3, 3.75), dpi=100)
-    ax = fig.add_axes((0.005, 0.15, 0.87, 0.79))
-    ax.set_anchor("N")
-    cax = fig.add_axes((0.885, 0.27, 0.015, 0.6))
-    agents = list(model.state_agents)
-    xy = {a.iso3: _map_xy(a.position) for a in agents}
-    alive = [a for a in agents if a.exists]
-    exists = model.world.exists
-    names = {n: d["name"] for n, d in model.graph.nodes(data=True)}
-    # borders: the network's border layer
-    borders = [(xy[names[u]], xy[names[v]]) for u, v, d in model.graph.edges(data=True)
-               if d.get("layer") == "border" and names[u] in xy and names[v] in xy and exists[u] and exists[v]]
-    ax.add_collection(LineCollection(borders, colors="#c8c8c8", linewidths=0.7, zorder=1))
-    # steps on the ladder to NATO membership: a dashed line to Brussels, heavier the higher the step
-    hub = xy.get("BEL", (4.35, 50.85))
-    ladder = [a for a in alive if 0 < a.aspirant_level < MEMBER]
-    if ladder:
-        ax.add_collection(LineCollection([(xy[a.iso3], hub) for a in ladder], colors=NATO_BLUE,
-                                         linewidths=[0.5 + 0.3 * a.aspirant_level for a in ladder],
-                                         linestyles=(0, (2, 2)), alpha=0.5, zorder=2))
-    # perceived threat: straight arrows, width by weight
-    weights = model.threat_edges()
-    top = max((w for _, _, w in weights), default=1.0) or 1.0
-    for src, dst, w in weights:
-        if src not in xy or dst not in xy:
-            continue
-        into_russia = dst == "RUS"
-        (x0, y0), (x1, y1) = xy[src], xy[dst]
-        width = 0.6 + 2.4 * min(w, 1.0) if into_russia else 0.3 + 1.8 * w / top
-        ax.annotate("", xy=(x0 + 0.93 * (x1 - x0), y0 + 0.93 * (y1 - y0)), xytext=(x0, y0),
-                    zorder=3 if into_russia else 2,
-                    arrowprops={"arrowstyle": "-|>", "color": THREAT_RED if into_russia else FEAR_ORANGE,
-                                "lw": width, "alpha": 0.85 if into_russia else 0.45, "shrinkA": 0, "shrinkB": 0})
-    # states: fill = alignment, size = capability, rings = NATO / CSTO
-    cap = np.array([a.capability for a in alive])
-    size = 14 + 420 * np.sqrt(cap / max(cap.max(), 1e-9))
-    pts = np.array([xy[a.iso3] for a in alive])
-    sc = ax.scatter(pts[:, 0], pts[:, 1], s=size, c=[a.alignment for a in alive], cmap=ALIGNMENT_CMAP,
-                    vmin=-1, vmax=1, edgecolors="#555555", linewidths=0.5, zorder=4)
-    for flag, color in (("is_nato", NATO_BLUE), ("is_csto", CSTO_RED)):
-        chosen = np.array([getattr(a, flag) for a in alive])
-        if chosen.any():
-            ax.scatter(pts[chosen, 0], pts[chosen, 1], s=size[chosen] * 1.35 + 40, facecolors="none",
-                       edgecolors=color, linewidths=1.8, zorder=5)
-    for a, (x, y) in zip(alive, pts, strict=True):
-        ax.text(x + 0.7, y + 0.6, a.iso3, fontsize=6, color="#222222", zorder=6, path_effects=HALO)
-    # this quarter's emergent coercion and force
-    for ev in model.event_log:
-        if model.steps and ev["step"] == model.quarter and ev["kind"] in ("coercion", "use_of_force") \
-                and ev["target"] in xy:
-            x, y = xy[ev["target"]]
-            force = ev["kind"] == "use_of_force"
-            ax.scatter([x], [y], marker="X" if force else "^", s=150, color=THREAT_RED if force else FEAR_ORANGE,
-                       edgecolors="black", linewidths=0.6, zorder=7)
-    ax.axvline(ATLANTIC_LON + 4, color="#dddddd", lw=0.8, ls=":")
-    ax.text(ATLANTIC_LON, 50.5, "North\nAmerica", ha="center", fontsize=6, color="#777777")
-    ax.set_xlim(-29.5, 80)
-    ax.set_ylim(32, 69)
-    ax.set_aspect(1 / math.cos(math.radians(50)), adjustable="box")
-    ax.set_xticks([])
-    ax.set_yticks([])
-    ax.set_title(f"{model.date_label}: alliance network, alignment and perceived threat", fontsize=9)
-    cbar = fig.colorbar(sc, cax=cax)
-    cbar.set_label("alignment (−1 Russia … +1 West)", fontsize=6, labelpad=2)
-    cbar.ax.tick_params(labelsize=6)
-    legend = [
-        Line2D([], [], marker="o", ls="", mfc="#bbbbbb", mec="#555555", ms=8, label="state (area ∝ military capability)"),
-        Line2D([], [], marker="o", ls="", mfc="none", mec=NATO_BLUE, mew=2, ms=8, label="NATO member"),
-        Line2D([], [], marker="o", ls="", mfc="none", mec=CSTO_RED, mew=2, ms=8, label="CSTO member"),
-        Line2D([], [], color=NATO_BLUE, ls=(0, (2, 2)), label="on the ladder to NATO (partner … invited)"),
-        Line2D([], [], color="#c8c8c8", label="border"),
-        Line2D([], [], color=THREAT_RED, lw=2, label="threat Russia perceives (→ Moscow)"),
-        Line2D([], [], color=FEAR_ORANGE, lw=2, label="threat others perceive from Russia"),
-        Line2D([], [], marker="X", ls="", color=THREAT_RED, ms=7, label="use of force this quarter"),
-        Line2D([], [], marker="^", ls="", color=FEAR_ORANGE, ms=7, label="coercion this quarter"),
-    ]
-    ax.legend(handles=legend, loc="upper center", ncol=3, fontsize=6, frameon=False, bbox_to_anchor=(0.5, -0.005))
-    return fig
+CHARTS = {
+    "tension": dict(title="Tension and trust", ylabel="0 … 1", columns={
+        "tension": "tension", "trust_russia_in_nato": "Russia's trust in NATO",
+        "trust_nato_in_russia": "NATO's trust in Russia"}),
+    "insecurity": dict(title="Russia's insecurity by component", ylabel="insecurity", columns={
+        "russia_insecurity_military": "military", "russia_insecurity_status": "status",
+        "russia_insecurity_sphere": "sphere", "russia_insecurity_regime": "regime", "russia_insecurity": "total"},
+        stacked=("russia_insecurity_military", "russia_insecurity_status", "russia_insecurity_sphere",
+                 "russia_insecurity_regime")),
+    "burden": dict(title="Military burden (% of GDP)", ylabel="% of GDP", scale=100.0, size=(5.3, 2.6), columns={
+        "russia_burden": "Russia", "us_burden": "USA", "nato_europe_burden": "NATO Europe"}),
+    "order": dict(title="NATO's centrality and membership", ylabel="0 … 1", size=(5.3, 2.6), columns={
+        "centrality": "centrality of NATO in the order", "russia_voice": "Russia's voice"},
+        twin={"nato_members": "NATO members"}),
+}
 
 
-def _chart(model, title: str, columns: dict[str, str], ylabel: str, *, scale: float = 1.0, stacked=(),
-           twin: dict[str, str] | None = None, size=(4.5, 2.3)) -> Figure:
-    """A time chart of model reporters (solid) with the comparison run (dashed), over the whole period."""
-    fig = Figure(figsize=size, dpi=100)
-    ax = fig.add_axes((0.1, 0.13, 0.8 if twin else 0.87, 0.77))
-    frame = model.series()
-    start, end = model.spiral_scenario.start / 4.0, (model.spiral_scenario.end + 1) / 4.0
-    colors = {}
-    if stacked and len(frame):
-        polys = ax.stackplot(frame.index, *[frame[c] * scale for c in stacked],
-                             labels=[columns[c] for c in stacked], alpha=0.55)
-        colors.update({c: p.get_facecolor()[0] for c, p in zip(stacked, polys, strict=True)})
-    for col, label in columns.items():
-        if col in stacked:
-            continue
-        (line,) = ax.plot(frame.index, frame[col] * scale, lw=1.8, label=label)
-        colors[col] = line.get_color()
-    for col in columns:  # the current value, visible even after a single step
-        if len(frame):
-            ax.plot(frame.index[-1:], frame[col].iloc[-1:] * scale, "o", ms=3.5, color=colors.get(col, "grey"))
-    cmp = model.comparison
-    if cmp is not None:
-        for col in columns:
-            ax.plot(cmp.index, cmp[col] * scale, ls="--", lw=1.1, color=colors.get(col, "grey"), alpha=0.9)
-        ax.plot([], [], ls="--", color="grey", label=f"dashed: {model.comparison_label}")
-    if twin:
-        ax2 = ax.twinx()
-        for col, label in twin.items():
-            ax2.step(frame.index, frame[col], where="post", color="#555555", lw=1.4, label=label)
-            if cmp is not None:
-                ax2.step(cmp.index, cmp[col], where="post", color="#555555", lw=1.0, ls="--")
-        ax2.set_ylabel(", ".join(twin.values()), fontsize=7)
-        ax2.tick_params(labelsize=7)
-        lines, labels = ax2.get_legend_handles_labels()
-    else:
-        lines, labels = [], []
-    for ev in model.event_log:
-        if ev["kind"] == "use_of_force" and not ev["scripted"]:
-            ax.axvline((model.spiral_scenario.start + ev["step"]) / 4.0, color=THREAT_RED, lw=0.8, ls=":")
-    if not len(frame):
-        if cmp is None:
-            ax.set_yticks([])
-        ax.text(0.5, 0.5, "no quarter simulated yet: press Step or ▶", transform=ax.transAxes, ha="center",
-                fontsize=7, color="#777777")
-    ax.set_xlim(start, end)
-    ax.set_title(title, fontsize=9)
-    ax.set_ylabel(ylabel, fontsize=7)
-    ax.tick_params(labelsize=7)
-    ax.grid(alpha=0.3)
-    h, lab = ax.get_legend_handles_labels()
-    ax.legend(h + lines, lab + labels, fontsize=5.5, loc="best", framealpha=0.7)
-    return fig
+def _painter(model, name: str):
+    """The model's painter of picture ``name`` (made on first use, kept with the model until Reset)."""
+    pictures = model.pictures
+    if name not in pictures:
+        if name == "map":
+            pictures[name] = MapPainter()
+        else:
+            scenario = model.spiral_scenario
+            pictures[name] = ChartPainter(**CHARTS[name], start=scenario.start / 4.0, end=(scenario.end + 1) / 4.0,
+                                          comparison=model.comparison, comparison_label=model.comparison_label)
+    return pictures[name]
 
 
-def _figure(draw, css_class: str, model) -> None:
-    """Draw ``draw()`` (a matplotlib Figure) as a PNG, again only when the model or its step changed."""
-    key = [id(model), model.steps]
-    fig = solara.use_memo(draw, key)
+def render_map(model) -> bytes:
+    """PNG of the map for the model's current quarter."""
+    return _painter(model, "map").render(model)
+
+
+def render_chart(model, name: str) -> bytes:
+    """PNG of chart ``name`` (a key of ``CHARTS``) for the quarters simulated so far."""
+    start = model.spiral_scenario.start
+    force = [(start + ev["step"]) / 4.0 for ev in model.event_log
+             if ev["kind"] == "use_of_force" and not ev["scripted"]]
+    return _painter(model, name).render(model.series(), force)
+
+
+def _figure(render, css_class: str, model) -> None:
+    """Show ``render()`` (PNG bytes), computed again only when the model or its step changed."""
+    png = solara.use_memo(render, [id(model), model.steps])
     with solara.Column(classes=["spiral-figure", css_class], style={"padding": "4px"}):
-        solara.FigureMatplotlib(fig, format="png", dependencies=key, pil_kwargs={"compress_level": 1})
+        rw.Image(value=png, format="png")
 
 
 # ----------------------------------------------------------------------------------- components
@@ -431,7 +325,7 @@ def StatusPanel(model):
 @solara.component
 def MapView(model):
     update_counter.get()
-    _figure(lambda: draw_map(model), "spiral-map", model)
+    _figure(lambda: render_map(model), "spiral-map", model)
     now = [e for e in model.event_log if e["step"] == model.quarter] if model.steps else []
     items = [f'<span class="spiral-{"scripted" if e["scripted"] else "emergent"}">{html.escape(e["kind"])}</span> '
              f'{html.escape(e["actor"])}{" → " + html.escape(e["target"]) if e["target"] else ""}' for e in now]
@@ -444,36 +338,25 @@ def MapView(model):
 @solara.component
 def TensionChart(model):
     update_counter.get()
-    _figure(lambda: _chart(model, "Tension and trust", {
-        "tension": "tension", "trust_russia_in_nato": "Russia's trust in NATO",
-        "trust_nato_in_russia": "NATO's trust in Russia"}, "0 … 1"), "spiral-chart", model)
+    _figure(lambda: render_chart(model, "tension"), "spiral-chart", model)
 
 
 @solara.component
 def InsecurityChart(model):
     update_counter.get()
-    parts = ("russia_insecurity_military", "russia_insecurity_status", "russia_insecurity_sphere",
-             "russia_insecurity_regime")
-    _figure(lambda: _chart(model, "Russia's insecurity by component", {
-        "russia_insecurity_military": "military", "russia_insecurity_status": "status",
-        "russia_insecurity_sphere": "sphere", "russia_insecurity_regime": "regime",
-        "russia_insecurity": "total"}, "insecurity", stacked=parts), "spiral-chart", model)
+    _figure(lambda: render_chart(model, "insecurity"), "spiral-chart", model)
 
 
 @solara.component
 def BurdenChart(model):
     update_counter.get()
-    _figure(lambda: _chart(model, "Military burden (% of GDP)", {
-        "russia_burden": "Russia", "us_burden": "USA", "nato_europe_burden": "NATO Europe"},
-        "% of GDP", scale=100.0, size=(5.3, 2.6)), "spiral-chart", model)
+    _figure(lambda: render_chart(model, "burden"), "spiral-chart", model)
 
 
 @solara.component
 def OrderChart(model):
     update_counter.get()
-    _figure(lambda: _chart(model, "NATO's centrality and membership", {
-        "centrality": "centrality of NATO in the order", "russia_voice": "Russia's voice"},
-        "0 … 1", twin={"nato_members": "NATO members"}, size=(5.3, 2.6)), "spiral-chart", model)
+    _figure(lambda: render_chart(model, "order"), "spiral-chart", model)
 
 
 def _event_rows(model, emergent_only: bool, limit: int = 300) -> str:
