@@ -1,74 +1,197 @@
 """The ``spiral`` command line (layer 5): run, score, compare, attribute, sweep, analyze, dashboard.
 
-Every user error (a bad scenario, an unknown world or parameter) is one line on stderr and exit code 2.
+Errors: every user error is a :class:`sim.errors.SpiralError` (or a bad command-line argument), caught in
+one place, :func:`main`, and printed as one line ``error: ...`` with exit code 2. Anything else is a bug
+and keeps its traceback. A closed pipe (``spiral params | head``) is not an error.
+
+Results: ``run``, ``compare`` and ``attribute`` write into a temporary folder beside the output folder and
+move it into place only when everything is written (:mod:`sim.faces.output`), so a command that fails
+leaves an earlier result untouched. Sweeps are resumable and write into their own folder as they go.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
+import os
 import shlex
 import sys
 from pathlib import Path
 
-from sim.scenario import ScenarioError
+from sim.errors import SpiralError
+
+ENSEMBLE_WORKERS = "all cores, at most 8"
 
 
-def _parse_params(items) -> dict:
-    out = {}
-    for it in items or []:
-        if "=" not in it:
-            raise ValueError(f"--param expects NAME=VALUE, got {it!r}")
-        k, v = it.split("=", 1)
+class UsageError(SpiralError):
+    """A bad command-line argument (argparse's complaint, in one line)."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """An ArgumentParser whose errors are one line (``error: spiral run: argument --seeds: ...``)."""
+
+    def error(self, message):
+        raise UsageError(f"{self.prog}: {message} (see '{self.prog} --help')")
+
+
+# ------------------------------------------------------------------------------------- argument types
+
+def _whole(minimum: int, what: str):
+    def parse(text: str) -> int:
         try:
-            out[k.strip()] = float(v)
+            n = int(text)
         except ValueError:
-            raise ValueError(f"--param {k}: {v!r} is not a number") from None
-    return out
+            raise argparse.ArgumentTypeError(f"{what} must be a whole number, not {text!r}") from None
+        if n < minimum:
+            raise argparse.ArgumentTypeError(f"{what} must be at least {minimum}, not {n}")
+        return n
+    parse.__name__ = what  # argparse names the type in its own messages
+    return parse
 
+
+seeds_count = _whole(1, "the number of seeds")
+first_seed = _whole(0, "the first seed")
+workers_count = _whole(1, "the number of workers")
+
+
+def port_number(text: str) -> int:
+    n = _whole(1, "the port")(text)
+    if n > 65535:
+        raise argparse.ArgumentTypeError(f"the port must be a TCP port (1-65535), not {n}")
+    return n
+
+
+def worlds_list(text: str):
+    """``all``, a world, or a comma-separated list of worlds (each checked, with 'did you mean')."""
+    from sim.scenario.yamlsafe import nearest
+    from sim.worlds import WORLDS
+
+    if text.strip() == "all":
+        return "all"
+    names = [w.strip() for w in text.split(",") if w.strip()]
+    if not names:
+        raise argparse.ArgumentTypeError("give a world, a comma-separated list of worlds, or 'all'")
+    for w in names:
+        if w not in WORLDS:
+            raise argparse.ArgumentTypeError(f"unknown world {w!r}{nearest(w, WORLDS)}; choose from "
+                                             f"{', '.join(WORLDS)} or 'all'")
+    if len(set(names)) < len(names):
+        raise argparse.ArgumentTypeError(f"a world is listed twice in {text!r}")
+    return names
+
+
+def param_item(text: str) -> tuple[str, float]:
+    """``NAME=VALUE``: a known parameter and a number in its range."""
+    from sim.params import validate_overrides
+
+    if "=" not in text:
+        raise argparse.ArgumentTypeError(f"expected NAME=VALUE, got {text!r} (see 'spiral params')")
+    name, raw = (x.strip() for x in text.split("=", 1))
+    try:
+        value = float(raw)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{name}: {raw!r} is not a number") from None
+    try:
+        validate_overrides({name: value})
+    except SpiralError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return name, value
+
+
+def event_kinds(text: str) -> list[str]:
+    from sim.scenario import EVENT_KINDS
+    from sim.scenario.yamlsafe import nearest
+
+    kinds = [k.strip() for k in text.split(",") if k.strip()]
+    for k in kinds:
+        if k not in EVENT_KINDS:
+            raise argparse.ArgumentTypeError(f"unknown event kind {k!r}{nearest(k, EVENT_KINDS)}")
+    if not kinds:
+        raise argparse.ArgumentTypeError("give one or more event kinds, separated by commas")
+    return kinds
+
+
+# ------------------------------------------------------------------------------------- helpers
+
+def _command_line() -> str:
+    return " ".join(shlex.quote(x) for x in sys.argv) if sys.argv else ""
+
+
+def _worlds(arg) -> tuple[str, ...]:
+    from sim.runs.ensemble import worlds_arg
+    return worlds_arg(arg)
+
+
+def _existing_dir(path: str, what: str) -> Path:
+    p = Path(path)
+    if not p.is_dir():
+        from sim.scenario import path_hint
+        raise SpiralError(f"{p}: no such {what}{path_hint(p)}" if not p.exists() else f"{p} is not a folder")
+    return p
+
+
+def _slug(s: str) -> str:
+    return "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in s)
+
+
+def _where(out: Path, report: str, note: str = "") -> None:
+    """Where the files are: the folder, what it holds, and the report's absolute path."""
+    files = ", ".join(sorted(p.name for p in out.iterdir() if p.name != report))
+    print(f"\nfiles in {out}/: {files}{note}")
+    print(f"report: {(out / report).resolve()}")
+
+
+# ------------------------------------------------------------------------------------- commands
 
 def cmd_run(a) -> int:
+    from sim.faces.output import atomic_output_dir
     from sim.faces.report import run_report
     from sim.params import resolve
-    from sim.runs.ensemble import run_ensemble, seeds_arg, worlds_arg, write_tables
-    from sim.runs.score import format_scorecard, scorecard
+    from sim.runs.ensemble import run_ensemble, seeds_arg, write_tables
+    from sim.runs.score import decision_evidence, format_evidence, format_scorecard, scorecard
     from sim.scenario import load_scenario
-    from sim.worlds import world_types
 
     scenario = load_scenario(a.scenario)
-    params = _parse_params(a.param)
+    params = dict(a.param or [])
     resolve(scenario.parameters, params)  # validate before starting work
-    worlds = worlds_arg(a.world)
-    for w in worlds:
-        world_types(w)
+    worlds = _worlds(a.world)
     out = Path(a.out or f"runs/{scenario.name}")
     seeds = seeds_arg(a.seeds, a.first_seed)
     print(f"running {scenario.name} ({len(scenario.states)} states, {len(scenario.events)} events) "
           f"under {', '.join(worlds)} on {len(seeds)} seeds -> {out}", file=sys.stderr)
-    ens = run_ensemble(scenario, worlds, seeds, params, workers=a.workers, progress=not a.quiet)
-    manifest = {"command": " ".join(shlex.quote(x) for x in sys.argv), "scenario": scenario.name,
-                "scenario_hash": scenario.hash, "scenario_files": list(scenario.files), "worlds": list(worlds),
-                "seeds": seeds, "parameters": params}
-    write_tables(ens, out, manifest)
-    card = scorecard(ens.observables, ens.events)
-    card.to_csv(out / "scorecard.csv", index=False)
-    report = run_report(ens.observables, ens.events, card, out / "report.html", manifest)
-    print(f"wrote {out}/observables.parquet, states.parquet, beliefs.parquet, events.parquet, manifest.json")
-    print(f"report: {report.resolve()}")
+    with atomic_output_dir(out) as tmp:
+        ens = run_ensemble(scenario, worlds, seeds, params, workers=a.workers, progress=not a.quiet)
+        manifest = {"command": _command_line(), "scenario": scenario.name, "scenario_hash": scenario.hash,
+                    "scenario_files": list(scenario.files), "worlds": list(worlds), "seeds": seeds,
+                    "parameters": params}
+        write_tables(ens, tmp, manifest)
+        card = scorecard(ens.observables, ens.events)
+        card.to_csv(tmp / "scorecard.csv", index=False)
+        run_report(ens.observables, ens.events, card, tmp / "report.html", manifest)
+    print(format_scorecard(card))
+    evidence = format_evidence(decision_evidence(getattr(ens, "decisions", None),
+                                                 int(ens.observables["year"].min())))
+    if evidence:
+        print()
+        print(evidence)
+    _where(out, "report.html")
     return 0
 
 
 def cmd_score(a) -> int:
     from sim.runs.ensemble import read_tables
-    from sim.runs.score import format_scorecard, scorecard
+    from sim.runs.score import decision_evidence, format_evidence, format_scorecard, scorecard
 
-    ens = read_tables(Path(a.run_dir))
+    run_dir = _existing_dir(a.run_dir, "run folder")
+    if not (run_dir / "observables.parquet").exists():
+        raise SpiralError(f"{run_dir}: no observables.parquet here (is this a folder written by 'spiral run'?)")
+    ens = read_tables(run_dir)
     card = scorecard(ens.observables, ens.events)
     print(format_scorecard(card))
-    from sim.runs.score import decision_evidence, format_evidence
     start = int(ens.observables["year"].min())
-    print()
-    print(format_evidence(decision_evidence(ens.decisions, start)))
+    evidence = format_evidence(decision_evidence(ens.decisions, start))
+    if evidence:
+        print()
+        print(evidence)
     if a.csv:
         card.to_csv(a.csv, index=False)
     return 0
@@ -83,13 +206,66 @@ def cmd_params(a) -> int:
 
 
 def cmd_compare(a) -> int:
-    from sim.runs.compare import compare_cli
-    return compare_cli(a)
+    from sim.calendar import quarter_label
+    from sim.faces.output import atomic_output_dir
+    from sim.faces.tables import comparison_table
+    from sim.runs.compare import compare
+    from sim.runs.ensemble import seeds_arg
+    from sim.scenario import load_scenario
+
+    scen = [load_scenario(p) for p in [a.base] + list(a.counterfactuals)]  # validate before any run
+    b = scen[0]
+    for s in scen[1:]:
+        if (s.start, s.end) != (b.start, b.end):
+            raise SpiralError(f"scenario {s.name!r} runs {quarter_label(s.start)}..{quarter_label(s.end)}, the base "
+                              f"{quarter_label(b.start)}..{quarter_label(b.end)}: paired runs need the same period")
+    worlds = _worlds(a.world)
+    if a.out:
+        out = Path(a.out)
+    else:
+        tail = scen[1].name if len(scen) == 2 else f"{len(scen) - 1}_counterfactuals"
+        out = Path("runs") / "compare" / _slug(f"{b.name}-vs-{tail}")
+    n_runs = len(scen) * len(worlds) * len(seeds_arg(a.seeds, a.first_seed))
+    print(f"comparing {b.name} with {', '.join(s.name for s in scen[1:])}: {n_runs} paired runs -> {out}",
+          file=sys.stderr)
+    with atomic_output_dir(out) as tmp:
+        c = compare(b, scen[1:], list(worlds), a.seeds, first_seed=a.first_seed, workers=a.workers,
+                    progress=not a.quiet, command=_command_line())
+        if not a.quiet:
+            print(f"writing tables and the report to {out} ...", file=sys.stderr)
+        c.write(tmp)
+    bad = c.scope[c.scope["identical_before_first_edit"] == False]  # noqa: E712 - a column of bools and None
+    for _, r in bad.iterrows():
+        print(f"warning: {r['scenario']} ({r['world']}) differs from the base at {r['first_divergence']}, before its "
+              f"first edited date {r['first_edit']}", file=sys.stderr)
+    print(comparison_table(c))
+    _where(out, "report.html", " (outcomes.csv: every outcome, with intervals)")
+    return 0
 
 
 def cmd_attribute(a) -> int:
-    from sim.runs.compare import attribute_cli
-    return attribute_cli(a)
+    from sim.faces.output import atomic_output_dir
+    from sim.faces.tables import attribution_table
+    from sim.runs.compare import attribute
+    from sim.scenario import load_scenario
+
+    s = load_scenario(a.scenario)
+    kinds = a.kinds
+    events = [e for e in s.events if not kinds or e.kind in kinds]
+    if not events:
+        which = f" of the kinds {', '.join(kinds)}" if kinds else ""
+        raise SpiralError(f"scenario {s.name!r} has no scripted events{which} to attribute")
+    worlds = _worlds(a.world)
+    out = Path(a.out) if a.out else Path("runs") / "attribute" / _slug(s.name)
+    print(f"attributing the outcomes of {s.name} to its {len(events)} scripted events under {', '.join(worlds)} "
+          f"-> {out}", file=sys.stderr)
+    with atomic_output_dir(out) as tmp:
+        res = attribute(s, list(worlds), a.seeds, kinds=kinds, first_seed=a.first_seed, workers=a.workers,
+                        progress=not a.quiet, command=_command_line())
+        res.write(tmp)
+    print(attribution_table(res, top=a.top))
+    _where(out, "attribution.html", " (attribution.csv: every event and outcome, with intervals)")
+    return 0
 
 
 def cmd_sweep(a) -> int:
@@ -99,14 +275,15 @@ def cmd_sweep(a) -> int:
         return 0
     out = run_sweep(a.spec, executor=a.executor, workers=a.workers, scheduler=a.scheduler, out=a.out,
                     progress=not a.quiet, on_code_change="continue" if a.allow_code_change else "error",
-                    command=" ".join(shlex.quote(x) for x in sys.argv))
+                    command=_command_line())
     print(f"sweep results: {out}")
     return 0
 
 
 def cmd_analyze(a) -> int:
     from sim.runs.analyze import analyze
-    out = analyze(a.run_dir, outcomes=a.outcome or None, out_html=a.out)
+    run_dir = _existing_dir(a.run_dir, "sweep folder")
+    out = analyze(run_dir, outcomes=a.outcome or None, out_html=a.out)
     print(f"report: {Path(out).resolve()}")
     return 0
 
@@ -116,85 +293,144 @@ def cmd_dashboard(a) -> int:
     return run_dashboard(a.scenario, a.port) or 0
 
 
-def _ensemble_options(p, seeds: int, out_default: str):
+# ------------------------------------------------------------------------------------- the parser
+
+def _world_option(p, default: str) -> None:
+    from sim.worlds import WORLDS
+    p.add_argument("--world", type=worlds_list, default=worlds_list(default), metavar="W[,W...]|all",
+                   help=f"the worlds (hypotheses) to run: one, a comma-separated list, or 'all' for every one "
+                        f"({', '.join(WORLDS)}); default {default}")
+
+
+def _ensemble_options(p, seeds: int, out_default: str) -> None:
     """The options every ensemble-running command shares."""
-    p.add_argument("--seeds", type=int, default=seeds, help=f"number of paired seeds (default {seeds})")
-    p.add_argument("--first-seed", type=int, default=1)
-    p.add_argument("--out", help=f"output directory (default {out_default})")
-    p.add_argument("--workers", type=int, default=None, help="processes (default: all cores)")
-    p.add_argument("--quiet", action="store_true")
+    p.add_argument("--seeds", type=seeds_count, default=seeds, metavar="N",
+                   help=f"number of paired seeds, at least 1 (default {seeds})")
+    p.add_argument("--first-seed", type=first_seed, default=1, metavar="S",
+                   help="the first seed; the seeds are S, S+1, ... (default 1)")
+    p.add_argument("--out", metavar="DIR",
+                   help=f"output folder (default {out_default}); replaced only when the command succeeds")
+    p.add_argument("--workers", type=workers_count, default=None, metavar="N",
+                   help=f"worker processes (default: {ENSEMBLE_WORKERS})")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+    try:
+        return version("spiral-sim")
+    except PackageNotFoundError:
+        return "unknown (not installed: pip install -e .)"
 
 
 def build_parser() -> argparse.ArgumentParser:
-    ap = argparse.ArgumentParser(prog="spiral", description="The NATO–Russia security spiral: an agent-based model.")
-    sub = ap.add_subparsers(dest="cmd", required=True)
+    ap = _Parser(prog="spiral", description="The NATO–Russia security spiral: an agent-based model.",
+                 epilog="Every command has its own --help. Documentation: README.md and docs/.")
+    ap.add_argument("--version", action="version", version=f"spiral {_version()}",
+                    help="print the version of the installed spiral-sim package and exit")
+    sub = ap.add_subparsers(dest="cmd", required=True, metavar="COMMAND")
 
-    r = sub.add_parser("run", help="run a scenario under one or all worlds on an ensemble of seeds")
-    r.add_argument("scenario")
-    r.add_argument("--world", default="all", help="a world preset or 'all' (default)")
-    r.add_argument("--param", action="append", metavar="NAME=VALUE", help="override a parameter (repeatable)")
+    r = sub.add_parser("run", help="run a scenario under one or more worlds on an ensemble of seeds",
+                       description="Run a scenario under one or more worlds on paired seeds; print the scorecard; "
+                                   "write Parquet tables, manifest.json, scorecard.csv and report.html.")
+    r.add_argument("scenario", help="a scenario YAML file, e.g. scenarios/historical.yaml")
+    _world_option(r, "all")
+    r.add_argument("--param", action="append", type=param_item, metavar="NAME=VALUE",
+                   help="override a parameter (repeatable; 'spiral params' lists them)")
     _ensemble_options(r, 20, "runs/SCENARIO")
     r.set_defaults(fn=cmd_run)
 
-    s = sub.add_parser("score", help="the training patterns (THEORY §6) as a scorecard per world")
-    s.add_argument("run_dir")
-    s.add_argument("--csv", help="also write the scorecard as CSV")
+    s = sub.add_parser("score", help="the training patterns (docs/theory.md §6) as a scorecard per world",
+                       description="Print the scorecard of a folder written by 'spiral run'.")
+    s.add_argument("run_dir", metavar="RUN_DIR", help="a folder written by 'spiral run' (e.g. runs/historical)")
+    s.add_argument("--csv", metavar="FILE", help="also write the scorecard as CSV to FILE")
     s.set_defaults(fn=cmd_score)
 
-    p = sub.add_parser("params", help="list every parameter with default, range and source")
+    p = sub.add_parser("params", help="list every parameter with default, range and source",
+                       description="List every parameter with its default, range, mechanism and source.")
     p.set_defaults(fn=cmd_params)
 
-    c = sub.add_parser("compare", help="paired comparison of a base scenario and counterfactuals")
-    c.add_argument("base")
-    c.add_argument("counterfactuals", nargs="+")
-    c.add_argument("--world", default="all")
+    c = sub.add_parser("compare", help="paired comparison of a base scenario and counterfactuals",
+                       description="Run a base scenario and counterfactuals on the same seeds and worlds; print the "
+                                   "main outcomes with intervals and the paired differences from the base; write "
+                                   "the tables and report.html.")
+    c.add_argument("base", metavar="BASE", help="the base scenario YAML, e.g. scenarios/historical.yaml")
+    c.add_argument("counterfactuals", nargs="+", metavar="CF",
+                   help="one or more counterfactual scenario YAMLs (scenarios/counterfactuals/*.yaml)")
+    _world_option(c, "all")
     _ensemble_options(c, 20, "runs/compare/BASE-vs-CF")
     c.set_defaults(fn=cmd_compare)
 
-    t = sub.add_parser("attribute", help="event attribution: each scripted event left out, on paired seeds")
-    t.add_argument("scenario")
-    t.add_argument("--world", default="revisionist_spiral")
-    t.add_argument("--kinds", help="comma-separated event kinds to attribute (default: all scripted)")
+    t = sub.add_parser("attribute", help="event attribution: each scripted event left out, on paired seeds",
+                       description="Leave each scripted event out in turn, on paired seeds; print the events ranked "
+                                   "by their effect on the headline outcomes; write the table and attribution.html.")
+    t.add_argument("scenario", help="a scenario YAML file, e.g. scenarios/historical.yaml")
+    _world_option(t, "revisionist_spiral")
+    t.add_argument("--kinds", type=event_kinds, metavar="K[,K...]",
+                   help="comma-separated event kinds to attribute, e.g. accession,membership_pledge "
+                        "(default: every scripted event)")
+    t.add_argument("--top", type=_whole(1, "--top"), default=15, metavar="N",
+                   help="how many events to print per world (default 15; the CSV holds all)")
     _ensemble_options(t, 10, "runs/attribute/SCENARIO")
     t.set_defaults(fn=cmd_attribute)
 
-    w = sub.add_parser("sweep", help="run a parameter sweep specification (experiments/*.yaml)")
-    w.add_argument("spec")
-    w.add_argument("--executor", choices=("local", "dask"), default="local")
-    w.add_argument("--workers", type=int, default=None)
-    w.add_argument("--scheduler", help="address of an existing Dask scheduler")
-    w.add_argument("--out")
-    w.add_argument("--quiet", action="store_true")
+    w = sub.add_parser("sweep", help="run a parameter sweep specification (experiments/*.yaml)",
+                       description="Run a sweep specification; resumable: run the same command again to continue. "
+                                   "The worlds are given in the specification.")
+    w.add_argument("spec", metavar="SPEC", help="a sweep specification YAML, e.g. experiments/worlds_perception.yaml")
+    w.add_argument("--executor", choices=("local", "dask"), default="local",
+                   help="local process pool or a Dask cluster (default local)")
+    w.add_argument("--workers", type=workers_count, default=None, metavar="N",
+                   help="worker processes (default: all cores, at most 8)")
+    w.add_argument("--scheduler", metavar="ADDRESS", help="address of an existing Dask scheduler (with --executor dask)")
+    w.add_argument("--out", metavar="DIR", help="output folder (default runs/sweeps/NAME, NAME from the spec)")
+    w.add_argument("--quiet", action="store_true", help="no progress bar")
     w.add_argument("--dry-run", action="store_true", help="validate the spec and print its size, run nothing")
     w.add_argument("--allow-code-change", action="store_true",
                    help="resume even if the model code changed since the sweep started")
     w.set_defaults(fn=cmd_sweep)
 
-    z = sub.add_parser("analyze", help="sensitivity analysis and report of a sweep's results")
-    z.add_argument("run_dir")
-    z.add_argument("--outcome", action="append", help="outcome column to analyse (repeatable)")
-    z.add_argument("--out", help="HTML report path")
+    z = sub.add_parser("analyze", help="sensitivity analysis and report of a sweep's results",
+                       description="Sensitivity indices and an offline HTML report of a sweep's results.")
+    z.add_argument("run_dir", metavar="SWEEP_DIR", help="a folder written by 'spiral sweep' (runs/sweeps/NAME)")
+    z.add_argument("--outcome", action="append", metavar="OUTCOME",
+                   help="outcome column or summary like tension@2008 to analyse (repeatable; default: all kept)")
+    z.add_argument("--out", metavar="FILE", help="HTML report path (default SWEEP_DIR/report.html)")
     z.set_defaults(fn=cmd_analyze)
 
-    d = sub.add_parser("dashboard", help="start the dashboard (SolaraViz) on 127.0.0.1")
-    d.add_argument("scenario", nargs="?", default=None)
-    d.add_argument("--port", type=int, default=None)
+    d = sub.add_parser("dashboard", help="start the dashboard (SolaraViz) on 127.0.0.1",
+                       description="Serve the dashboard on 127.0.0.1 until Ctrl-C; works offline.")
+    d.add_argument("scenario", nargs="?", default=None, metavar="SCENARIO",
+                   help="a scenario name (historical, a counterfactual's file stem) or YAML path "
+                        "(default: the historical scenario)")
+    d.add_argument("--port", type=port_number, default=None, metavar="N", help="TCP port (default: a free port)")
     d.set_defaults(fn=cmd_dashboard)
     return ap
 
 
-def main(argv=None) -> int:
-    ap = build_parser()
-    a = ap.parse_args(argv)
+def _silence_stdout() -> None:
+    """After a closed pipe: send what is left of stdout nowhere, so that Python's final flush is quiet."""
     try:
-        return a.fn(a)
-    except ScenarioError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    except (ValueError, FileNotFoundError, KeyError) as exc:
-        msg = str(exc).strip("'\"") or type(exc).__name__
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+
+
+def main(argv=None) -> int:
+    """Run one command; the one place where user errors become ``error: ...`` and exit code 2."""
+    try:
+        a = build_parser().parse_args(argv)
+        code = a.fn(a)
+        sys.stdout.flush()
+        return code
+    except SpiralError as exc:
+        msg = " ".join(str(exc).split()) or type(exc).__name__
         print(f"error: {msg}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # the reader went away (spiral params | head): not an error
+        _silence_stdout()
+        return 0
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
