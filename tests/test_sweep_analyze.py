@@ -11,6 +11,7 @@ import pytest
 
 from sim.runs.analyze import AnalysisError, analyze
 from sim.runs.sweep import run_sweep
+import sweep_toy  # noqa: F401  (registers the toy model: `model: toy`)
 
 SOBOL = """\
 name: toy-sobol

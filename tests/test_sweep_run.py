@@ -1,6 +1,6 @@
 """Running sweeps: the same table on any executor and worker count; resume after kill -9; nothing repeated.
 
-These use the toy model (``model: toy``), which is small and deterministic, so that they test the sweep
+These use the toy model (``model: toy``, tests/sweep_toy.py), which is small and deterministic, so that they test the sweep
 machinery and take seconds; tests of the spiral model through a sweep are in test_sweep_spiral.py.
 """
 
@@ -26,10 +26,11 @@ from sim.runs.sweep import (
     parse_summary,
     plan_sweep,
     run_sweep,
-    run_toy,
 )
+from sweep_toy import run_toy  # (and registers the toy model)
 
 REPO = Path(__file__).resolve().parents[1]
+TOY_CLI = REPO / "tests" / "sweep_toy.py"  # python -m sim.runs.sweep, with the toy model registered
 
 SPEC = """\
 name: toy-run
@@ -126,7 +127,7 @@ def test_resume_after_kill_9(reference, tmp_path):
     spec = spec_file(tmp_path, slow)
     out = tmp_path / "out"
     # (--allow-code-change: other work may edit sim/ while the test runs; that check has its own test)
-    cmd = [sys.executable, "-m", "sim.runs.sweep", str(spec), "--out", str(out), "--workers", "2", "--no-progress",
+    cmd = [sys.executable, str(TOY_CLI), str(spec), "--out", str(out), "--workers", "2", "--no-progress",
            "--allow-code-change"]
     proc = subprocess.Popen(cmd, cwd=REPO, start_new_session=True, stdout=subprocess.DEVNULL,
                             stderr=subprocess.PIPE)
@@ -163,7 +164,7 @@ def test_ctrl_c_saves_what_finished_and_says_how_to_resume(tmp_path, executor):
     slow = SPEC.replace("  noise: 0.05\n", "  noise: 0.05\n  delay: 0.04\n")
     spec = spec_file(tmp_path, slow)
     out = tmp_path / "out"
-    cmd = [sys.executable, "-m", "sim.runs.sweep", str(spec), "--out", str(out), "--workers", "2", "--no-progress",
+    cmd = [sys.executable, str(TOY_CLI), str(spec), "--out", str(out), "--workers", "2", "--no-progress",
            "--executor", executor, "--allow-code-change"]
     proc = subprocess.Popen(cmd, cwd=REPO, start_new_session=True, stdout=subprocess.DEVNULL,
                             stderr=subprocess.PIPE, text=True)
@@ -196,11 +197,11 @@ def test_a_changed_spec_does_not_resume_into_the_same_directory(reference, tmp_p
 
 
 def test_a_code_change_does_not_resume_silently(tmp_path, monkeypatch):
-    from sim.runs import sweep
+    from sim.runs.sweep import store
 
     spec = spec_file(tmp_path)
     out = run_sweep(spec, workers=1, out=tmp_path / "out", progress=False, max_chunks=1)
-    monkeypatch.setattr(sweep, "code_fingerprint", lambda: "0" * 64)
+    monkeypatch.setattr(store, "code_fingerprint", lambda: "0" * 64)
     with pytest.raises(SweepError, match="code under sim/ changed"):
         run_sweep(spec, workers=1, out=out, progress=False)
     run_sweep(spec, workers=1, out=out, progress=False, on_code_change="continue")
@@ -217,9 +218,10 @@ def test_a_failing_run_stops_the_sweep_with_its_key(tmp_path):
 
 
 def test_an_unknown_summary_found_at_run_time_names_the_line(tmp_path, monkeypatch):
+    import sweep_toy
     from sim.runs import sweep
 
-    monkeypatch.setattr(sweep.ToyBackend, "observables", lambda self: None)  # as a model that cannot tell early
+    monkeypatch.setattr(sweep_toy.ToyBackend, "observables", lambda self: None)  # as a model that cannot tell early
     spec = spec_file(tmp_path, SPEC.replace("tension@final", "tenson@final"))
     with pytest.raises(sweep.SpecError, match=r"spec.yaml:\d+: unknown observable 'tenson' \(did you mean 'tension'\?\)"):
         run_sweep(spec, executor=sweep_executor(), out=tmp_path / "out", progress=False)

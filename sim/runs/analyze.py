@@ -1,22 +1,13 @@
-"""Analysis of a sweep: sensitivity indices (SALib) and a self-contained HTML report.
+"""The report of a sweep: sensitivity indices and a self-contained HTML page.
 
 :func:`analyze` reads a sweep directory (the committed Parquet parts and ``manifest.json``, with pandas),
-computes sensitivity indices for the chosen outcomes and writes
+computes sensitivity indices for the chosen outcomes (:mod:`sim.runs.sweep.analysis`, which says which
+indices each design gets) and writes
 
 - ``<run_dir>/analysis/indices.csv`` — one row per (scenario, world, grid cell, outcome, method, parameter,
   index) with its value and confidence half-width;
 - ``<run_dir>/report.html`` (or ``out_html``) — plotly.js embedded, so it opens offline: the distribution of
   each outcome per world, response surfaces over the two most influential parameters, sensitivity bars.
-
-Indices by design (docs/sweeps.md):
-
-- ``sobol`` — Sobol' first-order (S1) and total (ST) indices, ``SALib.analyze.sobol``, per scenario × world ×
-  grid cell, on the replicate mean of each design point (common random numbers across points when seeds
-  are paired);
-- ``morris`` — Morris elementary effects (mu*, sigma), ``SALib.analyze.morris``, likewise;
-- ``latin`` — RBD-FAST first-order indices (``SALib.analyze.rbd_fast``), which need no special design;
-- ``grid`` (lists) — the first-order share of variance of each listed parameter, Var(E[Y|X_i]) / Var(Y), over
-  all runs of a scenario × world (exact for a full factorial design; no SALib method applies to a grid).
 """
 
 from __future__ import annotations
@@ -25,145 +16,16 @@ import html
 import json
 import math
 import os
-import warnings
 from pathlib import Path
 from typing import Sequence
 
 import numpy as np
 import pandas as pd
 
-from sim.runs.sweep import (
-    SweepError,
-    compute_summaries,
-    derive_seed,
-    load_results,
-    parse_summary,
-    read_manifest,
-)
+from sim.runs.sweep import read_manifest
+from sim.runs.sweep.analysis import AnalysisError, compute_indices, outcome_table
 
-KEY = ["scenario", "world", "point", "cell", "sample", "replicate", "seed"]
-
-
-class AnalysisError(SweepError):
-    """The analysis cannot be done as asked (one line)."""
-
-
-# ----------------------------------------------------------------------------------------------------------
-# Outcomes
-# ----------------------------------------------------------------------------------------------------------
-
-
-def _outcome_table(run_dir: Path, manifest: dict, outcomes: Sequence[str] | None) -> tuple[pd.DataFrame, list[str]]:
-    df = load_results(run_dir)
-    if df.empty:
-        raise AnalysisError(f"{run_dir}: no finished runs yet")
-    kept = list(manifest.get("summaries", []))
-    wanted = list(outcomes) if outcomes else kept
-    if not wanted:
-        raise AnalysisError(f"{run_dir}: the sweep kept no summaries; name outcomes like 'tension@2008' "
-                            "(computed from the steps it kept)")
-    missing = [o for o in wanted if o not in df.columns]
-    if missing:
-        if not manifest.get("steps"):
-            raise AnalysisError(f"outcome {missing[0]!r} was not kept by this sweep (it kept: "
-                                f"{', '.join(kept) or 'nothing'}; no steps to compute others from)")
-        try:
-            summaries = [parse_summary(o) for o in missing]
-        except ValueError as exc:
-            raise AnalysisError(f"outcome {exc}") from None
-        steps = load_results(run_dir, "steps")
-        if isinstance(manifest.get("steps"), list):
-            for s in summaries:
-                if s.var not in steps.columns:
-                    raise AnalysisError(f"outcome {s.text!r}: the sweep kept only the steps of "
-                                        f"{', '.join(manifest['steps'])}")
-        keys = ["scenario", "world", "point", "replicate"]
-        rows = []
-        for key, obs in steps.groupby(keys, sort=False):
-            try:
-                vals = compute_summaries(obs, summaries)
-            except KeyError as exc:
-                raise AnalysisError(f"outcome: unknown observable {exc.args[0]!r}") from None
-            rows.append(dict(zip(keys, key)) | vals)
-        df = df.merge(pd.DataFrame(rows), on=keys, how="left")
-    return df, wanted
-
-
-# ----------------------------------------------------------------------------------------------------------
-# Indices
-# ----------------------------------------------------------------------------------------------------------
-
-
-def _problem(manifest: dict) -> dict | None:
-    p = manifest["design"].get("problem")
-    return {"num_vars": p["num_vars"], "names": list(p["names"]), "bounds": [list(b) for b in p["bounds"]]} if p else None
-
-
-def compute_indices(df: pd.DataFrame, manifest: dict, outcomes: Sequence[str]) -> pd.DataFrame:
-    """Sensitivity indices, tidy: scenario, world, cell, outcome, method, parameter, index, value, conf."""
-    design = manifest["design"]
-    sampler = design["sampler"]
-    problem = _problem(manifest)
-    n_samples = design["samples_per_cell"]
-    rows: list[dict] = []
-    seed = derive_seed(manifest["spec"]["seed"], "analysis")
-
-    def add(scen, world, cell, outcome, method, param, index, value, conf=math.nan):
-        rows.append({"scenario": scen, "world": world, "cell": cell, "outcome": outcome, "method": method,
-                     "parameter": param, "index": index, "value": float(value), "conf": float(conf)})
-
-    if sampler != "grid":
-        from SALib.analyze import morris as morris_a
-        from SALib.analyze import rbd_fast
-        from SALib.analyze import sobol as sobol_a
-
-        names = problem["names"]
-        for (scen, world, cell), g in df.groupby(["scenario", "world", "cell"], sort=False):
-            for outcome in outcomes:
-                means = g.groupby("sample")[outcome].mean()
-                if len(means) < n_samples or means.isna().any():
-                    continue  # incomplete design (a sweep still running) or undefined outcome: no indices
-                y = means.sort_index().to_numpy(dtype=float)
-                if np.allclose(y, y[0]):
-                    for p in names:
-                        add(scen, world, cell, outcome, sampler, p, "S1" if sampler != "morris" else "mu_star", 0.0)
-                    continue
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore")
-                    if sampler == "sobol":
-                        r = sobol_a.analyze(problem, y, calc_second_order=design["second_order"], seed=seed)
-                        for i, p in enumerate(names):
-                            add(scen, world, cell, outcome, "sobol", p, "S1", r["S1"][i], r["S1_conf"][i])
-                            add(scen, world, cell, outcome, "sobol", p, "ST", r["ST"][i], r["ST_conf"][i])
-                    elif sampler == "morris":
-                        x = g.groupby("sample")[names].first().sort_index().to_numpy(dtype=float)
-                        r = morris_a.analyze(problem, x, y, num_levels=design["levels"], seed=seed)
-                        for i, p in enumerate(names):
-                            add(scen, world, cell, outcome, "morris", p, "mu_star", r["mu_star"][i],
-                                r["mu_star_conf"][i])
-                            add(scen, world, cell, outcome, "morris", p, "sigma", r["sigma"][i])
-                    else:  # latin
-                        x = g.groupby("sample")[names].first().sort_index().to_numpy(dtype=float)
-                        r = rbd_fast.analyze(problem, x, y, seed=seed)
-                        for i, p in enumerate(names):
-                            add(scen, world, cell, outcome, "rbd_fast", p, "S1", r["S1"][i], r["S1_conf"][i])
-    grid = list(design.get("grid") or {})
-    if grid:
-        for (scen, world), g in df.groupby(["scenario", "world"], sort=False):
-            for outcome in outcomes:
-                y = g[outcome]
-                var = y.var(ddof=0)
-                for p in grid:
-                    if not var or not np.isfinite(var):
-                        share = 0.0
-                    else:
-                        # weight by cell sizes (equal in a full factorial design, not while it is running)
-                        counts = g.groupby(p)[outcome].count()
-                        means = g.groupby(p)[outcome].mean()
-                        share = float(np.average((means - y.mean()) ** 2, weights=counts) / var)
-                    add(scen, world, -1, outcome, "main_effect", p, "S1", share)
-    return pd.DataFrame(rows, columns=["scenario", "world", "cell", "outcome", "method", "parameter", "index",
-                                       "value", "conf"])
+__all__ = ["AnalysisError", "analyze", "compute_indices", "write_report"]
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -370,7 +232,7 @@ def analyze(run_dir: str | os.PathLike, outcomes: Sequence[str] | None = None,
     """
     run_dir = Path(run_dir)
     manifest = read_manifest(run_dir)
-    df, outcomes = _outcome_table(run_dir, manifest, outcomes)
+    df, outcomes = outcome_table(run_dir, manifest, outcomes)
     indices = compute_indices(df, manifest, outcomes)
     adir = run_dir / "analysis"
     adir.mkdir(exist_ok=True)

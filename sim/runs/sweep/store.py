@@ -1,0 +1,296 @@
+"""A sweep's output directory: Parquet part files per chunk, the manifest, and reading the results back.
+
+Layout: ``summary/part-NNNNNN.parquet`` (one row per run) and ``steps/part-NNNNNN.parquet`` (one row per run
+and quarter, if kept), one part per chunk, each written to a temporary name, fsynced and renamed; the summary
+part is the commit (a run is finished iff its row is in a committed part). Data files hold no timestamps or
+versions, so identical sweeps give byte-identical parts. Provenance (versions, spec and scenario hashes,
+commands, timings) lives in ``manifest.json`` beside them. :func:`load_results` reads the committed parts.
+"""
+
+from __future__ import annotations
+
+import difflib
+import fcntl
+import hashlib
+import importlib.metadata
+import io
+import json
+import os
+import platform
+import re
+import subprocess
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from sim.runs.sweep.plan import SweepPlan, design_size_formula, salib_problem
+from sim.runs.sweep.spec import FORMAT, SweepError, SweepSpec
+
+REPO_ROOT = Path(__file__).resolve().parents[3]
+
+
+# ----------------------------------------------------------------------------------------------------------
+# Parquet parts
+# ----------------------------------------------------------------------------------------------------------
+
+
+def _parquet_bytes(df: pd.DataFrame | pa.Table) -> bytes:
+    table = df if isinstance(df, pa.Table) else pa.Table.from_pandas(df, preserve_index=False)
+    # no pandas metadata: it records the pandas version, and data files must not depend on versions
+    table = table.replace_schema_metadata(None)
+    sink = io.BytesIO()
+    pq.write_table(table, sink, compression="zstd", write_statistics=True)
+    return sink.getvalue()
+
+
+def _steps_table(steps: dict[str, list[np.ndarray]]) -> pa.Table:
+    """One chunk's per-step rows as an Arrow table (text columns as strings, numbers as they are)."""
+    arrays = {}
+    for c, parts in steps.items():
+        a = np.concatenate(parts)
+        arrays[c] = pa.array(a, type=pa.string()) if a.dtype.kind in "OUS" else pa.array(a)
+    return pa.table(arrays)
+
+
+# ----------------------------------------------------------------------------------------------------------
+# The output directory
+# ----------------------------------------------------------------------------------------------------------
+
+
+def _part_name(c: int) -> str:
+    return f"part-{c:06d}.parquet"
+
+
+def _fsync_dir(path: Path) -> None:
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    with open(tmp, "wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+    _fsync_dir(path.parent)
+
+
+def committed_chunks(out: Path) -> set[int]:
+    """Chunks whose summary part is on disk (a run is finished iff its row is in one of these)."""
+    done = set()
+    d = out / "summary"
+    if d.is_dir():
+        for p in d.iterdir():
+            m = re.match(r"^part-(\d{6})\.parquet$", p.name)
+            if m:
+                done.add(int(m.group(1)))
+    return done
+
+
+def _versions() -> dict[str, str]:
+    out = {"python": platform.python_version()}
+    for pkg in ("mesa", "numpy", "pandas", "pyarrow", "SALib", "dask", "distributed", "PyYAML", "networkx"):
+        try:
+            out[pkg] = importlib.metadata.version(pkg)
+        except importlib.metadata.PackageNotFoundError:
+            pass
+    return out
+
+
+def code_fingerprint() -> str:
+    """SHA-256 over the model's code and data under sim/ (not the faces: CLI, dashboard, reports; nor the
+    analysis of finished sweeps)."""
+    h = hashlib.sha256()
+    root = REPO_ROOT / "sim"
+    for p in sorted(root.rglob("*")):
+        rel = p.relative_to(root).as_posix()
+        if (not p.is_file() or "__pycache__" in rel or rel.startswith("faces/")
+                or rel in ("runs/analyze.py", "runs/sweep/analysis.py")
+                or p.suffix not in (".py", ".csv", ".yaml", ".yml", ".json")):
+            continue
+        h.update(rel.encode() + b"\0" + p.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
+def _git_commit() -> dict:
+    try:
+        head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=REPO_ROOT, capture_output=True, text=True,
+                              timeout=10)
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "sim"], cwd=REPO_ROOT,
+                               capture_output=True, text=True, timeout=10)
+        return {"commit": head.stdout.strip() or None if head.returncode == 0 else None,
+                "dirty": bool(dirty.stdout.strip()) if dirty.returncode == 0 else None}
+    except (OSError, subprocess.SubprocessError):
+        return {"commit": None, "dirty": None}
+
+
+def _sweep_hash(spec: SweepSpec) -> str:
+    return hashlib.sha256(json.dumps(spec.identity(), sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _write_manifest(out: Path, manifest: dict) -> None:
+    _atomic_write(out / "manifest.json", (json.dumps(manifest, indent=2, sort_keys=False, default=str) + "\n").encode())
+
+
+def read_manifest(run_dir: str | os.PathLike) -> dict:
+    p = Path(run_dir) / "manifest.json"
+    if not p.is_file():
+        raise SweepError(f"{run_dir}: not a sweep directory (no manifest.json)")
+    return json.loads(p.read_text())
+
+
+def _now() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%S%z")
+
+
+def _new_manifest(plan: SweepPlan, out: Path) -> dict:
+    spec = plan.spec
+    return {
+        "format": FORMAT,
+        "name": spec.name,
+        "description": spec.description,
+        "spec_path": str(spec.path),
+        "spec_sha256": spec.spec_sha256,
+        "sweep_hash": _sweep_hash(spec),
+        "spec": spec.identity(),
+        "scenarios": [{"name": s.name, "hash": s.hash, "path": s.path} for s in spec.scenarios],
+        "design": {
+            "sampler": spec.sampler,
+            "n": spec.samples,
+            "D": len(spec.ranges),
+            "size_formula": design_size_formula(spec),
+            "ranged": {k: [v.low, v.high] for k, v in spec.ranges.items()},
+            "grid": spec.grid,
+            "fixed": spec.fixed,
+            "cells": len(plan.cells),
+            "samples_per_cell": plan.n_samples,
+            "points": plan.n_points,
+            "second_order": spec.second_order,
+            "levels": spec.levels,
+            "problem": salib_problem(spec.ranges) if spec.ranges else None,
+        },
+        "parameters": plan.parameter_names,
+        "summaries": [s.text for s in spec.summaries],
+        "steps": spec.steps,
+        "runs": plan.n_runs,
+        "chunk_size": plan.chunk_size,
+        "chunks": plan.n_chunks,
+        "describe": plan.describe(),
+        "provenance": {"versions": _versions(), "code_fingerprint": code_fingerprint(), "git": _git_commit(),
+                       "platform": platform.platform()},
+        "sessions": [],
+        "status": "incomplete",
+        "runs_done": 0,
+    }
+
+
+class _DirLock:
+    def __init__(self, out: Path):
+        self.path = out / ".lock"
+        self.fd = None
+
+    def __enter__(self):
+        self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            other = os.pread(self.fd, 64, 0).decode(errors="replace").strip()
+            os.close(self.fd)
+            raise SweepError(f"another sweep (pid {other or '?'}) is writing {self.path.parent}; wait for it "
+                             "or choose another --out") from None
+        os.ftruncate(self.fd, 0)
+        os.pwrite(self.fd, str(os.getpid()).encode(), 0)
+        return self
+
+    def __exit__(self, *exc):
+        fcntl.flock(self.fd, fcntl.LOCK_UN)
+        os.close(self.fd)
+
+
+def _prepare_out(plan: SweepPlan, out: Path, on_code_change: str) -> dict:
+    """Create the directory or check that it holds this same sweep; clean half-written files."""
+    spec = plan.spec
+    out.mkdir(parents=True, exist_ok=True)
+    mpath = out / "manifest.json"
+    if mpath.exists():
+        try:
+            manifest = json.loads(mpath.read_text())
+        except (OSError, json.JSONDecodeError) as exc:
+            raise SweepError(f"{mpath}: unreadable manifest ({exc}); delete {out} to start again") from None
+        if manifest.get("format") != FORMAT:
+            raise SweepError(f"{out} holds something else than a {FORMAT} sweep; choose another --out")
+        if manifest.get("sweep_hash") != _sweep_hash(spec):
+            old, new = manifest.get("spec", {}), spec.identity()
+            diff = sorted(k for k in set(old) | set(new) if json.dumps(old.get(k), default=str)
+                          != json.dumps(new.get(k), default=str))
+            raise SweepError(f"{out} holds a different sweep ({manifest.get('name')!r}; differs in: "
+                             f"{', '.join(diff) or 'the spec'}); choose another --out or delete it")
+        fp = code_fingerprint()
+        if manifest["provenance"].get("code_fingerprint") != fp:
+            if on_code_change == "error":
+                raise SweepError(f"the model's code under sim/ changed since {out} was started, so its runs would "
+                                 "mix two versions; choose another --out, delete it, or allow the code change")
+            manifest["provenance"].setdefault("code_changes", []).append({"at": _now(), "code_fingerprint": fp})
+    else:
+        if any(p.name != ".lock" for p in out.iterdir()):
+            raise SweepError(f"{out} is not empty and holds no sweep manifest; choose another --out")
+        manifest = _new_manifest(plan, out)
+    for sub in ("summary", "steps"):
+        (out / sub).mkdir(exist_ok=True)
+        for p in (out / sub).iterdir():
+            if p.name.startswith(".") and ".tmp-" in p.name:
+                p.unlink()  # a part that was being written when the sweep was interrupted
+    # a steps part without its summary part is not committed: it will be rewritten
+    return manifest
+
+
+
+def default_out(spec: SweepSpec) -> Path:
+    return Path("runs") / "sweeps" / spec.name
+
+
+# ----------------------------------------------------------------------------------------------------------
+# Reading results
+# ----------------------------------------------------------------------------------------------------------
+
+
+def load_results(run_dir: str | os.PathLike, table: str = "summary", columns: Sequence[str] | None = None,
+                 filters=None) -> pd.DataFrame:
+    """The results of a sweep as one frame, in run order (whatever order the chunks finished in).
+
+    ``table``: ``"summary"`` (one row per run: key, seed, parameters, summaries) or ``"steps"`` (one row
+    per run and quarter). Only committed parts are read, so this works on a sweep still running.
+    """
+    if table not in ("summary", "steps"):
+        raise ValueError(f"table is 'summary' or 'steps', not {table!r}")
+    d = Path(run_dir) / table
+    parts = sorted(p for p in d.glob("part-*.parquet")) if d.is_dir() else []
+    if not parts:
+        if not (Path(run_dir) / "manifest.json").exists():
+            raise SweepError(f"{run_dir}: not a sweep directory (no manifest.json)")
+        return pd.DataFrame()
+    if columns:
+        have = pq.read_schema(parts[0]).names
+        unknown = [c for c in columns if c not in have]
+        if unknown:
+            near = difflib.get_close_matches(unknown[0], have, n=1)
+            raise SweepError(f"{run_dir}: the {table} table has no column {unknown[0]!r}"
+                             + (f" (did you mean {near[0]!r}?)" if near else "")
+                             + f"; it has: {', '.join(have)}")
+    frames = [pq.read_table(p, columns=list(columns) if columns else None, filters=filters).to_pandas()
+              for p in parts]
+    return pd.concat(frames, ignore_index=True)
