@@ -8,7 +8,6 @@ setup:
 
 run: setup
 	.venv/bin/spiral run scenarios/historical.yaml --world all --seeds $(SEEDS) --out $(OUT)
-	.venv/bin/spiral score $(OUT)
 
 test: setup
 	@bash scripts/ensure_browser.sh

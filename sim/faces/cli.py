@@ -328,7 +328,7 @@ def build_parser() -> argparse.ArgumentParser:
                  epilog="Every command has its own --help. Documentation: README.md and docs/.")
     ap.add_argument("--version", action="version", version=f"spiral {_version()}",
                     help="print the version of the installed spiral-sim package and exit")
-    sub = ap.add_subparsers(dest="cmd", required=True, metavar="COMMAND")
+    sub = ap.add_subparsers(dest="cmd", required=True, metavar="COMMAND", help="one of the commands below")
 
     r = sub.add_parser("run", help="run a scenario under one or more worlds on an ensemble of seeds",
                        description="Run a scenario under one or more worlds on paired seeds; print the scorecard; "
