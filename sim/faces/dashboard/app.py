@@ -413,13 +413,33 @@ def _grid_layout(num_components: int):
 if _default_layout is not None:  # Mesa 3.5 builds the grid with this module-level function
     _solara_viz.make_initial_grid_layout = _grid_layout
 
+PAGE_TITLE = "NATO–Russia security spiral"
+TAB_NAME = "Replay"
+
+
+@solara.component
+def NamedComponentsView(components, model):
+    """SolaraViz's grid of components on one tab named ``TAB_NAME`` (Mesa's own view calls it "Page 0")."""
+    initial = solara.use_memo(lambda: _grid_layout(len(components)), [len(components)])
+    layout, set_layout = solara.use_state(initial)
+    items = [c[0] if isinstance(c, tuple) else c for c in components]
+    with solara.v.Tabs(v_model=0):
+        solara.v.Tab(children=[TAB_NAME])
+    solara.GridDraggable(items=[c(model) for c in items], grid_layout=layout, resizable=True, draggable=True,
+                         on_grid_layout=set_layout)
+
+
+if hasattr(_solara_viz, "ComponentsView"):  # SolaraViz looks the view up in its module when it renders
+    _solara_viz.ComponentsView = NamedComponentsView
+
 
 @solara.component
 def Page():
     # one model per browser session (a module-level model would be shared by every tab)
     model = solara.use_memo(lambda: DashboardModel(**initial_arguments()), [])
+    solara.Title(PAGE_TITLE)
     SolaraViz(model, components=COMPONENTS, model_params=model_params(), play_interval=150,
-              name="NATO–Russia security spiral")
+              name=PAGE_TITLE)
 
 
 __all__ = ["DashboardModel", "Page", "scenario_catalogue", "scenario_path"]
