@@ -1,8 +1,10 @@
-"""Fixtures for driving the dashboard in Debian's Chromium with Playwright.
+"""Fixtures for driving the dashboard in Chromium with Playwright.
 
-The browser test never skips: if Chromium or Playwright cannot be had it fails with one line
-saying what is missing (``make test`` installs both: ``scripts/ensure_browser.sh`` and the
-``dev`` extra of pyproject.toml).
+The browser is found, in this order: ``SPIRAL_CHROMIUM`` (when set, the only choice), then ``chromium``,
+``chromium-browser``, ``google-chrome`` on the PATH, then Playwright's own Chromium. ``make test`` installs
+Debian's Chromium where it can (root and apt-get: ``scripts/ensure_browser.sh``); where no browser can be
+had, every other test runs and each browser test fails with one line saying what is missing and how to
+provide it. The browser tests never skip.
 
 Chromium runs with every outside connection blocked (host names resolve to nothing except
 127.0.0.1), so the page must render from the server's bundled assets alone.
@@ -21,7 +23,10 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "test-artifacts"
-CHROMIUM = os.environ.get("SPIRAL_CHROMIUM", "/usr/bin/chromium")
+BROWSERS_ON_PATH = ("chromium", "chromium-browser", "google-chrome")
+HOW_TO_PROVIDE = ("set SPIRAL_CHROMIUM=/path/to/chromium, or install Chromium (Debian/Ubuntu as root: "
+                  "apt-get install chromium; `make test` does this where it can), or run "
+                  "`.venv/bin/python -m playwright install chromium`")
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -42,14 +47,33 @@ ALLOWED_CONSOLE_ERRORS: list[tuple[re.Pattern[str], str]] = [
 
 
 def _missing(what: str) -> None:
-    pytest.fail(f"browser test cannot run: {what} (run `make test`, which installs it)", pytrace=False)
+    pytest.fail(f"browser test cannot run: {what}", pytrace=False)
+
+
+def _executable(path: str) -> bool:
+    return os.path.isfile(path) and os.access(path, os.X_OK)
+
+
+def find_chromium() -> tuple[str | None, str]:
+    """The browser to drive (``SPIRAL_CHROMIUM``, then the PATH), or None and what was looked for.
+    Playwright's own Chromium, the last resort, is looked up in :func:`browser`."""
+    explicit = os.environ.get("SPIRAL_CHROMIUM", "").strip()
+    if explicit:
+        found = shutil.which(explicit) if os.sep not in explicit else explicit
+        if found and _executable(found):
+            return found, ""
+        return None, f"SPIRAL_CHROMIUM={explicit} is not an executable (unset it to search the PATH)"
+    for name in BROWSERS_ON_PATH:
+        found = shutil.which(name)
+        if found:
+            return found, ""
+    return None, f"none of {', '.join(BROWSERS_ON_PATH)} is on the PATH"
 
 
 @pytest.fixture(scope="session")
-def chromium_path() -> str:
-    if not (os.path.isfile(CHROMIUM) and os.access(CHROMIUM, os.X_OK)):
-        _missing(f"{CHROMIUM} is missing: install Debian's 'chromium' package (apt-get install chromium)")
-    return CHROMIUM
+def chromium_path() -> str | None:
+    """The browser found before Playwright starts (None: try Playwright's own in :func:`browser`)."""
+    return find_chromium()[0]
 
 
 @pytest.fixture(scope="session")
@@ -59,14 +83,23 @@ def browser(chromium_path):
     except ImportError:
         sync_playwright = None
     if sync_playwright is None:
-        _missing("the Python package 'playwright' is not installed (pip install -e '.[dev]')")
+        _missing("the Python package 'playwright' is not installed (pip install -e '.[dev]'; `make test` does it)")
     with sync_playwright() as pw:
+        path = chromium_path
+        if path is None:
+            _, looked = find_chromium()
+            own = pw.chromium.executable_path
+            if os.environ.get("SPIRAL_CHROMIUM", "").strip():
+                _missing(f"no Chromium: {looked}; {HOW_TO_PROVIDE}")
+            if not (own and _executable(own)):
+                _missing(f"no Chromium: {looked}, and Playwright has no Chromium of its own; {HOW_TO_PROVIDE}")
+            path = own
         failure = None
         try:
-            browser = pw.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS, headless=True)
+            browser = pw.chromium.launch(executable_path=path, args=CHROMIUM_ARGS, headless=True)
         except Exception as exc:  # noqa: BLE001 (any launch failure: one line, not Playwright's page-long banner)
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            failure = f"Chromium at {chromium_path} did not start ({first})"
+            failure = f"Chromium at {path} did not start ({first}); {HOW_TO_PROVIDE}"
         if failure:
             _missing(failure)
         yield browser
