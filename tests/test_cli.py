@@ -118,6 +118,14 @@ def test_a_misspelt_scenario_path_gets_did_you_mean(capsys, monkeypatch):
     assert "did you mean 'scenarios/historical.yaml'" in line
 
 
+def test_a_misspelt_sweep_spec_or_run_folder_gets_did_you_mean(capsys, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    assert cli.main(["sweep", "experiments/worlds_perception.yml", "--dry-run"]) == 2
+    assert "did you mean 'experiments/worlds_perception.yaml'" in _one_line(capsys.readouterr().err)
+    assert cli.main(["score", "scenario"]) == 2
+    assert "no such run folder (did you mean 'scenarios'?)" in _one_line(capsys.readouterr().err)
+
+
 def test_extends_of_a_file_that_is_not_a_scenario_names_the_referring_file(tmp_path, capsys):
     (tmp_path / "spec.yaml").write_text("model: toy\nseeds: 3\n")
     cf = tmp_path / "cf.yaml"

@@ -129,6 +129,26 @@ def _existing_dir(path: str, what: str) -> Path:
     return p
 
 
+def _existing_file(path: str, what: str) -> Path:
+    p = Path(path)
+    if not p.is_file():
+        from sim.scenario import path_hint
+        raise SpiralError(f"{p}: no such {what}{path_hint(p)}" if not p.exists() else f"{p} is not a file")
+    return p
+
+
+def _new_file(path: str | None) -> Path | None:
+    """A file to be written: its folder must exist (checked before any work)."""
+    if path is None:
+        return None
+    p = Path(path)
+    if not p.parent.is_dir():
+        raise SpiralError(f"{p}: the folder {p.parent} does not exist")
+    if p.is_dir():
+        raise SpiralError(f"{p} is a folder; give a file name")
+    return p
+
+
 def _slug(s: str) -> str:
     return "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in s)
 
@@ -182,6 +202,7 @@ def cmd_score(a) -> int:
     from sim.runs.score import decision_evidence, format_evidence, format_scorecard, scorecard
 
     run_dir = _existing_dir(a.run_dir, "run folder")
+    csv = _new_file(a.csv)
     if not (run_dir / "observables.parquet").exists():
         raise SpiralError(f"{run_dir}: no observables.parquet here (is this a folder written by 'spiral run'?)")
     ens = read_tables(run_dir)
@@ -192,8 +213,8 @@ def cmd_score(a) -> int:
     if evidence:
         print()
         print(evidence)
-    if a.csv:
-        card.to_csv(a.csv, index=False)
+    if csv:
+        card.to_csv(csv, index=False)
     return 0
 
 
@@ -269,6 +290,7 @@ def cmd_attribute(a) -> int:
 
 
 def cmd_sweep(a) -> int:
+    _existing_file(a.spec, "sweep specification")
     from sim.runs.sweep import plan_sweep, run_sweep
     if a.dry_run:
         print(plan_sweep(a.spec).describe())
@@ -283,7 +305,7 @@ def cmd_sweep(a) -> int:
 def cmd_analyze(a) -> int:
     from sim.runs.analyze import analyze
     run_dir = _existing_dir(a.run_dir, "sweep folder")
-    out = analyze(run_dir, outcomes=a.outcome or None, out_html=a.out)
+    out = analyze(run_dir, outcomes=a.outcome or None, out_html=_new_file(a.out))
     print(f"report: {Path(out).resolve()}")
     return 0
 
