@@ -403,7 +403,7 @@ def build_parser() -> argparse.ArgumentParser:
     w.add_argument("--executor", choices=("local", "dask"), default="local",
                    help="local process pool or a Dask cluster (default local)")
     w.add_argument("--workers", type=workers_count, default=None, metavar="N",
-                   help="worker processes (default: all cores, at most 8)")
+                   help="worker processes (default: every core this process may use)")
     w.add_argument("--scheduler", metavar="ADDRESS", help="address of an existing Dask scheduler (with --executor dask)")
     w.add_argument("--out", metavar="DIR", help="output folder (default runs/sweeps/NAME, NAME from the spec)")
     w.add_argument("--quiet", action="store_true", help="no progress bar")
