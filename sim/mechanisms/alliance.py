@@ -20,36 +20,44 @@ def member_votes(gain_security, provocation, belief_about_russia, exposure_to_ru
     return gain_security + leader_bonus - fear_of_provoking
 
 
-def aggregate(votes: np.ndarray, weights: np.ndarray, rule: str) -> tuple[bool, bool]:
-    """Returns (decided, split). Consensus: all yes. Majority: capability-weighted majority."""
-    yes = votes > 0
-    split = bool(yes.any() and (~yes).any())
+def aggregate(votes, weights, rule: str, members=None):
+    """Returns (decided, split) over the last axis (the members). Consensus: all yes. Majority:
+    capability-weighted majority. ``members`` (bool, same shape) marks who votes; default everyone."""
+    votes = np.asarray(votes, dtype=float)
+    members = np.ones(votes.shape, dtype=bool) if members is None else np.asarray(members, dtype=bool)
+    yes = (votes > 0) & members
+    no = ~(votes > 0) & members
+    split = yes.any(axis=-1) & no.any(axis=-1)
     if rule == "consensus":
-        return bool(yes.all()) and len(votes) > 0, split
-    return bool((weights * yes).sum() > 0.5 * weights.sum()), split
+        return ~no.any(axis=-1) & members.any(axis=-1), split
+    w = np.where(members, weights, 0.0)
+    return (w * yes).sum(axis=-1) > 0.5 * w.sum(axis=-1), split
 
 
-def decision_loglik(votes: np.ndarray, decided: bool, noise: float = 0.3) -> float:
+def decision_loglik(votes, decided, noise: float = 0.3, members=None):
     """Log-likelihood of an observed consensus decision under the members' vote margins (probit-like
-    logistic noise): evidence about the West's type (THEORY.md §4 M8)."""
-    p_yes = 1.0 / (1.0 + np.exp(-votes / max(noise, 1e-6)))
-    p_all = float(np.prod(p_yes))
-    p = p_all if decided else 1.0 - p_all
-    return float(np.log(max(p, 1e-12)))
+    logistic noise) over the last axis: evidence about the West's type (THEORY.md §4 M8)."""
+    votes = np.asarray(votes, dtype=float)
+    p_yes = 1.0 / (1.0 + np.exp(-votes / np.maximum(noise, 1e-6)))
+    if members is not None:
+        p_yes = np.where(members, p_yes, 1.0)
+    p_all = np.prod(p_yes, axis=-1)
+    p = np.where(decided, p_all, 1.0 - p_all)
+    return np.log(np.maximum(p, 1e-12))
 
 
-def applicant_gain(added_share: float, borders_applicant) -> np.ndarray:
+def applicant_gain(added_share, borders_applicant):
     """Security gain of admitting an applicant for each member: a base value, the capability it adds
     relative to the alliance's, and a bonus for members it borders (it shields them)."""
     return 0.2 + added_share + 0.3 * np.asarray(borders_applicant, dtype=float)
 
 
-def provocation_of(in_sphere, importance) -> float:
+def provocation_of(in_sphere, importance):
     """How much admitting the applicants provokes Russia: their place in its sphere, by importance."""
-    return float(np.mean(np.asarray(in_sphere) * (1.0 + np.asarray(importance))))
+    return np.mean(np.asarray(in_sphere) * (1.0 + np.asarray(importance)), axis=-1)
 
 
-def leader_bonus(order_weight: float, greed: float, added_share: float, provocation: float) -> float:
+def leader_bonus(order_weight, greed, added_share, provocation):
     """The leader's type in the vote (THEORY §4 M8): an order revisionist values the centrality gain (the
     capability brought under NATO), a greedy one the sphere gain taken from Russia."""
     return order_weight * added_share * 5.0 + greed * provocation

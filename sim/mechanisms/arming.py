@@ -26,19 +26,18 @@ def target_effort(insecurity, opportunity, capacity, floor, p: dict):
     return clip(target, 0.5 * floor, 0.15)
 
 
-def adjust_effort(effort, target, speed: float):
+def adjust_effort(effort, target, speed):
     return effort + speed * (target - effort)
 
 
-def reaction_term(speed: float, reaction: float, capacity: float, w_military: float, exponent: float,
-                  threat_base: float, share_other: float, effort_other: float) -> float:
+def reaction_term(speed, reaction, capacity, w_military, exponent, threat_base, share_other, effort_other):
     """Linearised Richardson reaction of a side's effort to the other side's effort, per quarter:
     λ · r · capacity · w_mil · a · T · (1 − s) / e_other — from e' = e + λ(e* − e), e* = floor + r·S,
     T ∝ s^a with s the other's share of the dyad's power, and a capability stock proportional to effort
     in the steady state (d ln K / d e = 1/e)."""
-    return speed * reaction * capacity * w_military * exponent * threat_base * (1.0 - share_other) / max(effort_other, 1e-6)
+    return speed * reaction * capacity * w_military * exponent * threat_base * (1.0 - share_other) / np.maximum(effort_other, 1e-6)
 
 
-def richardson_margin(reaction_a: float, reaction_b: float, fatigue_a: float, fatigue_b: float) -> float:
+def richardson_margin(reaction_a, reaction_b, fatigue_a, fatigue_b):
     """fatigue_a·fatigue_b − reaction_a·reaction_b: > 0 means the arms race is stable."""
     return fatigue_a * fatigue_b - reaction_a * reaction_b

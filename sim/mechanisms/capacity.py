@@ -19,18 +19,17 @@ def interpolate_path(points: dict[int, float], quarters: np.ndarray) -> np.ndarr
     return np.interp(t, years + 0.5, vals)
 
 
-def accumulate(capability: np.ndarray, effort: np.ndarray, gdp: np.ndarray, depreciation: float) -> np.ndarray:
+def accumulate(capability, effort, gdp, depreciation):
     """K' = (1 - delta/4) K + e Y / 4 (quarterly perpetual inventory; Y annual GDP, e share of GDP)."""
     return (1.0 - depreciation / 4.0) * capability + effort * gdp / 4.0
 
 
-def initial_capability(cinc: np.ndarray, effort: np.ndarray, gdp: np.ndarray, leader: int,
-                       depreciation: float) -> np.ndarray:
+def initial_capability(cinc, effort, gdp, leader: int, depreciation):
     """Initial stocks in the leader's spending units, proportional to COW CINC (Singer, Bremer & Stuckey
     1972), so that capability ratios start comparable to CINC ratios (Russia's Soviet legacy is a stock,
     not its 1992 spending at market exchange rates). Afterwards the stocks evolve with spending (M1)."""
-    unit = effort[leader] * gdp[leader] / depreciation / max(cinc[leader], 1e-12)
-    return cinc * unit
+    unit = effort[..., leader] * gdp[..., leader] / depreciation / np.maximum(cinc[..., leader], 1e-12)
+    return cinc * np.asarray(unit)[..., None]
 
 
 def steady_state(effort: np.ndarray, gdp: np.ndarray, depreciation: float) -> np.ndarray:
@@ -38,7 +37,7 @@ def steady_state(effort: np.ndarray, gdp: np.ndarray, depreciation: float) -> np
     return effort * gdp / depreciation
 
 
-def fiscal_capacity(capacity: np.ndarray, gdp: np.ndarray, gdp_peak: np.ndarray, memory: float) -> np.ndarray:
+def fiscal_capacity(capacity, gdp, gdp_peak, memory):
     """Capacity in (0, 1]: how far the economy stands below its reference peak, smoothed. The reference is
     the running peak decaying with a half-life (``fiscal_reference_years``): budgets adapt to a new normal,
     so a devaluation does not cut capacity for ever.

@@ -17,13 +17,13 @@ from __future__ import annotations
 import numpy as np
 
 
-def pressure(stake, importance, regime_memory, greed: float, protection, in_sphere, frozen):
+def pressure(stake, importance, regime_memory, greed, protection, in_sphere, frozen):
     """Pressure per state (0 outside Russia's sphere). A frozen conflict already holds the target."""
     raw = stake * importance + 0.25 * regime_memory * importance + greed * importance * (1.0 - protection) * 0.3
     return raw * in_sphere * (1.0 - frozen)
 
 
-def local_balance(russia_power: float, target_power, protection, nato_power: float):
+def local_balance(russia_power, target_power, protection, nato_power):
     """Russia's share of the local balance against the target and whatever protects it now."""
     defence = target_power + protection * nato_power
     return russia_power / (russia_power + defence)
@@ -35,33 +35,33 @@ def coercion_instrument(energy_dependence: float, is_member: bool) -> str:
     return "energy_cutoff" if energy_dependence >= 0.5 else "embargo"
 
 
-def force_decision(pressure_k, threshold: float, capacity: float, capacity_min: float, balance_k,
-                   protection_k, quarters_since_force: float, refractory: float):
+def force_decision(pressure_k, threshold, capacity, capacity_min, balance_k, protection_k, quarters_since_force,
+                   refractory):
     """Boolean per state: does Russia use force against it now? (``pressure_k`` net of the cost of force,
     which scales with the target's size: a larger target means a larger war — THEORY §9)"""
     return ((pressure_k >= threshold) & (capacity >= capacity_min) & (balance_k >= 0.6)
             & (protection_k < 0.5) & (quarters_since_force >= refractory))
 
 
-def coercion_decision(pressure_k, threshold: float, capacity: float, active):
+def coercion_decision(pressure_k, threshold, capacity, active):
     """Coercion starts when pressure crosses the threshold (with half the capacity needed for force)."""
     return (pressure_k >= threshold) & (capacity >= 0.3) & ~active
 
 
-def decay(x, half_life_quarters: float):
-    return x * 0.5 ** (1.0 / max(half_life_quarters, 1e-9))
+def decay(x, half_life_quarters):
+    return x * 0.5 ** (1.0 / np.maximum(half_life_quarters, 1e-9))
 
 
 COERCION_SHARE = 0.3  # coercion short of force is read as this share of a use of force
 
 
-def act_signal(force_signal: float, size, closeness):
+def act_signal(force_signal, size, closeness):
     """Harm every observer reads into a Russian use of force (``size`` = 1 + the target's importance) or
     coercion (``size`` = COERCION_SHARE): it scales with the size of the act and with how close the target
     lies to the observer's core (THEORY §4 M9: consequences feed back; §9: threat scales with the force)."""
     return force_signal * size * (0.5 + 0.5 * closeness)
 
 
-def offense_after_force(force_memory: float) -> float:
+def offense_after_force(force_memory):
     """Russia's offense posture as others perceive it: raised by a recent use of force (decaying memory)."""
     return 1.0 + 0.5 * force_memory

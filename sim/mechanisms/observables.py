@@ -13,30 +13,33 @@ defect; confrontation if both defect; cold peace if one defects; cooperation if 
 
 from __future__ import annotations
 
+import numpy as np
+
 REGIMES = ("cooperation", "cold_peace", "confrontation", "crisis", "war")
 BURDEN_SCALE = 0.10
 
 
-def tension(b_russia_about_west: float, b_nato_about_russia: float, russia_defects: bool, nato_defects: bool,
-            russia_burden: float, nato_burden: float) -> float:
+def tension(b_russia_about_west, b_nato_about_russia, russia_defects, nato_defects, russia_burden, nato_burden):
     belief = 0.5 * (b_russia_about_west + b_nato_about_russia)
-    defect = 0.5 * (float(russia_defects) + float(nato_defects))
-    arming = 0.5 * (min(1.0, russia_burden / BURDEN_SCALE) + min(1.0, nato_burden / BURDEN_SCALE))
+    defect = 0.5 * (np.asarray(russia_defects, dtype=float) + np.asarray(nato_defects, dtype=float))
+    arming = 0.5 * (np.minimum(1.0, russia_burden / BURDEN_SCALE) + np.minimum(1.0, nato_burden / BURDEN_SCALE))
     return (belief + defect + arming) / 3.0
 
 
-def tension_russia(b_russia_about_west: float, russia_defects: bool, russia_burden: float) -> float:
-    return (b_russia_about_west + float(russia_defects) + min(1.0, russia_burden / BURDEN_SCALE)) / 3.0
+def tension_russia(b_russia_about_west, russia_defects, russia_burden):
+    return (b_russia_about_west + np.asarray(russia_defects, dtype=float)
+            + np.minimum(1.0, russia_burden / BURDEN_SCALE)) / 3.0
 
 
-def relationship_regime(russia_defects: bool, nato_defects: bool, quarters_since_force: float,
-                        coercing_now: bool) -> str:
-    if quarters_since_force < 4:
-        return "war"
-    if quarters_since_force < 12 or (coercing_now and russia_defects and nato_defects):
-        return "crisis"
-    if russia_defects and nato_defects:
-        return "confrontation"
-    if russia_defects or nato_defects:
-        return "cold_peace"
-    return "cooperation"
+def regime_code(russia_defects, nato_defects, quarters_since_force, coercing_now):
+    """The relationship regime as an index into :data:`REGIMES` (elementwise)."""
+    r, n, c = (np.asarray(x, dtype=bool) for x in (russia_defects, nato_defects, coercing_now))
+    since = np.asarray(quarters_since_force)
+    return np.select([since < 4, (since < 12) | (c & r & n), r & n, r | n], [4, 3, 2, 1], 0)
+
+
+def relationship_regime(russia_defects, nato_defects, quarters_since_force, coercing_now):
+    """The relationship regime's name (a string, or an array of strings)."""
+    code = regime_code(russia_defects, nato_defects, quarters_since_force, coercing_now)
+    names = np.array(REGIMES, dtype=object)[code]
+    return str(names) if np.ndim(code) == 0 else names

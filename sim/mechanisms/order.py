@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.mechanisms.fastmath import clip
 from sim.mechanisms.security import COVERAGE
 
 STAGE_CREDIBILITY = {"intention": 0.5, "study": 0.75, "decision": 1.0}  # × signal_credibility
@@ -28,25 +29,27 @@ STAGE_CREDIBILITY = {"intention": 0.5, "study": 0.75, "decision": 1.0}  # × sig
 
 def coverage(capability, ladder_weight, european):
     w = capability * european
-    total = float(w.sum())
-    return float(w @ ladder_weight) / total if total > 0 else 0.0
+    total = w.sum(axis=-1)
+    covered = (w * ladder_weight).sum(axis=-1)
+    return np.where(total > 0, covered / np.where(total > 0, total, 1.0), 0.0)
 
 
-def centrality(capability, ladder, european, function: float) -> float:
-    return min(1.0, max(0.0, coverage(capability, COVERAGE[ladder], european) * function))
+def centrality(capability, ladder, european, function):
+    return clip(coverage(capability, COVERAGE[ladder], european) * function, 0.0, 1.0)
 
 
-def expected_centrality(capability, ladder, expected_join, european, function: float, atrophy: float) -> float:
+def expected_centrality(capability, ladder, expected_join, european, function, atrophy):
     weights = np.maximum(COVERAGE[ladder], expected_join)
-    return min(1.0, max(0.0, coverage(capability, weights, european) * function * (1.0 - atrophy)))
+    return clip(coverage(capability, weights, european) * function * (1.0 - atrophy), 0.0, 1.0)
 
 
-def operation_effect(run_by: str, un_mandate: bool, p: dict) -> float:
-    """Change of NATO's governing function from an operation."""
+def operation_effect(run_by: str, un_mandate: bool, p: dict):
+    """Change of NATO's governing function from an operation (``run_by`` and ``un_mandate`` are attributes
+    of the event, not state)."""
     if run_by == "alliance":
         return p["operation_centrality"] * (1.0 if un_mandate else 2.0)
     return -p["operation_centrality"]  # a coalition outside the alliance bypasses and splits it
 
 
-def function_from_voice(base_function: float, voice: float, p: dict) -> float:
-    return min(1.0, max(0.05, base_function - p["inclusive_centrality"] * voice))
+def function_from_voice(base_function, voice, p: dict):
+    return clip(base_function - p["inclusive_centrality"] * voice, 0.05, 1.0)

@@ -15,25 +15,24 @@ from __future__ import annotations
 import numpy as np
 
 
-def liberal_threat_discount(democracy_i, democracy_j, switch: float):
+def liberal_threat_discount(democracy_i, democracy_j, switch):
     return 1.0 - switch * 0.6 * np.asarray(democracy_i) * np.asarray(democracy_j)
 
 
-def liberal_harm_damping(voice: float, switch: float) -> float:
+def liberal_harm_damping(voice, switch):
     return 1.0 - switch * 0.5 * voice
 
 
-def identity_update(identity: float, channels: int, hostile_harm: float, switch: float) -> float:
-    if switch <= 0:
-        return identity
-    target = min(1.0, 0.2 * channels)
-    identity += 0.05 * (target - identity) - 0.5 * max(0.0, hostile_harm)
-    return min(1.0, max(0.0, float(identity)))
+def identity_update(identity, channels, hostile_harm, switch):
+    """Unchanged where the switch is off."""
+    target = np.minimum(1.0, 0.2 * np.asarray(channels))
+    new = identity + 0.05 * (target - identity) - 0.5 * np.maximum(0.0, hostile_harm)
+    return np.where(np.asarray(switch) > 0, np.minimum(1.0, np.maximum(0.0, new)), identity)
 
 
-def constructivist_prior(prior: float, identity: float, switch: float) -> float:
+def constructivist_prior(prior, identity, switch):
     return prior * (1.0 - 0.5 * switch * identity)
 
 
-def constructivist_empathy(empathy: float, identity: float, switch: float) -> float:
-    return min(1.0, empathy + 0.5 * switch * identity)
+def constructivist_empathy(empathy, identity, switch):
+    return np.minimum(1.0, empathy + 0.5 * switch * identity)

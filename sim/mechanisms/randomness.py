@@ -28,16 +28,17 @@ def _splitmix(x: np.ndarray) -> np.ndarray:
         return x ^ (x >> np.uint64(31))
 
 
-def uniform(seed: int, agents: np.ndarray, mechanism: str, step, draw: int = 0) -> np.ndarray:
+def uniform(seed, agents: np.ndarray, mechanism: str, step, draw: int = 0) -> np.ndarray:
     """Uniform(0, 1) draws, one per agent key, for this (seed, mechanism, step, draw).
 
-    ``step`` may be an array (e.g. ``steps[:, None]``) to draw a whole run's stream at once; the values
-    are the same as step by step.
+    ``seed`` and ``step`` may be arrays that broadcast with ``agents`` (e.g. ``seeds[:, None]`` for a batch
+    of runs, ``steps[:, None]`` for a whole run's stream): the values are the same as one by one.
     """
     agents = np.asarray(agents, dtype=np.uint64)
     step = np.asarray(step, dtype=np.int64).astype(np.uint64) & np.uint64(0xFFFFFFFF)
+    seed = np.asarray(seed, dtype=np.int64).astype(np.uint64) & np.uint64(0xFFFFFFFF)
     with np.errstate(over="ignore"):
-        h = _splitmix(np.uint64(seed & 0xFFFFFFFF) * np.uint64(0x100000001B3) + np.uint64(key_of(mechanism)))
+        h = _splitmix(seed * np.uint64(0x100000001B3) + np.uint64(key_of(mechanism)))
         h = _splitmix(h ^ (step << np.uint64(20)) ^ np.uint64(draw))
         x = _splitmix(h ^ (agents * np.uint64(0xD6E8FEB86659FD93)))
     return ((x >> np.uint64(11)).astype(np.float64) + 0.5) * (1.0 / 9007199254740992.0)
@@ -58,7 +59,7 @@ class Streams:
         return z
 
 
-def normal(seed: int, agents: np.ndarray, mechanism: str, step) -> np.ndarray:
+def normal(seed, agents: np.ndarray, mechanism: str, step) -> np.ndarray:
     """Standard normal draws (Box–Muller on two keyed uniforms)."""
     u1 = uniform(seed, agents, mechanism, step, draw=1)
     u2 = uniform(seed, agents, mechanism, step, draw=2)

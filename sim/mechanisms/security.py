@@ -32,7 +32,7 @@ COVERAGE = np.array([0.0, 0.2, 0.25, 0.4, 0.5, 0.85, 1.0])
 EU_LOSS = np.array([0.0, 0.3, 0.45])
 
 
-def status_gap(centrality: float, voice: float) -> float:
+def status_gap(centrality, voice):
     """C·(1 − voice): exclusion from the body that governs European security (seed 000, seed 004)."""
     return centrality * (1.0 - voice)
 
@@ -48,19 +48,19 @@ def stakes(ladder: np.ndarray, eu_level: np.ndarray, alignment: np.ndarray) -> n
     return np.maximum(0.0, western_drift(ladder, eu_level, alignment) - PROTECTION[ladder])
 
 
-def sphere_loss(drift: np.ndarray, importance: np.ndarray, in_sphere: np.ndarray, exists: np.ndarray) -> float:
+def sphere_loss(drift, importance, in_sphere, exists):
     """Importance-weighted mean Western drift of the states Russia claims (seed 002 R2; seed 000)."""
     w = importance * in_sphere * exists
-    total = w.sum()
-    return float((w * drift).sum() / total) if total > 0 else 0.0
+    total = w.sum(axis=-1)
+    return np.where(total > 0, (w * drift).sum(axis=-1) / np.where(total > 0, total, 1.0), 0.0)
 
 
-def regime_threat(regime_memory: np.ndarray, importance: np.ndarray, in_sphere: np.ndarray) -> float:
+def regime_threat(regime_memory, importance, in_sphere):
     """Western-backed regime change near Russia, weighted by importance, saturating at 1 (seed 002)."""
-    return float(min(1.0, (regime_memory * importance * in_sphere).sum()))
+    return np.minimum(1.0, (regime_memory * importance * in_sphere).sum(axis=-1))
 
 
-def insecurity(military: float, status: float, sphere: float, regime: float, p: dict) -> dict[str, float]:
+def insecurity(military, status, sphere, regime, p: dict) -> dict:
     """Components and total of a great power's insecurity (weights shared by all worlds)."""
     parts = {
         "military": p["w_military"] * military,

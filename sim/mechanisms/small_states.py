@@ -57,6 +57,6 @@ def frozen_conflict_damping(demand, frozen):
     return demand * (1.0 - 0.7 * frozen)
 
 
-def accepts_partnership(alignment: float, is_member: bool) -> bool:
+def accepts_partnership(alignment, is_member):
     """A small state joins an offered partnership unless it leans firmly to Russia (alignment ≤ −0.5)."""
-    return alignment > -0.5 and not is_member
+    return (np.asarray(alignment) > -0.5) & ~np.asarray(is_member, dtype=bool)

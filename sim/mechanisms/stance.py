@@ -37,33 +37,33 @@ def security_margin(trust, threat, p: dict, temptation=None):
     return np.asarray(trust) - assurance_threshold(exploitation_cost(threat, p["exploitation_cost"], p["threat_cost"]), t)
 
 
-def order_gain(expected_c: float, reference_c: float, preferred_c: float, scale: float) -> float:
+def order_gain(expected_c, reference_c, preferred_c, scale):
     """tanh((reference − Ĉ)/scale) for C* = 0, its negative for C* = 1: > 0 while the expected order
     moves toward the preference."""
-    direction = 1.0 if preferred_c < 0.5 else -1.0
-    return float(np.tanh(direction * (reference_c - expected_c) / scale))
+    direction = np.where(np.asarray(preferred_c) < 0.5, 1.0, -1.0)
+    return np.tanh(direction * (reference_c - expected_c) / scale)
 
 
-def revisionist_margin(trust, threat, gain: float, order_weight: float, p: dict):
+def revisionist_margin(trust, threat, gain, order_weight, p: dict):
     return (1.0 - order_weight) * security_margin(trust, threat, p) + order_weight * gain
 
 
-def greedy_margin(trust, threat, greed: float, opportunity: float, p: dict):
-    t = min(0.95, p["temptation"] + greed * opportunity)
+def greedy_margin(trust, threat, greed, opportunity, p: dict):
+    t = np.minimum(0.95, p["temptation"] + greed * opportunity)
     return security_margin(trust, threat, p, temptation=t)
 
 
-def stance_margin(motive, trust, threat, gain: float, opportunity: float, p: dict):
-    """Dispatch on the actor's private type."""
-    if motive.order_weight > 0:
-        return revisionist_margin(trust, threat, gain, motive.order_weight, p)
-    if motive.greed > 0:
-        return greedy_margin(trust, threat, motive.greed, opportunity, p)
-    return security_margin(trust, threat, p)
+def stance_margin(motive, trust, threat, gain, opportunity, p: dict):
+    """The margin of the actor's private type: ``motive.order_weight`` and ``motive.greed`` may be arrays
+    (one type per run); each element takes its own type's rule."""
+    ow, greed = np.asarray(motive.order_weight), np.asarray(motive.greed)
+    return np.where(ow > 0, revisionist_margin(trust, threat, gain, ow, p),
+                    np.where(greed > 0, greedy_margin(trust, threat, greed, opportunity, p),
+                             security_margin(trust, threat, p)))
 
 
-def acceptance_margin(voice: float, centrality: float, requires_consent: bool, stance_margin_value: float,
-                      gain_if_accepted: float, motive, p: dict) -> float:
+def acceptance_margin(voice, centrality, requires_consent: bool, stance_margin_value, gain_if_accepted, motive,
+                      p: dict):
     """Should a great power accept an offered seat in an institution? (seed 004: voice for consent)
 
     The status gap it closes is worth w_status·C·voice; half its current stance margin is added (hostile
@@ -72,17 +72,17 @@ def acceptance_margin(voice: float, centrality: float, requires_consent: bool, s
     moves against it).
     """
     value = p["status_weight"] * centrality * voice + 0.5 * stance_margin_value
-    if requires_consent and motive.order_weight > 0:
-        value -= motive.order_weight * max(0.0, -gain_if_accepted) * 0.5
+    if requires_consent:  # an attribute of the institution, not state
+        ow = np.asarray(motive.order_weight)
+        value = np.where(ow > 0, value - ow * np.maximum(0.0, -gain_if_accepted) * 0.5, value)
     return value
 
 
-def proposes_inclusive_order(cooperating: bool, order_weight: float, centrality: float, status_part: float,
-                             quarters_since_last: float, p: dict) -> tuple[bool, float]:
+def proposes_inclusive_order(cooperating, order_weight, centrality, status_part, quarters_since_last, p: dict):
     """Does Russia propose an inclusive order (CSCE/OSCE primacy, a pan-European treaty) this quarter?
     Only while cooperating, when its order motive — order weight × C plus the status part of its insecurity
     — reaches ``proposal_threshold``, and not more often than ``proposal_cooldown`` (seed 000, seed 003).
     Returns (proposes, order motive)."""
     motive = order_weight * centrality + status_part
-    return (cooperating and motive >= p["proposal_threshold"]
-            and quarters_since_last >= p["proposal_cooldown"]), motive
+    return (np.asarray(cooperating, dtype=bool) & (motive >= p["proposal_threshold"])
+            & (quarters_since_last >= p["proposal_cooldown"])), motive

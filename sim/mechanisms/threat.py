@@ -17,38 +17,40 @@ import numpy as np
 from sim.mechanisms.fastmath import clip
 
 
-def bloc_power(capability: np.ndarray, in_bloc: np.ndarray, core: int, cohesion: float) -> float:
-    """Capability of a bloc: its core state's plus allies' discounted by cohesion."""
+def bloc_power(capability, in_bloc, core: int, cohesion):
+    """Capability of a bloc: its core state's plus allies' discounted by cohesion (over the last axis)."""
     allies = capability * in_bloc
-    return float(capability[core] + cohesion * (allies.sum() - allies[core]))
+    return capability[..., core] + cohesion * (allies.sum(axis=-1) - allies[..., core])
 
 
-def relative_power(power_j: np.ndarray | float, power_i: np.ndarray | float, exponent: float):
+def relative_power(power_j, power_i, exponent):
     """(P_j / (P_i + P_j))^a: arming by the observer's bloc lowers the threat it perceives."""
     share = np.asarray(power_j) / np.maximum(np.asarray(power_i) + np.asarray(power_j), 1e-12)
     return share ** exponent
 
 
-def exposure(border_km: np.ndarray, core_weight: np.ndarray | None, held_by: np.ndarray, foothold: np.ndarray,
-             foothold_exposure: float) -> np.ndarray:
+def exposure(border_km: np.ndarray, core_weight: np.ndarray | None, held_by, foothold, foothold_exposure):
     """Exposure of every state i to a bloc: share of i's weighted border length held by the bloc.
 
     border_km[i, k]: border length between i and k; core_weight[i, k] in (0, 1]: closeness of that border
     to i's core; held_by[k] in [0, 1]: how far k belongs to the bloc (its members 1; hosts of its forces
     ``foothold``). A state hosting the bloc's forces is also exposed on its own soil (foothold_exposure).
     An accession that adds bloc border raises exposure even where the bloc already touched i.
+    ``held_by`` and ``foothold`` may carry leading (runs) axes; the border matrix is shared.
     """
     weighted = border_km if core_weight is None else border_km * core_weight  # None: already weighted
     total = weighted.sum(axis=1)
-    held = weighted @ held_by
+    held = np.asarray(held_by, dtype=float) @ weighted.T
     x = np.divide(held, total, out=np.zeros_like(held), where=total > 0)
     return clip(x + foothold_exposure * foothold, 0.0, 1.0)
 
 
-def exposure_row(weighted_row: np.ndarray, held_by: np.ndarray) -> float:
-    """:func:`exposure` for one observer without footholds (Russia's exposure to the West)."""
-    total = float(weighted_row.sum())
-    return min(1.0, float(weighted_row @ held_by) / total) if total > 0 else 0.0
+def exposure_row(weighted_row, held_by):
+    """:func:`exposure` for one observer without footholds (Russia's exposure to the West); both arguments
+    may carry leading (runs) axes."""
+    total = np.asarray(weighted_row).sum(axis=-1)
+    held = (np.asarray(weighted_row) * held_by).sum(axis=-1)
+    return np.where(total > 0, np.minimum(1.0, held / np.where(total > 0, total, 1.0)), 0.0)
 
 
 def perceived_threat(rel_power, exposure_ij, offense_j, belief_ij, kappa: float):
