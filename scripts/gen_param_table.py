@@ -57,7 +57,7 @@ def params_table() -> str:
 
 
 def constants_table() -> str:
-    from sim.effects import POSTURE_OFFENSE
+    from sim.engine.events import POSTURE_OFFENSE
     from sim.mechanisms.observables import BURDEN_SCALE
     from sim.mechanisms.order import STAGE_CREDIBILITY
     from sim.mechanisms.security import COVERAGE, EU_LOSS, EXPECTED_LOSS, LADDER_NAMES, PROTECTION
@@ -83,7 +83,7 @@ def constants_table() -> str:
         "**EU ties** (`EU_LOSS`, M3 drift and M9 stake): "
         + ", ".join(f"{lvl} = {_num(v)}" for lvl, v in zip(("none", "association", "member"), EU_LOSS)) + ".",
         "",
-        "**Offense posture of the West** (`POSTURE_OFFENSE`, `sim/effects.py`): offense_W = 1 + Σ weight × level, "
+        "**Offense posture of the West** (`POSTURE_OFFENSE`, `sim/engine/events.py`): offense_W = 1 + Σ weight × level, "
         "level plan 0.5, deploy 1, cancel 0, withdraw 1 — "
         + ", ".join(f"`{k}` {_num(v)}" for k, v in POSTURE_OFFENSE.items()) + ".",
         "",

@@ -100,7 +100,7 @@ class ToyModel(mesa.Model):
         lr_n = 1.0 + self.distinguishability * (self.arms_russia - 0.3) + self.misperception * 0.5
         self.b_russia = _clip(self.b_russia * lr / (self.b_russia * lr + (1 - self.b_russia)), 0.01, 0.99)
         self.b_nato = _clip(self.b_nato * lr_n / (self.b_nato * lr_n + (1 - self.b_nato)), 0.01, 0.99)
-        # type switching keeps beliefs from locking (THEORY.md §9)
+        # type switching keeps beliefs from locking (docs/theory.md §9)
         self.b_russia = 0.35 + 0.9 * (self.b_russia - 0.35)
         self.b_nato = 0.35 + 0.9 * (self.b_nato - 0.35)
         target_r = 0.2 + 0.5 * self.b_russia + 0.3 * self.insecurity + self.greed * self.greedy_russia * 0.4

@@ -4,7 +4,7 @@
 - No file cites the old brief ("THEORY.md", "THEORY §4") — except the files listed in ``NOT_YET_MIGRATED``,
   which are being rewritten elsewhere and will drop it then (delete an entry once its file is clean).
 - Every citation key resolves: ``[Author Year](references.md#Key)`` links and ``[@Key]`` citations name an
-  entry of ``docs/references.bib`` that has an anchor in ``docs/references.md``; ``theory.md#anchor`` links
+  entry of ``docs/references.bib`` that has an anchor in ``docs/references.md``; links to theory.md anchors
   name an anchor of ``docs/theory.md``.
 
 Plain text reads only (``git ls-files`` once); well under a second.

@@ -179,7 +179,7 @@ def cmd_run(a) -> int:
     print(f"running {scenario.name} ({len(scenario.states)} states, {len(scenario.events)} events) "
           f"under {', '.join(worlds)} on {len(seeds)} seeds -> {out}", file=sys.stderr)
     with atomic_output_dir(out) as tmp:
-        ens = run_ensemble(scenario, worlds, seeds, params, workers=a.workers, progress=not a.quiet)
+        ens = run_ensemble(scenario, worlds, seeds, params, workers=a.workers, progress=not a.quiet, out=tmp)
         manifest = {"command": _command_line(), "scenario": scenario.name, "scenario_hash": scenario.hash,
                     "scenario_files": list(scenario.files), "worlds": list(worlds), "seeds": seeds,
                     "parameters": params}

@@ -44,15 +44,7 @@ def uniform(seed, agents: np.ndarray, mechanism: str, step, draw: int = 0) -> np
     return ((x >> np.uint64(11)).astype(np.float64) + 0.5) * (1.0 / 9007199254740992.0)
 
 
-class Streams:
-    """All of a run's draws of one mechanism, computed at once and read by step: ``streams.normal(name)[k]``."""
-
-    def __init__(self, seed: int, agents: np.ndarray, n_steps: int):
-        self.seed, self.agents = seed, np.asarray(agents, dtype=np.uint64)
-        self._steps = np.arange(n_steps)[:, None]
-        self._normal: dict[str, np.ndarray] = {}
-
-    def normal(self, mechanism: str) -> np.ndarray:
+def normal(self, mechanism: str) -> np.ndarray:
         z = self._normal.get(mechanism)
         if z is None:
             z = self._normal[mechanism] = normal(self.seed, self.agents[None, :], mechanism, self._steps)

@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 from tqdm import tqdm
 
-from sim.runs.single import TABLES, RunResult, run_single
+from sim.runs.single import TABLES, RunResult, run_batch
 from sim.scenario import Scenario, load_scenario
 from sim.worlds import WORLDS
 
@@ -34,6 +34,7 @@ def seeds_arg(seeds: int | list[int], first: int = 1) -> list[int]:
 
 
 _WORKER_SCENARIOS: list = []
+STREAMED = ("states", "beliefs")  # the large tables: written batch by batch when an output folder is given
 
 
 def _init_worker(scenarios):
@@ -43,22 +44,24 @@ def _init_worker(scenarios):
 
 
 def _task(args):
-    scenario, world, seed, parameters, keep = args
+    """One batch: all its runs advanced together by the engine, returned as frames."""
+    scenario, worlds, seeds, parameters, keep = args
     if isinstance(scenario, int):
         scenario = _WORKER_SCENARIOS[scenario]
-    return (scenario.name, world, seed), run_single(scenario, world, seed, parameters, keep)
+    return run_batch(scenario, list(worlds), list(seeds), parameters, keep)
 
 
 @dataclass
 class Ensemble:
     """Concatenated tables of many runs, sorted by (scenario, world, seed, step) whatever the completion
-    order."""
+    order. Tables streamed to an output folder (``states``, ``beliefs``) are None here."""
 
     observables: pd.DataFrame
     states: pd.DataFrame | None
     beliefs: pd.DataFrame | None
     events: pd.DataFrame
     decisions: pd.DataFrame | None
+    streamed: dict | None = None  # file name -> sha256[:16] of tables already written
 
     def table(self, name):
         return getattr(self, name)
@@ -68,41 +71,92 @@ def default_workers() -> int:
     return max(1, min(os.cpu_count() or 1, 8))
 
 
+def batch_size(keep) -> int:
+    """Runs per engine batch. Measured (docs/performance.md, benchmarks/bench_engine.py): the per-run cost
+    of the engine falls until ~256 runs a batch and is flat beyond; keeping the per-state tables costs
+    ~2.5 MB per run in frames, so batches that keep them stay at 32 runs. Fixed (never from the number of
+    workers), so that output files are byte-identical whatever the executor."""
+    return 32 if any(t in keep for t in STREAMED) else 256
+
+
+class _ParquetStream:
+    """Tables appended batch by batch to NAME.parquet.tmp, renamed when complete (memory stays flat)."""
+
+    def __init__(self, out: Path, names):
+        import pyarrow.parquet as pq
+        self._pq, self.out, self.names = pq, Path(out), names
+        self.writers: dict = {}
+
+    def write(self, name, df: pd.DataFrame):
+        import pyarrow as pa
+        table = pa.Table.from_pandas(df, preserve_index=False)
+        w = self.writers.get(name)
+        if w is None:
+            self.out.mkdir(parents=True, exist_ok=True)
+            w = self.writers[name] = self._pq.ParquetWriter(self.out / f"{name}.parquet.tmp", table.schema,
+                                                              compression="zstd")
+        w.write_table(table)
+
+    def close(self) -> dict:
+        files = {}
+        for name, w in self.writers.items():
+            w.close()
+            path = self.out / f"{name}.parquet"
+            os.replace(self.out / f"{name}.parquet.tmp", path)
+            files[path.name] = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+        return files
+
+
 def run_ensemble(scenarios, worlds="all", seeds: int | list[int] = 10, parameters: dict | None = None,
-                 keep=TABLES, workers: int | None = None, progress: bool = True, desc: str = "runs") -> Ensemble:
-    """Run every scenario × world × seed. ``scenarios``: one or several Scenario objects or paths."""
+                 keep=TABLES, workers: int | None = None, progress: bool = True, desc: str = "runs",
+                 out: Path | None = None) -> Ensemble:
+    """Run every scenario × world × seed, in batches of the engine over a process pool. ``scenarios``: one
+    or several Scenario objects or paths. With ``out``, the large per-state tables are written there batch
+    by batch as Parquet (and are None in the returned Ensemble), so memory stays flat however many runs."""
     if isinstance(scenarios, Scenario | str | Path):
         scenarios = [scenarios]
     scenarios = [s if isinstance(s, Scenario) else load_scenario(s) for s in scenarios]
     for s in scenarios:
         _ = s.hash  # computed once here; travels with the pickled scenario
-    tasks = [(i, w, seed, parameters, tuple(keep)) for i, s in enumerate(scenarios) for w in worlds_arg(worlds)
-             for seed in seeds_arg(seeds)]
+    keep = tuple(keep)
+    size = batch_size(keep)
+    tasks = []
+    for i, _s in enumerate(scenarios):
+        runs = [(w, seed) for w in worlds_arg(worlds) for seed in seeds_arg(seeds)]
+        for j in range(0, len(runs), size):
+            part = runs[j:j + size]
+            tasks.append((i, tuple(w for w, _ in part), tuple(sd for _, sd in part), parameters, keep))
     workers = default_workers() if workers is None else workers
-    results: dict = {}
-    bar = tqdm(total=len(tasks), desc=desc, unit="run", disable=not progress, file=sys.stderr)
-    if workers <= 1 or len(tasks) < 4:
+    stream = _ParquetStream(out, STREAMED) if out is not None else None
+    parts: dict = {name: [] for name in TABLES + ("decisions",)}
+    total = sum(len(t[2]) for t in tasks)
+    bar = tqdm(total=total, desc=desc, unit="run", disable=not progress, file=sys.stderr)
+
+    def take(res: RunResult, n: int):
+        for name in parts:
+            df = getattr(res, name)
+            if df is None:
+                continue
+            if stream is not None and name in STREAMED:
+                stream.write(name, df)
+            else:
+                parts[name].append(df)
+        bar.update(n)
+
+    if workers <= 1 or len(tasks) < 2:
         _init_worker(scenarios)
         for t in tasks:
-            key, res = _task(t)
-            results[key] = res
-            bar.update()
+            take(_task(t), len(t[2]))
     else:
         import multiprocessing
         ctx = multiprocessing.get_context("forkserver")
-        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker,
+        with ProcessPoolExecutor(max_workers=min(workers, len(tasks)), mp_context=ctx, initializer=_init_worker,
                                  initargs=(scenarios,)) as pool:
-            chunk = max(1, min(8, len(tasks) // (workers * 4)))
-            for key, res in pool.map(_task, tasks, chunksize=chunk):
-                results[key] = res
-                bar.update()
+            for t, res in zip(tasks, pool.map(_task, tasks)):
+                take(res, len(t[2]))
     bar.close()
-    order = [(scenarios[i].name, w, seed) for i, w, seed, _, _ in tasks]
-    frames = {}
-    for name in TABLES + ("decisions",):
-        parts = [getattr(results[k], name) for k in order if getattr(results[k], name) is not None]
-        frames[name] = pd.concat(parts, ignore_index=True) if parts else None
-    return Ensemble(**frames)
+    frames = {name: pd.concat(p, ignore_index=True) if p else None for name, p in parts.items()}
+    return Ensemble(**frames, streamed=stream.close() if stream is not None else None)
 
 
 def package_versions() -> dict:
@@ -141,7 +195,8 @@ def write_manifest(out: Path, manifest: dict, files: dict) -> None:
 def write_tables(ens: Ensemble, out: Path, manifest: dict) -> Path:
     """Write observables/states/beliefs/events/decisions.parquet and manifest.json."""
     files = write_parquet_tables(out, {name: ens.table(name) for name in TABLES + ("decisions",)})
-    write_manifest(out, manifest, files)
+    files.update(ens.streamed or {})
+    write_manifest(out, manifest, dict(sorted(files.items())))
     return out
 
 

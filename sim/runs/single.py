@@ -1,4 +1,5 @@
-"""One run of the model, as tidy pandas frames (layer 4).
+"""Runs of the model as tidy pandas frames (layer 5). Every run goes through the batched engine
+(:func:`sim.engine.simulate`); one run is a batch of one.
 
 >>> from sim.runs.single import run_single
 >>> result = run_single("scenarios/historical.yaml", "revisionist_spiral", seed=1)
@@ -15,13 +16,17 @@ import numpy as np
 import pandas as pd
 
 from sim.calendar import quarter_label
+from sim.engine import BatchResult, simulate
+from sim.engine.record import OBSERVABLES
+from sim.mechanisms.observables import REGIMES
 from sim.mechanisms.security import LADDER_NAMES
-from sim.model import SpiralModel
 from sim.scenario import Scenario, load_scenario
 
 TABLES = ("observables", "states", "beliefs", "events")
 STATE_COLUMNS = ("alignment", "demand", "burden", "capability", "insecurity", "stance", "belief_about_russia",
                  "threat_from_russia")
+_REGIME_NAMES = np.array(REGIMES, dtype=object)
+_LADDER_NAMES = np.array(LADDER_NAMES, dtype=object)
 
 
 @dataclass
@@ -50,73 +55,101 @@ def _calendar(start: int, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return out
 
 
-def observable_columns(model: SpiralModel) -> dict[str, np.ndarray]:
-    """The observables of a finished run as columns (step, date, year, then every model reporter): the
+def observable_columns(res: BatchResult, r: int = 0) -> dict[str, np.ndarray]:
+    """The observables of run ``r`` of a batch as columns (step, date, year, then every observable): the
     arrays behind :attr:`RunResult.observables`, without building a frame (sweeps keep thousands)."""
-    s, T = model.spiral_scenario, model.steps
-    step, date, year = _calendar(s.start, T)
+    step, date, year = _calendar(res.scenario.start, res.steps)
     cols = {"step": step, "date": date, "year": year}
-    for name, values in model.datacollector.model_vars.items():
-        text = bool(values) and isinstance(values[0], str)
-        cols[name] = np.asarray(values[:T], dtype=object if text else None)
+    for name in OBSERVABLES:
+        v = res.observables[name][r]
+        cols[name] = _REGIME_NAMES[v] if name == "regime" else v
     return cols
 
 
-def collect(model: SpiralModel, keep=TABLES) -> RunResult:
-    """Turn a finished model into frames."""
-    s = model.spiral_scenario
-    T = model.steps
-    ident = {"world": model.world_name, "scenario": s.name, "seed": model.seed}
-    _, labels, _ = _calendar(s.start, T)
+def _ident(res: BatchResult, repeat: int) -> dict[str, np.ndarray]:
+    """world, scenario and seed columns for ``repeat`` rows per run."""
+    return {"world": np.repeat(np.array(res.worlds, dtype=object), repeat),
+            "scenario": np.full(res.R * repeat, res.scenario.name, dtype=object),
+            "seed": np.repeat(res.seeds, repeat)}
+
+
+def frames(res: BatchResult, keep=TABLES) -> RunResult:
+    """All runs of a batch as frames, run after run (in the batch's order), built column-wise."""
+    R, T = res.R, res.steps
+    n = len(res.iso3)
+    step, labels, year = _calendar(res.scenario.start, T)
     out = RunResult()
     if "observables" in keep:
-        out.observables = pd.DataFrame({**{k: [v] * T for k, v in ident.items()}, **observable_columns(model)})
+        data = {**_ident(res, T), "step": np.tile(step, R), "date": np.tile(labels, R), "year": np.tile(year, R)}
+        for name in OBSERVABLES:
+            v = res.observables[name].ravel()
+            data[name] = _REGIME_NAMES[v] if name == "regime" else v
+        out.observables = pd.DataFrame(data)
+    if ("states" in keep or "beliefs" in keep) and res.states is None:
+        raise ValueError("this batch kept no per-state tables (keep_states=False)")
+    exists = res.states["exists"].astype(bool).ravel() if res.states is not None else None
     if "states" in keep:
-        rs = model.rec_states
-        n = model.cw.n
-        exists = rs["exists"][:T].astype(bool).ravel()
-        data = {**{k: np.repeat([v], T * n) for k, v in ident.items()},
-                "step": np.repeat(np.arange(T), n), "date": np.repeat(labels, n),
-                "iso3": np.tile(model.cw.iso3, T)}
+        data = {**_ident(res, T * n), "step": np.tile(np.repeat(step, n), R),
+                "date": np.tile(np.repeat(labels, n), R), "iso3": np.tile(np.array(res.iso3, dtype=object), R * T)}
         for col in STATE_COLUMNS:
-            data[col] = rs[col][:T].ravel()
-        data["tie_to_nato"] = np.array(LADDER_NAMES, dtype=object)[rs["ladder"][:T].astype(int).ravel()]
+            data[col] = res.states[col].astype(float).ravel()
+        data["tie_to_nato"] = _LADDER_NAMES[res.states["ladder"].astype(int).ravel()]
         df = pd.DataFrame(data)[exists].reset_index(drop=True)
         df["stance"] = np.where(df["stance"] > 0.5, "cooperate", "defect")
         out.states = df
     if "beliefs" in keep:
-        rs = model.rec_states
-        n = model.cw.n
-        exists = rs["exists"][:T].astype(bool).ravel()
-        about_r = pd.DataFrame({**{k: np.repeat([v], T * n) for k, v in ident.items()},
-                                "step": np.repeat(np.arange(T), n), "date": np.repeat(labels, n),
-                                "observer": np.tile(model.cw.iso3, T), "subject": "RUS",
-                                "belief": rs["belief_about_russia"][:T].ravel()})[exists]
-        about_w = pd.DataFrame({**{k: [v] * T for k, v in ident.items()}, "step": np.arange(T), "date": labels,
-                                "observer": "RUS", "subject": "WEST", "belief": model.rec_belief_west[:T]})
-        about_r = about_r[about_r["observer"] != "RUS"]
-        out.beliefs = pd.concat([about_w, about_r], ignore_index=True).sort_values(
-            ["step", "subject", "observer"], kind="stable").reset_index(drop=True)
+        rus = res.iso3.index("RUS")
+        observer = np.tile(np.array(res.iso3, dtype=object), R * T)
+        keep_rows = exists & (observer != "RUS")
+        order = np.argsort(np.array(res.iso3), kind="stable")  # observers sorted by name within a step
+        belief = res.states["belief_about_russia"][:, :, order]
+        ex = res.states["exists"][:, :, order].astype(bool)
+        ex[:, :, np.flatnonzero(order == rus)] = False
+        names = np.array(res.iso3, dtype=object)[order]
+        about_r = {"run": np.repeat(np.arange(R), T * n), "step": np.tile(np.repeat(step, n), R),
+                   "observer": np.tile(names, R * T), "subject": "RUS", "belief": belief.ravel()}
+        about_r = pd.DataFrame(about_r)[ex.ravel()]
+        about_w = pd.DataFrame({"run": np.repeat(np.arange(R), T), "step": np.tile(step, R), "observer": "RUS",
+                                "subject": "WEST", "belief": res.belief_west.ravel()})
+        del keep_rows
+        b = pd.concat([about_r, about_w], ignore_index=True).sort_values(["run", "step", "subject"], kind="stable")
+        runs = b.pop("run").to_numpy()
+        ident = _ident(res, 1)
+        b.insert(0, "world", ident["world"][runs])
+        b.insert(1, "scenario", res.scenario.name)
+        b.insert(2, "seed", ident["seed"][runs])
+        b.insert(4, "date", labels[b["step"].to_numpy()])
+        out.beliefs = b.reset_index(drop=True)
     if "events" in keep:
-        cols = ["step", "date", "kind", "actor", "target", "scripted", "cause", "event_id"]
-        ev = pd.DataFrame(model.event_log, columns=cols)
-        for k, v in reversed(list(ident.items())):
-            ev.insert(0, k, v)
-        out.events = ev
-        dec = pd.DataFrame(model.decision_logliks, columns=["event_id", "step", "loglik", "yes", "members"])
-        for k, v in reversed(list(ident.items())):
-            dec.insert(0, k, v)
-        out.decisions = dec
+        ev = res.events
+        runs = ev["run"]
+        ident = _ident(res, 1)
+        out.events = pd.DataFrame({"world": ident["world"][runs], "scenario": res.scenario.name,
+                                   "seed": ident["seed"][runs], "step": ev["step"],
+                                   "date": labels[ev["step"]] if len(runs) else np.array([], dtype=object),
+                                   **{c: ev[c] for c in ("kind", "actor", "target", "scripted", "cause", "event_id")}})
+        dec = res.decisions
+        runs = dec["run"]
+        out.decisions = pd.DataFrame({"world": ident["world"][runs], "scenario": res.scenario.name,
+                                      "seed": ident["seed"][runs],
+                                      **{c: dec[c] for c in ("event_id", "step", "loglik", "yes", "members")}})
     return out
 
 
-def run_model(scenario, world: str = "revisionist_spiral", seed: int = 0,
-              parameters: dict | None = None) -> SpiralModel:
-    """Build and run one model (without the Mesa network) to the end of its scenario."""
+def run_batch(scenario, worlds, seeds, parameters=None, keep=TABLES) -> RunResult:
+    """Run a batch (worlds and parameters: one for all or one per seed) and return its frames."""
+    need_states = "states" in keep or "beliefs" in keep
+    return frames(simulate(_as_scenario(scenario), worlds, seeds, parameters, keep_states=need_states), keep)
+
+
+def run_model(scenario, world: str = "revisionist_spiral", seed: int = 0, parameters: dict | None = None):
+    """Build and run one :class:`~sim.model.SpiralModel` (without the Mesa network) to the end of its
+    scenario — the Mesa face; :func:`run_single` gives the same run as frames."""
+    from sim.model import SpiralModel
     return SpiralModel(_as_scenario(scenario), world=world, seed=seed, parameters=parameters, network=False).run()
 
 
 def run_single(scenario, world: str = "revisionist_spiral", seed: int = 0, parameters: dict | None = None,
                keep=TABLES) -> RunResult:
-    """Build and run one model to the end of its scenario; return the kept tables."""
-    return collect(run_model(scenario, world, seed, parameters), keep)
+    """Run one run to the end of its scenario; return the kept tables."""
+    return run_batch(scenario, world, [seed], parameters, keep)

@@ -148,13 +148,12 @@ class SweepPlan:
 
 
 def default_chunk_size(n_runs: int) -> int:
-    """About 64 chunks (more for large sweeps), each of 1 to 50 runs: small enough that an interruption loses
-    little (at most the chunks in flight, about 2.5 s of work each for historical runs) and that 2-32 workers
-    stay busy, large enough that the per-chunk cost (a task, two Parquet files written and fsynced) stays
-    near 1 % of the work. Depends only on the sweep's size, never on the executor, so that the part files do
-    not either. (With ~200 chunks, 600 historical runs made 3-run chunks whose overhead was ~5 % of the work:
-    docs/performance.md.)"""
-    return max(1, min(50, math.ceil(n_runs / 64)))
+    """About 64 chunks (more for large sweeps), each of 1 to 512 runs. A chunk is one batched call of the
+    engine, whose cost per run falls with the batch until ~256 runs (docs/performance.md), so large sweeps
+    take large chunks; an interruption loses at most the chunks in flight (about a second of work each); 2-32
+    workers stay busy on sweeps of a few thousand runs. Depends only on the sweep's size, never on the
+    executor, so that the part files do not either."""
+    return max(1, min(512, math.ceil(n_runs / 64)))
 
 
 def plan_sweep(spec_path: str | os.PathLike, model: str | None = None) -> SweepPlan:

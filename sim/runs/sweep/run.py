@@ -79,16 +79,18 @@ def evaluate_chunk(scenario: Any, runs: Sequence[Run], keep_steps: bool) -> Iter
     (:class:`~sim.runs.sweep.plan.Run`). ``keep_steps`` says whether the sweep keeps these columns per step
     or only computes summaries from them (today unused: every run records everything).
 
-    Today a loop over :func:`sim.runs.single.run_model` and :func:`~sim.runs.single.observable_columns`,
-    producing each run's columns as it is asked for (a generator: one model alive at a time). An exception
-    raised while a run's columns are produced is reported by the caller as that run's failure, with its key;
-    an implementation that runs the whole group at once may return a list instead (a failure of the group is
-    then reported against its first run).
+    All runs of the chunk are one batch of the engine (:func:`sim.engine.simulate`), whatever their worlds,
+    seeds and parameter values: a chunk is one batched call. The per-state tables are not kept (sweeps keep
+    observables only). A failure of the batch is reported against the chunk's first run.
     """
-    from sim.runs.single import observable_columns, run_model
+    from sim.engine import simulate
+    from sim.runs.single import observable_columns
 
-    for run in runs:
-        yield observable_columns(run_model(scenario, run.world, run.seed, parameters=dict(run.parameters)))
+    if not runs:
+        return []
+    res = simulate(scenario, [r.world for r in runs], [r.seed for r in runs],
+                   [dict(r.parameters) for r in runs], keep_states=False)
+    return [observable_columns(res, i) for i in range(len(runs))]
 
 
 # ----------------------------------------------------------------------------------------------------------
