@@ -58,16 +58,17 @@ class EventLog:
 
 
 class Recorder:
-    """Preallocated records of a batch. ``keep_states`` also keeps the per-state tables (``[R, T, N]``:
+    """Preallocated records of a batch, quarter-major (``[T, R]``, ``[T, R, N]``: a step writes one
+    contiguous block; :meth:`sim.engine.Engine.result` hands them out run-major). ``keep_states`` also keeps the per-state tables (``[R, T, N]``:
     ~0.5 MB per historical run); without it only observables, Russia's belief and the logs are kept."""
 
     def __init__(self, R: int, T: int, N: int, keep_states: bool = True):
         self.T = T
-        self.obs = {name: np.zeros((R, T), dtype=np.int8 if name == "regime" else
+        self.obs = {name: np.zeros((T, R), dtype=np.int8 if name == "regime" else
                                    np.int64 if name in INTEGER_OBSERVABLES else float) for name in OBSERVABLES}
-        self.states = {v: np.zeros((R, T, N), dtype=np.int8 if v in ("stance", "ladder", "exists") else float)
+        self.states = {v: np.zeros((T, R, N), dtype=np.int8 if v in ("stance", "ladder", "exists") else float)
                        for v in STATE_VARIABLES} if keep_states else None
-        self.belief_west = np.zeros((R, T))
+        self.belief_west = np.zeros((T, R))
         self.decisions: list[tuple] = []
 
     def add_decisions(self, runs, event_id, step, loglik, yes, members):
@@ -157,9 +158,9 @@ def richardson(b: Batch, s: State, nato, nato_eu) -> np.ndarray:
 def record(b: Batch, s: State, rec: Recorder, k: int) -> dict[str, np.ndarray]:
     o = observe(b, s, k)
     for name, v in o.items():
-        rec.obs[name][:, k] = v
-    rec.belief_west[:, k] = s.belief_about_west
+        rec.obs[name][k] = v
+    rec.belief_west[k] = s.belief_about_west
     if rec.states is not None:
         for v, arr in rec.states.items():
-            arr[:, k] = getattr(s, _STATE_SOURCE.get(v, v))
+            arr[k] = getattr(s, _STATE_SOURCE.get(v, v))
     return o

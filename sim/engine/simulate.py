@@ -50,11 +50,15 @@ class Engine:
     def result(self) -> "BatchResult":
         b = self.batch
         return BatchResult(scenario=b.scenario, worlds=b.worlds, seeds=b.seeds, parameters=b.parameters,
-                           steps=self.k, observables={k: v[:, :self.k] for k, v in self.rec.obs.items()},
+                           steps=self.k, observables={k: _runs_first(v[:self.k]) for k, v in self.rec.obs.items()},
                            states=None if self.rec.states is None else
-                           {k: v[:, :self.k] for k, v in self.rec.states.items()},
-                           belief_west=self.rec.belief_west[:, :self.k], events=self.log.columns(),
+                           {k: _runs_first(v[:self.k]) for k, v in self.rec.states.items()},
+                           belief_west=_runs_first(self.rec.belief_west[:self.k]), events=self.log.columns(),
                            decisions=self.rec.decision_columns(), iso3=b.cw.iso3)
+
+
+def _runs_first(a: np.ndarray) -> np.ndarray:
+    return np.ascontiguousarray(np.swapaxes(a, 0, 1))
 
 
 @dataclass

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from sim.errors import SpiralError
 
-ENSEMBLE_WORKERS = "all cores, at most 8"
+ENSEMBLE_WORKERS = "all cores, at most 8, once there are 16 batches of runs or more; fewer run in this process"
 
 
 class UsageError(SpiralError):

@@ -20,7 +20,7 @@ SCENARIO_COLOURS = ["#333333", "#e377c2", "#17becf", "#bcbd22", "#ff7f0e", "#8c5
 def world_order(names) -> list[str]:
     """``names`` (worlds, possibly repeated) in the one order used everywhere: ``sim.worlds.WORLDS``, then any
     other name in order of first appearance."""
-    seen = list(dict.fromkeys(names))
+    seen = list(pd.unique(pd.Series(names))) if len(names) > 64 else list(dict.fromkeys(names))
     return [w for w in WORLDS if w in seen] + [w for w in seen if w not in WORLDS]
 
 

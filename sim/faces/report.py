@@ -115,7 +115,7 @@ def _held_out(fig: go.Figure, k: int, x1: float, label: bool, line: bool = False
 
 
 def trajectory_figure(obs: pd.DataFrame, col: str, title: str, by: str = "world", colours=None,
-                      events: pd.DataFrame | None = None) -> go.Figure:
+                      events: pd.DataFrame | None = None, counts: pd.DataFrame | None = None) -> go.Figure:
     """One observable: a panel per world (``by="world"``; side by side, in the order of WORLDS), or every
     scenario overlaid (``by="scenario"``). Median over seeds with the 10–90 % band; a few single seeds where
     the band is wide; the held-out years shaded and labelled; under each panel a strip of ``events``."""
@@ -125,7 +125,8 @@ def trajectory_figure(obs: pd.DataFrame, col: str, title: str, by: str = "world"
     side_by_side = by == "world" and len(keys) > 1
     n_cols = len(keys) if side_by_side else 1
     n_seeds = max(1, obs["seed"].nunique())
-    counts = event_counts(events, n_seeds, by) if events is not None else pd.DataFrame()
+    if counts is None:  # (a report of many panels computes them once and passes them)
+        counts = event_counts(events, n_seeds, by) if events is not None else pd.DataFrame()
     rows_shown = [r for r, _, _ in EVENT_ROWS if len(counts) and r in set(counts["row"])]
     strip = bool(rows_shown)
     n_rows = 2 if strip else 1
@@ -291,7 +292,8 @@ def run_report(obs: pd.DataFrame, events: pd.DataFrame, card: pd.DataFrame | Non
     sections = []
     if card is not None:
         sections.append(("Scorecard: training patterns (docs/theory.md §6)", [scorecard_html(card)]))
-    figs = [trajectory_figure(obs, col, title, events=events) for col, title in PANELS if col in obs]
+    counts = event_counts(events, max(1, n_seeds), "world") if events is not None else pd.DataFrame()
+    figs = [trajectory_figure(obs, col, title, events=events, counts=counts) for col, title in PANELS if col in obs]
     sections.append(("Trajectories by world", figs[:2] + [regime_figure(obs)] + figs[2:]))
     emerg = events[~events["scripted"]]
     if len(emerg):

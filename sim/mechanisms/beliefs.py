@@ -49,8 +49,8 @@ def log_likelihood_ratio(harm, distinguishability: float, misperception: float, 
     harm = np.asarray(harm, dtype=float)
     explained = np.asarray(actor_insecurity, dtype=float)
     explained = explained / (1.0 + np.abs(explained))
-    hostile = harm * (1.0 + misperception) * (1.0 - empathy * explained)
-    eff = np.where(harm > 0, hostile, harm)
+    # hostile part amplified, reassuring part as it is (a sum of two exact halves: no branch per element)
+    eff = np.maximum(harm, 0.0) * (1.0 + misperception) * (1.0 - empathy * explained) + np.minimum(harm, 0.0)
     return clip(distinguishability * eff + noise, -max_log_lr, max_log_lr)
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 from tqdm import tqdm
 
-from sim.runs.single import TABLES, RunResult, run_batch
+from sim.runs.single import TABLES, RunResult, run_batch, run_batch_for_store
 from sim.scenario import Scenario, load_scenario
 from sim.worlds import WORLDS
 
@@ -34,7 +34,8 @@ def seeds_arg(seeds: int | list[int], first: int = 1) -> list[int]:
 
 
 _WORKER_SCENARIOS: list = []
-STREAMED = ("states", "beliefs")  # the large tables: written batch by batch when an output folder is given
+STREAMED = ("states", "beliefs")
+MIN_BATCHES_FOR_PROCESSES = 16  # the large tables: written batch by batch when an output folder is given
 
 
 def _init_worker(scenarios):
@@ -45,10 +46,12 @@ def _init_worker(scenarios):
 
 def _task(args):
     """One batch: all its runs advanced together by the engine, returned as frames."""
-    scenario, worlds, seeds, parameters, keep = args
+    scenario, worlds, seeds, parameters, keep, store = args
     if isinstance(scenario, int):
         scenario = _WORKER_SCENARIOS[scenario]
-    return run_batch(scenario, list(worlds), list(seeds), parameters, keep)
+    if store:  # the per-state tables as Arrow tables, to be written as they are
+        return run_batch_for_store(scenario, list(worlds), list(seeds), parameters, keep)
+    return run_batch(scenario, list(worlds), list(seeds), parameters, keep), {}
 
 
 @dataclass
@@ -74,9 +77,9 @@ def default_workers() -> int:
 def batch_size(keep) -> int:
     """Runs per engine batch. Measured (docs/performance.md, benchmarks/bench_engine.py): the per-run cost
     of the engine falls until ~256 runs a batch and is flat beyond; keeping the per-state tables costs
-    ~2.5 MB per run in frames, so batches that keep them stay at 32 runs. Fixed (never from the number of
+    ~2 MB per run in frames, so batches that keep them stay at 64 runs. Fixed (never from the number of
     workers), so that output files are byte-identical whatever the executor."""
-    return 32 if any(t in keep for t in STREAMED) else 256
+    return 64 if any(t in keep for t in STREAMED) else 256
 
 
 class _ParquetStream:
@@ -87,14 +90,16 @@ class _ParquetStream:
         self._pq, self.out, self.names = pq, Path(out), names
         self.writers: dict = {}
 
-    def write(self, name, df: pd.DataFrame):
-        import pyarrow as pa
-        table = pa.Table.from_pandas(df, preserve_index=False)
+    def write(self, name, table):
         w = self.writers.get(name)
         if w is None:
             self.out.mkdir(parents=True, exist_ok=True)
+            # dictionary-encode the string columns only, no column statistics: a third of the write time of
+            # the defaults for these tables (measured: 2.5 M rows, 1.07 s -> 0.63 s), the same size
+            strings = [f.name for f in table.schema if str(f.type) in ("string", "large_string")]
             w = self.writers[name] = self._pq.ParquetWriter(self.out / f"{name}.parquet.tmp", table.schema,
-                                                              compression="zstd")
+                                                              compression="zstd", use_dictionary=strings,
+                                                              write_statistics=False)
         w.write_table(table)
 
     def close(self) -> dict:
@@ -125,21 +130,25 @@ def run_ensemble(scenarios, worlds="all", seeds: int | list[int] = 10, parameter
         runs = [(w, seed) for w in worlds_arg(worlds) for seed in seeds_arg(seeds)]
         for j in range(0, len(runs), size):
             part = runs[j:j + size]
-            tasks.append((i, tuple(w for w, _ in part), tuple(sd for _, sd in part), parameters, keep))
-    workers = default_workers() if workers is None else workers
+            tasks.append((i, tuple(w for w, _ in part), tuple(sd for _, sd in part), parameters, keep,
+                          out is not None))
+    if workers is None:
+        # processes pay off only with many batches: starting them (forkserver, imports) and sending the
+        # tables back cost more than 7 batches of work (measured: 401 historical runs keeping every table,
+        # 6.2 s in-process, 6.8 s on 2 processes; docs/performance.md)
+        workers = default_workers() if len(tasks) >= MIN_BATCHES_FOR_PROCESSES else 1
     stream = _ParquetStream(out, STREAMED) if out is not None else None
     parts: dict = {name: [] for name in TABLES + ("decisions",)}
     total = sum(len(t[2]) for t in tasks)
     bar = tqdm(total=total, desc=desc, unit="run", disable=not progress, file=sys.stderr)
 
-    def take(res: RunResult, n: int):
+    def take(result, n: int):
+        res, tables = result
+        for name, table in tables.items():
+            stream.write(name, table)
         for name in parts:
             df = getattr(res, name)
-            if df is None:
-                continue
-            if stream is not None and name in STREAMED:
-                stream.write(name, df)
-            else:
+            if df is not None:
                 parts[name].append(df)
         bar.update(n)
 

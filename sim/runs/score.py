@@ -2,7 +2,7 @@
 
 Each pattern's ``source`` cites the works of docs/references.md by author, year and place.
 
-Each pattern is a test on one run (observables and events); its score in a world is the share of seeds in
+Each pattern is a test on every run (observables and events), done for all runs at once; its score in a world is the share of seeds in
 which it holds, and it "holds" in a world when that share is at least one half. Patterns marked contested
 are contested in the sources themselves. None looks at a year after 2013 (the held-out years), and none
 requires any world to win (docs/theory.md §7).
@@ -26,83 +26,119 @@ class Pattern:
     test: Callable
 
 
-def _year_mean(obs: pd.DataFrame, col: str, y0: float, y1: float | None = None) -> float:
-    y1 = y0 if y1 is None else y1
-    sel = obs[(obs["year"] >= y0) & (obs["year"] < y1 + 1)]
-    return float(sel[col].mean())
+class Runs:
+    """The observables of many runs of one scenario as ``[runs, quarters]`` arrays (one row per run, in
+    the order of ``keys``), so that every pattern is tested on all runs at once."""
+
+    def __init__(self, obs: pd.DataFrame):
+        obs = obs.sort_values(["world", "seed", "step"], kind="stable")
+        self.keys = obs[["scenario", "world", "seed"]].drop_duplicates().reset_index(drop=True)
+        self.n = len(self.keys)
+        T = len(obs) // self.n
+        if T * self.n != len(obs):
+            raise ValueError("runs of one scenario must all have the same number of quarters")
+        self._obs, self.T = obs, T
+        self.year = obs["year"].to_numpy()[:T]
+        self._cols: dict = {}
+
+    def col(self, name) -> np.ndarray:
+        if name not in self._cols:
+            self._cols[name] = self._obs[name].to_numpy().reshape(self.n, self.T)
+        return self._cols[name]
+
+    def mean(self, name, y0: float, y1: float | None = None) -> np.ndarray:
+        """Mean of an observable over the years y0..y1 (inclusive), per run."""
+        y1 = y0 if y1 is None else y1
+        sel = (self.year >= y0) & (self.year < y1 + 1)
+        if not sel.any():  # the years lie outside the run: no evidence either way (comparisons are False)
+            return np.full(self.n, np.nan)
+        return self.col(name)[:, sel].astype(float).mean(axis=1)
 
 
-def _events(ev: pd.DataFrame, kind: str, y0: float, y1: float) -> pd.DataFrame:
-    years = ev["date"].str.slice(0, 4).astype(int) + (ev["date"].str.slice(5, 6).astype(int) - 1) / 4.0
-    return ev[(ev["kind"] == kind) & (~ev["scripted"]) & (years >= y0) & (years < y1)]
+class Events:
+    """The emergent events of the same runs, each with its run's row in :class:`Runs`."""
+
+    def __init__(self, ev: pd.DataFrame, runs: Runs):
+        ev = ev[~ev["scripted"].astype(bool)]
+        index = {(w, sd): i for i, (w, sd) in enumerate(zip(runs.keys["world"], runs.keys["seed"]))}
+        self.n = runs.n
+        self.run = np.array([index.get(k, -1) for k in zip(ev["world"], ev["seed"])], dtype=np.int64)
+        date = ev["date"].astype(str)
+        self.year = (date.str.slice(0, 4).astype(int) + (date.str.slice(5, 6).astype(int) - 1) / 4.0).to_numpy()
+        self.kind = ev["kind"].to_numpy()
+        self.target = ev["target"].to_numpy()
+        self.cause = ev["cause"].astype(str)
+
+    def any(self, kind: str, y0: float, y1: float, where=None) -> np.ndarray:
+        """Per run: did an emergent event of this kind happen in [y0, y1) (and meet ``where``)?"""
+        sel = (self.kind == kind) & (self.year >= y0) & (self.year < y1) & (self.run >= 0)
+        if where is not None:
+            sel &= np.asarray(where, dtype=bool)
+        return np.bincount(self.run[sel], minlength=self.n) > 0
 
 
-def p_early_cooperation(obs, ev):
-    early = obs[obs["year"] < 1994]
-    coop = (early["regime"] == "cooperation").mean() >= 0.5
-    return bool(coop and len(_events(ev, "proposal", 1992, 1994)) > 0)
+def p_early_cooperation(R: Runs, E: Events):
+    early = R.year < 1994
+    coop = (R.col("regime")[:, early] == "cooperation").mean(axis=1) >= 0.5
+    return coop & E.any("proposal", 1992, 1994)
 
 
-def p_opposition_before_accession(obs, ev):
-    return _year_mean(obs, "tension_russia", 1994, 1996) > _year_mean(obs, "tension_russia", 1992, 1993) + 0.02
+def p_opposition_before_accession(R, E):
+    return R.mean("tension_russia", 1994, 1996) > R.mean("tension_russia", 1992, 1993) + 0.02
 
 
-def p_founding_act(obs, ev):
-    acc = _events(ev, "acceptance", 1997.25, 1999)
-    accepted = bool((acc["target"] == "PJC").any())
-    return accepted and _year_mean(obs, "tension", 1997.5, 1998) > _year_mean(obs, "tension", 1992, 1993)
+def p_founding_act(R, E):
+    accepted = E.any("acceptance", 1997.25, 1999, E.target == "PJC")
+    return accepted & (R.mean("tension", 1997.5, 1998) > R.mean("tension", 1992, 1993))
 
 
-def p_low_point_1999(obs, ev):
-    return _year_mean(obs, "tension", 1999) >= max(_year_mean(obs, "tension", y) for y in range(1992, 1999))
+def p_low_point_1999(R, E):
+    return R.mean("tension", 1999) >= np.max([R.mean("tension", y) for y in range(1992, 1999)], axis=0)
 
 
-def p_rapprochement(obs, ev):
-    t02 = _year_mean(obs, "tension", 2002)
-    return t02 < _year_mean(obs, "tension", 2000) and t02 > _year_mean(obs, "tension", 1992, 1993)
+def p_rapprochement(R, E):
+    t02 = R.mean("tension", 2002)
+    return (t02 < R.mean("tension", 2000)) & (t02 > R.mean("tension", 1992, 1993))
 
 
-def p_deterioration(obs, ev):
-    burden = _year_mean(obs, "russia_burden", 2006, 2008) * 100
-    return (_year_mean(obs, "tension", 2007) > _year_mean(obs, "tension", 2002)
-            and _year_mean(obs, "russia_capability", 2007) > _year_mean(obs, "russia_capability", 2000)
-            and 3.0 <= burden <= 4.5)
+def p_deterioration(R, E):
+    burden = R.mean("russia_burden", 2006, 2008) * 100
+    return ((R.mean("tension", 2007) > R.mean("tension", 2002))
+            & (R.mean("russia_capability", 2007) > R.mean("russia_capability", 2000))
+            & (3.0 <= burden) & (burden <= 4.5))
 
 
-def p_no_force_on_members(obs, ev):
-    force = _events(ev, "use_of_force", 1992, 2014)
-    on_member = force["cause"].str.contains("tie 'member'", regex=False).any()
-    on_baltics = force["target"].isin(["EST", "LVA", "LTU"]).any()
-    return bool(not on_member and not on_baltics)
+def p_no_force_on_members(R, E):
+    on_member = E.any("use_of_force", 1992, 2014, E.cause.str.contains("tie 'member'", regex=False))
+    on_baltics = E.any("use_of_force", 1992, 2014, np.isin(E.target, ["EST", "LVA", "LTU"]))
+    return ~on_member & ~on_baltics
 
 
-def p_coercion(obs, ev):
-    c = _events(ev, "coercion", 2006, 2010)
-    return bool(len(c) > 0)
+def p_coercion(R, E):
+    return E.any("coercion", 2006, 2010)
 
 
-def p_force_2008(obs, ev):
-    f = _events(ev, "use_of_force", 2008.25, 2009.25)
-    aspirant = f["cause"].str.contains("tie 'pledged'|tie 'aspirant'|tie 'map'", regex=True)
-    return bool(aspirant.any())
+def p_force_2008(R, E):
+    aspirant = E.cause.str.contains("tie 'pledged'|tie 'aspirant'|tie 'map'", regex=True)
+    return E.any("use_of_force", 2008.25, 2009.25, aspirant)
 
 
-def p_reset(obs, ev):
-    t10 = _year_mean(obs, "tension", 2010)
-    return t10 < _year_mean(obs, "tension", 2008) and t10 > _year_mean(obs, "tension", 1992, 1993) + 0.05
+def p_reset(R, E):
+    t10 = R.mean("tension", 2010)
+    return (t10 < R.mean("tension", 2008)) & (t10 > R.mean("tension", 1992, 1993) + 0.05)
 
 
-def p_renewed_deterioration(obs, ev):
-    return _year_mean(obs, "tension", 2013) > _year_mean(obs, "tension", 2010)
+def p_renewed_deterioration(R, E):
+    return R.mean("tension", 2013) > R.mean("tension", 2010)
 
 
 BURDEN_TARGETS = {(1992, 1994): 4.7, (1998, 2000): 3.3, (2006, 2008): 3.4, (2011, 2013): 3.7}
 BURDEN_TOLERANCE = 0.75  # percentage points
 
 
-def p_burden(obs, ev):
-    return all(abs(_year_mean(obs, "russia_burden", a, b) * 100 - v) <= BURDEN_TOLERANCE
-               for (a, b), v in BURDEN_TARGETS.items())
+def p_burden(R, E):
+    return np.logical_and.reduce([np.abs(R.mean("russia_burden", a, b) * 100 - v) <= BURDEN_TOLERANCE
+                                  for (a, b), v in BURDEN_TARGETS.items()])
 
 
 PATTERNS: tuple[Pattern, ...] = (
@@ -133,16 +169,18 @@ PATTERNS: tuple[Pattern, ...] = (
 
 
 def score_runs(observables: pd.DataFrame, events: pd.DataFrame) -> pd.DataFrame:
-    """Per (scenario, world, seed, pattern): held or not."""
-    rows = []
-    ev_groups = {k: g for k, g in events.groupby(["scenario", "world", "seed"], sort=False)}
-    empty = events.iloc[0:0]
-    for key, obs in observables.groupby(["scenario", "world", "seed"], sort=True):
-        ev = ev_groups.get(key, empty)
+    """Per (scenario, world, seed, pattern): held or not. Every pattern is tested on all runs of a scenario
+    at once (:class:`Runs`, :class:`Events`)."""
+    parts = []
+    for scen, obs in observables.groupby("scenario", sort=True):
+        R = Runs(obs)
+        E = Events(events[events["scenario"] == scen], R)
         for pat in PATTERNS:
-            rows.append({"scenario": key[0], "world": key[1], "seed": key[2], "pattern": pat.id,
-                         "held": bool(pat.test(obs, ev))})
-    return pd.DataFrame(rows)
+            held = np.asarray(pat.test(R, E), dtype=bool)
+            parts.append(pd.DataFrame({"scenario": R.keys["scenario"], "world": R.keys["world"],
+                                       "seed": R.keys["seed"], "pattern": pat.id, "held": held}))
+    out = pd.concat(parts, ignore_index=True)
+    return out.sort_values(["scenario", "world", "seed"], kind="stable").reset_index(drop=True)
 
 
 def scorecard(observables: pd.DataFrame, events: pd.DataFrame) -> pd.DataFrame:

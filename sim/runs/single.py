@@ -87,39 +87,8 @@ def frames(res: BatchResult, keep=TABLES) -> RunResult:
         out.observables = pd.DataFrame(data)
     if ("states" in keep or "beliefs" in keep) and res.states is None:
         raise ValueError("this batch kept no per-state tables (keep_states=False)")
-    exists = res.states["exists"].astype(bool).ravel() if res.states is not None else None
-    if "states" in keep:
-        data = {**_ident(res, T * n), "step": np.tile(np.repeat(step, n), R),
-                "date": np.tile(np.repeat(labels, n), R), "iso3": np.tile(np.array(res.iso3, dtype=object), R * T)}
-        for col in STATE_COLUMNS:
-            data[col] = res.states[col].astype(float).ravel()
-        data["tie_to_nato"] = _LADDER_NAMES[res.states["ladder"].astype(int).ravel()]
-        df = pd.DataFrame(data)[exists].reset_index(drop=True)
-        df["stance"] = np.where(df["stance"] > 0.5, "cooperate", "defect")
-        out.states = df
-    if "beliefs" in keep:
-        rus = res.iso3.index("RUS")
-        observer = np.tile(np.array(res.iso3, dtype=object), R * T)
-        keep_rows = exists & (observer != "RUS")
-        order = np.argsort(np.array(res.iso3), kind="stable")  # observers sorted by name within a step
-        belief = res.states["belief_about_russia"][:, :, order]
-        ex = res.states["exists"][:, :, order].astype(bool)
-        ex[:, :, np.flatnonzero(order == rus)] = False
-        names = np.array(res.iso3, dtype=object)[order]
-        about_r = {"run": np.repeat(np.arange(R), T * n), "step": np.tile(np.repeat(step, n), R),
-                   "observer": np.tile(names, R * T), "subject": "RUS", "belief": belief.ravel()}
-        about_r = pd.DataFrame(about_r)[ex.ravel()]
-        about_w = pd.DataFrame({"run": np.repeat(np.arange(R), T), "step": np.tile(step, R), "observer": "RUS",
-                                "subject": "WEST", "belief": res.belief_west.ravel()})
-        del keep_rows
-        b = pd.concat([about_r, about_w], ignore_index=True).sort_values(["run", "step", "subject"], kind="stable")
-        runs = b.pop("run").to_numpy()
-        ident = _ident(res, 1)
-        b.insert(0, "world", ident["world"][runs])
-        b.insert(1, "scenario", res.scenario.name)
-        b.insert(2, "seed", ident["seed"][runs])
-        b.insert(4, "date", labels[b["step"].to_numpy()])
-        out.beliefs = b.reset_index(drop=True)
+    for name, table in (state_tables(res, keep) if res.states is not None else {}).items():
+        setattr(out, name, table.to_pandas())
     if "events" in keep:
         ev = res.events
         runs = ev["run"]
@@ -136,10 +105,66 @@ def frames(res: BatchResult, keep=TABLES) -> RunResult:
     return out
 
 
+def _strings(codes, names) -> "pa.Array":
+    """A string column from integer codes into ``names`` (built in Arrow, no Python string per row)."""
+    import pyarrow as pa
+    return pa.DictionaryArray.from_arrays(pa.array(np.asarray(codes, dtype=np.int32)),
+                                          pa.array(list(names), pa.string())).cast(pa.string())
+
+
+def state_tables(res: BatchResult, keep=("states", "beliefs")) -> dict:
+    """The per-state tables of a batch (``states``: one row per run, quarter and existing state;
+    ``beliefs``: every observer's belief about Russia and Russia's about the West) as Arrow tables, run after
+    run. Built from codes column by column: the large tables of a many-run command cost little."""
+    import pyarrow as pa
+    R, T, n = res.R, res.steps, len(res.iso3)
+    step, labels, _ = _calendar(res.scenario.start, T)
+    worlds = list(dict.fromkeys(res.worlds))
+    world_code = np.array([worlds.index(w) for w in res.worlds])
+    out = {}
+    exists = res.states["exists"].astype(bool)  # [R, T, N]
+    if "states" in keep:
+        run, k, i = np.nonzero(exists)
+        cols = {"world": _strings(world_code[run], worlds), "scenario": _strings(np.zeros(len(run)), [res.scenario.name]),
+                "seed": pa.array(res.seeds[run]), "step": pa.array(step[k]), "date": _strings(k, labels),
+                "iso3": _strings(i, res.iso3)}
+        for col in STATE_COLUMNS:
+            v = res.states[col][run, k, i].astype(float)
+            cols[col] = _strings(v > 0.5, ("defect", "cooperate")) if col == "stance" else pa.array(v)
+        cols["tie_to_nato"] = _strings(res.states["ladder"][run, k, i], LADDER_NAMES)
+        out["states"] = pa.table(cols)
+    if "beliefs" in keep:
+        rus = res.iso3.index("RUS")
+        order = np.argsort(np.array(res.iso3), kind="stable")  # observers by name within a quarter
+        ex = exists[:, :, order].copy()
+        ex[:, :, np.flatnonzero(order == rus)] = False
+        # per quarter: the observers' beliefs about Russia (by name), then Russia's about the West
+        m = np.concatenate([ex, np.ones((R, T, 1), dtype=bool)], axis=2)
+        run, k, j = np.nonzero(m)
+        about_west = j == n
+        values = np.concatenate([res.states["belief_about_russia"][:, :, order], res.belief_west[:, :, None]],
+                                axis=2)[run, k, j]
+        observers = [res.iso3[o] for o in order] + ["RUS"]
+        out["beliefs"] = pa.table({"world": _strings(world_code[run], worlds),
+                                   "scenario": _strings(np.zeros(len(run)), [res.scenario.name]),
+                                   "seed": pa.array(res.seeds[run]), "step": pa.array(step[k]),
+                                   "date": _strings(k, labels), "observer": _strings(j, observers),
+                                   "subject": _strings(about_west, ("RUS", "WEST")), "belief": pa.array(values)})
+    return out
+
+
 def run_batch(scenario, worlds, seeds, parameters=None, keep=TABLES) -> RunResult:
     """Run a batch (worlds and parameters: one for all or one per seed) and return its frames."""
     need_states = "states" in keep or "beliefs" in keep
     return frames(simulate(_as_scenario(scenario), worlds, seeds, parameters, keep_states=need_states), keep)
+
+
+def run_batch_for_store(scenario, worlds, seeds, parameters=None, keep=TABLES) -> tuple[RunResult, dict]:
+    """Like :func:`run_batch`, but the per-state tables come as Arrow tables (for writing), not frames."""
+    need_states = "states" in keep or "beliefs" in keep
+    res = simulate(_as_scenario(scenario), worlds, seeds, parameters, keep_states=need_states)
+    return frames(res, tuple(t for t in keep if t not in ("states", "beliefs"))), (
+        state_tables(res, keep) if need_states else {})
 
 
 def run_model(scenario, world: str = "revisionist_spiral", seed: int = 0, parameters: dict | None = None):
