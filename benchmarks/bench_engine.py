@@ -295,11 +295,11 @@ def main(argv=None) -> int:
             f"`spiral run {SCENARIO} --world revisionist_spiral --seeds N` (every table written, scorecard, report), "
             "default workers; peak memory is the peak of the summed PSS of the command's process tree.",
             "",
-            "| | N | wall time | peak tree PSS | peak main RSS |",
-            "|---|---|---|---|---|",
+            "| | N | wall time | peak tree PSS |",
+            "|---|---|---|---|",
         ]
         for (w, n), v in sorted(res.items()):
-            lines.append(f"| {w} | {n} | {v['seconds']:.1f} s | {mib(v['peak_tree'])} | {mib(v['peak_main'])} |")
+            lines.append(f"| {w} | {n} | {v['seconds']:.1f} s | {mib(v['peak_tree'])} |")
         lines += [
             "",
             f"Marginal cost per extra run: before {1000 * marg['before']:.0f} ms, engine {1000 * marg['engine']:.1f} ms: "

@@ -21,7 +21,7 @@ from sim.mechanisms.randomness import normal
 from sim.mechanisms.security import MEMBER, PARTNER
 from sim.params import PARAMETERS, resolve
 from sim.scenario import Scenario
-from sim.scenario.compiled import CompiledWorld, compile_world
+from sim.engine.compiled import CompiledWorld, compile_world
 from sim.worlds import motive, world_types
 
 POSTURE_COMPONENTS = ("missile_defence", "forward_presence", "abm_treaty")

@@ -229,6 +229,7 @@ def cmd_params(a) -> int:
 def cmd_compare(a) -> int:
     from sim.calendar import quarter_label
     from sim.faces.output import atomic_output_dir
+    from sim.faces.compare_report import comparison_report
     from sim.faces.tables import comparison_table
     from sim.runs.compare import compare
     from sim.runs.ensemble import seeds_arg
@@ -255,6 +256,7 @@ def cmd_compare(a) -> int:
         if not a.quiet:
             print(f"writing tables and the report to {out} ...", file=sys.stderr)
         c.write(tmp)
+        comparison_report(c, tmp / "report.html")
     bad = c.scope[c.scope["identical_before_first_edit"] == False]  # noqa: E712 - a column of bools and None
     for _, r in bad.iterrows():
         print(f"warning: {r['scenario']} ({r['world']}) differs from the base at {r['first_divergence']}, before its "
@@ -266,6 +268,7 @@ def cmd_compare(a) -> int:
 
 def cmd_attribute(a) -> int:
     from sim.faces.output import atomic_output_dir
+    from sim.faces.compare_report import attribution_report
     from sim.faces.tables import attribution_table
     from sim.runs.compare import attribute
     from sim.scenario import load_scenario
@@ -284,6 +287,7 @@ def cmd_attribute(a) -> int:
         res = attribute(s, list(worlds), a.seeds, kinds=kinds, first_seed=a.first_seed, workers=a.workers,
                         progress=not a.quiet, command=_command_line())
         res.write(tmp)
+        attribution_report(res, tmp / "attribution.html")
     print(attribution_table(res, top=a.top))
     _where(out, "attribution.html", " (attribution.csv: every event and outcome, with intervals)")
     return 0

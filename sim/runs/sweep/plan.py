@@ -148,12 +148,13 @@ class SweepPlan:
 
 
 def default_chunk_size(n_runs: int) -> int:
-    """About 64 chunks (more for large sweeps), each of 1 to 512 runs. A chunk is one batched call of the
-    engine, whose cost per run falls with the batch until ~256 runs (docs/performance.md), so large sweeps
-    take large chunks; an interruption loses at most the chunks in flight (about a second of work each); 2-32
-    workers stay busy on sweeps of a few thousand runs. Depends only on the sweep's size, never on the
-    executor, so that the part files do not either."""
-    return max(1, min(512, math.ceil(n_runs / 64)))
+    """About 64 chunks (more for large sweeps), each of 1 to 256 runs. A chunk is one batched call of the
+    engine, whose cost per run falls with the batch until ~256 runs and not beyond (docs/performance.md,
+    "Engine"), so large sweeps take chunks of 256 and a worker's memory stays that of one such batch however
+    many runs; an interruption loses at most the chunks in flight (about a second of work each); 2-32 workers
+    stay busy on sweeps of a few thousand runs. Depends only on the sweep's size, never on the executor, so
+    that the part files do not either."""
+    return max(1, min(256, math.ceil(n_runs / 64)))
 
 
 def plan_sweep(spec_path: str | os.PathLike, model: str | None = None) -> SweepPlan:

@@ -1,4 +1,4 @@
-"""A scenario turned into arrays once (cached by its hash): the static world the model runs on.
+"""A scenario turned into arrays once (cached by its hash): the static world the engine runs on.
 
 No simulation logic: quarterly GDP and existence matrices, the border matrix, indices of the great
 powers, masks for Europe and Russia's sphere, and the events grouped by step.
