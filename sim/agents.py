@@ -2,7 +2,7 @@
 
 Each agent sits on a cell of the alliance network. Its state variables live in the model's arrays
 (``model.world``), so that every mechanism updates all agents synchronously in one array operation
-(THEORY §4: synchronous updates) and a run stays fast; the agent is the named view a user, the dashboard
+(docs/theory.md §4: synchronous updates) and a run stays fast; the agent is the named view a user, the dashboard
 and the data collector see.
 """
 
@@ -83,7 +83,7 @@ class StateAgent(FixedAgent):
 
 class AllianceAgent(FixedAgent):
     """An alliance or institution (NATO, CSTO, EU, OSCE, PfP, PJC, NRC): members, leader, decision rule,
-    open-door propensity and the voice it gives a partner (seed 004)."""
+    open-door propensity and the voice it gives a partner (Steinel 2007)."""
 
     def __init__(self, model, spec, cell):
         super().__init__(model)

@@ -3,7 +3,7 @@
 Every event fires in the runs of a mask: a scripted event in every run (unless it is an endogenous
 decision that NATO's M8 vote blocks in some runs), a conditional event in the runs whose own history meets
 its condition. Effects come from the event's kind and attributes and the actors' state, never from a
-magnitude set per event (THEORY §3). Offers are *queued*: the targets decide with a one-step lag by their
+magnitude set per event (docs/theory.md §3). Offers are *queued*: the targets decide with a one-step lag by their
 own rules (M5, M7) — Russia's acceptances are emergent. Each effect returns the ``cause`` text of the event
 log, one string for every run or one per run.
 """
@@ -41,7 +41,7 @@ def enlargement_signal(b, s, e, rows, step):
     ix = np.ix_(rows, idx)
     s.expected_join[ix] = np.maximum(s.expected_join[ix], cred[:, None])
     _raise_ladder(s, rows, idx, ASPIRANT)
-    s.atrophy[rows] *= 0.8  # NATO announces a future: Russia's expectation that it will atrophy fades (seed 000)
+    s.atrophy[rows] *= 0.8  # NATO announces a future: Russia's expectation that it will atrophy fades (Sushentsov & Wohlforth 2020)
     names = ", ".join(e.attr("candidates"))
     return [f"expected accession of {names} at credibility {c:.2f}" for c in cred]
 
@@ -57,7 +57,7 @@ def accession(b, s, e, rows, step):
     actor, idx = e.attr("actor"), _idx(b, e.attr("targets"))
     if actor == "NATO":
         _raise_ladder(s, rows, idx, MEMBER)
-        s.atrophy[rows] *= 0.8  # NATO acts: Russia's expectation that it will atrophy fades (seed 000)
+        s.atrophy[rows] *= 0.8  # NATO acts: Russia's expectation that it will atrophy fades (Sushentsov & Wohlforth 2020)
     elif actor == "CSTO":
         s.csto[np.ix_(rows, idx)] = True
     elif actor == "EU":
@@ -141,7 +141,7 @@ def regime_change(b, s, e, rows, step):
 
 def statehood_change(b, s, e, rows, step):
     if e.attr("unilateral"):
-        # a secession recognised by the West without the UN: NATO's order is the one that counts (seed 000)
+        # a secession recognised by the West without the UN: NATO's order is the one that counts (Sushentsov & Wohlforth 2020)
         s.function[rows] = np.minimum(1.0, s.function[rows] + b.pr["operation_centrality"][rows])
         return "unilateral statehood recognised by the West"
     return "statehood change"
@@ -184,7 +184,7 @@ def _alliance(b: Batch, alliance_id: str) -> int:
 
 
 def _queue_offer(s: State, e, rows, step):
-    """Offers are decided by their targets one step later (generic lag, THEORY §9)."""
+    """Offers are decided by their targets one step later (generic lag, docs/theory.md §9)."""
     mask = np.zeros(len(s.function), dtype=bool)
     mask[rows] = True
     s.pending_offers.append((e, step, mask))

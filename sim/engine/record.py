@@ -93,7 +93,7 @@ def nato_defects(s: State, nato) -> np.ndarray:
 
 
 def observe(b: Batch, s: State, k: int) -> dict[str, np.ndarray]:
-    """The observables of every run after step ``k`` (THEORY §5), as ``[R]`` arrays."""
+    """The observables of every run after step ``k`` (docs/theory.md §5), as ``[R]`` arrays."""
     cw, pr = b.cw, b.pr
     rus, usa = cw.rus, cw.usa
     nato = (s.ladder == MEMBER) & s.exists

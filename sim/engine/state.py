@@ -30,7 +30,7 @@ NEVER = -10**9  # "this has not happened" for step-valued state
 
 @dataclass(frozen=True)
 class Motives:
-    """A great power's private motives in every run of a batch: ``[R]`` arrays (THEORY §2)."""
+    """A great power's private motives in every run of a batch: ``[R]`` arrays (docs/theory.md §2)."""
 
     order_weight: np.ndarray
     greed: np.ndarray

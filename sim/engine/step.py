@@ -4,7 +4,7 @@ The schedule of :func:`step`:
 
 0. **events** — the scripted and conditional events due this quarter fire (masked over runs);
 1. **decide** — every actor decides from what it perceived at the end of the previous step (a generic
-   one-step lag, THEORY §9): stances (M5), answers to pending offers (M5/M7), proposals, coercion and force
+   one-step lag, docs/theory.md §9): stances (M5), answers to pending offers (M5/M7), proposals, coercion and force
    (M9), applications and alignment (M7), arming targets (M6);
 2. **evolve** — economy and capability (M1), frozen conflicts and memories decay;
 3. **perceive** — threat (M2), insecurity (M3), the harm each side's acts did, beliefs (M4);
@@ -90,7 +90,7 @@ def decide(b: Batch, s: State, log, k: int):
     s.stance[:, others] = (m_margin + noise)[:, others] >= 0
     # M5/M7 pending offers, decided one step after they were made
     events.decide_offers(b, s, log, k)
-    # proposals of an inclusive order (emergent; seed 000, seed 003: CSCE primacy)
+    # proposals of an inclusive order (emergent; Sushentsov & Wohlforth 2020, Ratti 2009: CSCE primacy)
     proposes, motive = stance.proposes_inclusive_order(s.stance[:, rus] == 1, b.russia.order_weight, s.centrality,
                                                        s.ins_status, k - s.last_proposal_step, pr)
     rows = np.flatnonzero(proposes)

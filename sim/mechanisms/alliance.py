@@ -1,4 +1,4 @@
-"""M8 Alliance decisions: members vote on an applicant, the rule aggregates (THEORY.md §4 M8).
+"""M8 Alliance decisions: members vote on an applicant, the rule aggregates (docs/theory.md §4 (M8)).
 
 Each member weighs the applicant's security gain (a base value, the capability added relative to the
 alliance's, and a bonus if the applicant borders the member) against provoking Russia: the provocation
@@ -36,7 +36,7 @@ def aggregate(votes, weights, rule: str, members=None):
 
 def decision_loglik(votes, decided, noise: float = 0.3, members=None):
     """Log-likelihood of an observed consensus decision under the members' vote margins (probit-like
-    logistic noise) over the last axis: evidence about the West's type (THEORY.md §4 M8)."""
+    logistic noise) over the last axis: evidence about the West's type (docs/theory.md §4 (M8))."""
     votes = np.asarray(votes, dtype=float)
     p_yes = 1.0 / (1.0 + np.exp(-votes / np.maximum(noise, 1e-6)))
     if members is not None:
@@ -58,6 +58,6 @@ def provocation_of(in_sphere, importance):
 
 
 def leader_bonus(order_weight, greed, added_share, provocation):
-    """The leader's type in the vote (THEORY §4 M8): an order revisionist values the centrality gain (the
+    """The leader's type in the vote (docs/theory.md §4 (M8)): an order revisionist values the centrality gain (the
     capability brought under NATO), a greedy one the sphere gain taken from Russia."""
     return order_weight * added_share * 5.0 + greed * provocation

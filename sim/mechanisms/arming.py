@@ -1,7 +1,7 @@
 """M6 Arming — a Richardson reaction process (Richardson 1960, *Arms and Insecurity*).
 
 Effort e (share of GDP) moves toward a target that rises with insecurity and — for revisionist and greedy
-types — with perceived opportunity, falls with cost (fiscal capacity, seed 002) and fatigue:
+types — with perceived opportunity, falls with cost (fiscal capacity, Chamberlain 2013) and fatigue:
 
     e* = e_floor + capacity · (r · S + r_opp · opportunity) / (1 + f · max(0, S − 1))   (bounded to [e_floor/2, 0.15])
 

@@ -1,5 +1,5 @@
 """M4 Beliefs and trust — Kydd's Bayesian realism (Kydd 2005, *Trust and Mistrust in International
-Relations*; Kydd 2001 on enlargement), with the fixes of THEORY.md §9.
+Relations*; Kydd 2001 on enlargement), with the fixes of docs/theory.md §9.
 
 b_ij = P(j is not a security seeker) as i sees it. Each quarter:
 
@@ -12,7 +12,7 @@ event: a non-security-seeker gains from an act in proportion to the harm it does
 order), a security seeker does not, so σ_N/σ_S = exp(d · harm), d = distinguishability (Glaser 1997;
 Jervis 1978). Harm is the rise in the observer's insecurity the act causes, amplified by misperception
 (Jervis 1976: others' hostile acts read as more revealing) and discounted by empathy where the actor's
-own insecurity explains the act (seed 001: the West "did not accord due importance to the perspective of
+own insecurity explains the act (Izzo 2022: the West "did not accord due importance to the perspective of
 its counterpart"). Reassurance (harm < 0: the act lowered the observer's insecurity, e.g. a seat with
 voice that costs NATO centrality, a cancelled deployment) lowers b; it is not amplified by misperception.
 The model does not separately check that the act was costly to the actor: any act that lowers the

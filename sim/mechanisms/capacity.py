@@ -1,6 +1,6 @@
 """M1 Capacity: capability accumulates from effort times the economic base, with depreciation.
 
-Capacity limits what a state can do (seed 002, DIGEST_002 L5139-5200: Russia balanced softly while weak
+Capacity limits what a state can do (Chamberlain 2013, Chamberlain 2013, ch. III, “IR Theory and the Bush Administration”: Russia balanced softly while weak
 and hard once its economy recovered). GDP follows the scenario's exogenous path; the US's effort too.
 """
 
@@ -43,7 +43,7 @@ def fiscal_capacity(capacity, gdp, gdp_peak, memory):
     so a devaluation does not cut capacity for ever.
 
     A collapsing economy (Russia in the 1990s, the 1998 default) cuts what the state can spend on arms;
-    recovery restores it (seed 002).
+    recovery restores it (Chamberlain 2013).
     """
     target = clip(gdp / np.maximum(gdp_peak, 1e-9), 0.0, 1.0)
     return capacity + memory * (target - capacity)

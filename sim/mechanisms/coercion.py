@@ -1,4 +1,4 @@
-"""M9 Coercion in the sphere (seed 002 R1/R2; THEORY.md §4 M9 and §9).
+"""M9 Coercion in the sphere (Chamberlain 2013, ch. II, “Realism”; docs/theory.md §4 (M9) and §9).
 
 Russia's pressure on a claimed state k is its stake there — the loss it can still prevent,
 max(0, expected loss − protection) — weighted by k's importance, plus recent Western-backed regime change
@@ -9,7 +9,7 @@ in k, plus greed (a greedy type values control beyond what security needs). Trig
   against members) when pressure ≥ the coercion threshold and Russia has the capacity;
 - force when pressure ≥ a threshold drawn once per run, capacity allows, the local balance favours Russia,
   k is not protected by Article 5, and no use of force happened within the refractory period. Force
-  leaves a frozen conflict that blocks k's prospects and decays (THEORY §9).
+  leaves a frozen conflict that blocks k's prospects and decays (docs/theory.md §9).
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ def coercion_instrument(energy_dependence: float, is_member: bool) -> str:
 def force_decision(pressure_k, threshold, capacity, capacity_min, balance_k, protection_k, quarters_since_force,
                    refractory):
     """Boolean per state: does Russia use force against it now? (``pressure_k`` net of the cost of force,
-    which scales with the target's size: a larger target means a larger war — THEORY §9)"""
+    which scales with the target's size: a larger target means a larger war — docs/theory.md §9)"""
     return ((pressure_k >= threshold) & (capacity >= capacity_min) & (balance_k >= 0.6)
             & (protection_k < 0.5) & (quarters_since_force >= refractory))
 
@@ -58,7 +58,7 @@ COERCION_SHARE = 0.3  # coercion short of force is read as this share of a use o
 def act_signal(force_signal, size, closeness):
     """Harm every observer reads into a Russian use of force (``size`` = 1 + the target's importance) or
     coercion (``size`` = COERCION_SHARE): it scales with the size of the act and with how close the target
-    lies to the observer's core (THEORY §4 M9: consequences feed back; §9: threat scales with the force)."""
+    lies to the observer's core (docs/theory.md §4 (M9): consequences feed back; §9: threat scales with the force)."""
     return force_signal * size * (0.5 + 0.5 * closeness)
 
 

@@ -1,10 +1,10 @@
-"""Observables whose formulas are fixed before any calibration (THEORY.md §5).
+"""Observables whose formulas are fixed before any calibration (docs/theory.md §5).
 
 Tension index (both sides): mean of (i) mutual belief — the mean of Russia's belief that the West is not a
 security seeker and NATO's capability-weighted belief about Russia; (ii) the share of defect stances
 (Russia toward NATO, NATO toward Russia); (iii) normalised arming — the mean of Russia's and NATO-Europe's
 burden, each over 10 % of GDP. A Russia-only index uses Russia's belief, stance and burden alone, and is
-always reported beside it (THEORY §9: NATO's scripted stance would otherwise nearly script the index).
+always reported beside it (docs/theory.md §9: NATO's scripted stance would otherwise nearly script the index).
 
 Relationship regime (from stances and events, not from a tension threshold): war if Russia used force in
 the last 4 quarters; crisis if it used force in the last 12 quarters or coerces now while both sides

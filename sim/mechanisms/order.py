@@ -1,4 +1,4 @@
-"""The European order: NATO centrality C and the expected C of the great powers (THEORY.md §3; seed 000).
+"""The European order: NATO centrality C and the expected C of the great powers (docs/theory.md §3; Sushentsov & Wohlforth 2020).
 
 C = coverage × function:
 - coverage: the capability-weighted share of European states (Russia and North America excluded) whose
@@ -6,14 +6,14 @@ C = coverage × function:
   accession raises C in proportion to the new member's capability;
 - function: how far European security is *governed* through NATO rather than inclusive institutions. It
   starts at ``initial_function``, rises with alliance operations (twice as much without a UN mandate —
-  Kosovo 1999, and a unilateral secession the West recognises, Kosovo 2008 — seed 000), and falls with the
+  Kosovo 1999, and a unilateral secession the West recognises, Kosovo 2008 — Sushentsov & Wohlforth 2020), and falls with the
   voice Russia holds in joint bodies (PJC, NRC: inclusive arrangements) and with coalition operations that
   bypass the alliance (Iraq 2003). Effects come from the kind and attributes of what happened, never from a
   dial per event.
 
 Russia's *expected* C (Ĉ) uses expected ladder levels — candidates named by enlargement signals count with
 the credibility of the signal's stage — and discounts NATO's function by Russia's expectation that NATO will
-atrophy, which fades as NATO persists and acts (seed 000: Russia's cooperation was premised on NATO
+atrophy, which fades as NATO persists and acts (Sushentsov & Wohlforth 2020: Russia's cooperation was premised on NATO
 atrophying or being subordinated to inclusive institutions).
 """
 

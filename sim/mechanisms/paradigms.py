@@ -1,11 +1,11 @@
-"""M10 Other paradigms, switchable (seeds 002 and 003 test realism against liberalism and
+"""M10 Other paradigms, switchable (Chamberlain 2013; Ratti 2009 test realism against liberalism and
 constructivism). Off by default; each is a modifier that the model applies without touching the realist
 mechanisms.
 
-Liberal (seed 002 L1, L4; Doyle 1986): threat between democracies is discounted by the product of their
+Liberal (Chamberlain 2013, ch. II, “Liberalism”; Doyle 1986): threat between democracies is discounted by the product of their
 democracy levels; institutions with real voice damp the spiral (they shrink the harm read into acts).
 
-Constructivist (seed 004, Deutsch 1957; seed 002 C1): a shared-identity score rises with the number of
+Constructivist (Steinel 2007, Deutsch 1957; Chamberlain 2013, ch. II, “Constructivism”): a shared-identity score rises with the number of
 dialogue channels (institutions both sides sit in) and falls after hostile acts; it pulls priors toward
 trust and raises empathy.
 """

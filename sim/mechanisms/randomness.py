@@ -1,4 +1,4 @@
-"""Named random streams keyed by (seed, agent, mechanism, step) — THEORY.md §4.
+"""Named random streams keyed by (seed, agent, mechanism, step) — docs/theory.md §4.
 
 Each draw is a pure function of its key (a SplitMix64 hash, Steele et al. 2014), so a counterfactual is
 identical to its base until its first edited date and differs after only through the edit (common random

@@ -1,14 +1,14 @@
-"""M3 Broad security (seed 000) and the ladder of Western ties.
+"""M3 Broad security (Sushentsov & Wohlforth 2020) and the ladder of Western ties.
 
 S_i = w_mil·T_i + w_status·StatusGap_i + w_sphere·SphereLoss_i + w_regime·RegimeThreat_i
 
 StatusGap = C·(1 − voice) for a great power outside NATO (exclusion from the body that governs European
 security); SphereLoss = the importance-weighted Western drift of the states i claims; RegimeThreat =
-Western-backed regime change near i (seed 002: colour revolutions). The weights are shared by every world;
+Western-backed regime change near i (Chamberlain 2013: colour revolutions). The weights are shared by every world;
 ``territorial_only`` sets the last three to zero. The C-driven (status) and proximity-driven (military)
-parts are reported apart (THEORY §2 claim b).
+parts are reported apart (docs/theory.md §2 claim b).
 
-Ladder of ties to NATO and its weights (THEORY.md §9 "stakes versus protection"): the expected loss to
+Ladder of ties to NATO and its weights (docs/theory.md §9 "stakes versus protection"): the expected loss to
 Russia rises along partner → aspirant → pledged → MAP → invited → member; protection is what commitments
 give *now* — almost nothing for a pledge, Article 5 for a member. A pledge without a MAP raises the stake
 without protection; a member is no longer a target. These values are world data, listed in docs/model.md
@@ -28,12 +28,12 @@ EXPECTED_LOSS = np.array([0.0, 0.15, 0.35, 0.6, 0.7, 0.9, 1.0])
 PROTECTION = np.array([0.0, 0.0, 0.0, 0.05, 0.25, 0.5, 1.0])
 # weight of each level in NATO's coverage of Europe (centrality), and in expected membership
 COVERAGE = np.array([0.0, 0.2, 0.25, 0.4, 0.5, 0.85, 1.0])
-# EU ties: association, membership (seed 002: the Ukraine association agreement set off the Maidan)
+# EU ties: association, membership (Chamberlain 2013: the Ukraine association agreement set off the Maidan)
 EU_LOSS = np.array([0.0, 0.3, 0.45])
 
 
 def status_gap(centrality, voice):
-    """C·(1 − voice): exclusion from the body that governs European security (seed 000, seed 004)."""
+    """C·(1 − voice): exclusion from the body that governs European security (Sushentsov & Wohlforth 2020, Steinel 2007)."""
     return centrality * (1.0 - voice)
 
 
@@ -44,19 +44,19 @@ def western_drift(ladder: np.ndarray, eu_level: np.ndarray, alignment: np.ndarra
 
 
 def stakes(ladder: np.ndarray, eu_level: np.ndarray, alignment: np.ndarray) -> np.ndarray:
-    """The loss Russia can still prevent in each state: max(0, expected loss − protection) (THEORY §9)."""
+    """The loss Russia can still prevent in each state: max(0, expected loss − protection) (docs/theory.md §9)."""
     return np.maximum(0.0, western_drift(ladder, eu_level, alignment) - PROTECTION[ladder])
 
 
 def sphere_loss(drift, importance, in_sphere, exists):
-    """Importance-weighted mean Western drift of the states Russia claims (seed 002 R2; seed 000)."""
+    """Importance-weighted mean Western drift of the states Russia claims (Chamberlain 2013, ch. II, “Realism”; Sushentsov & Wohlforth 2020)."""
     w = importance * in_sphere * exists
     total = w.sum(axis=-1)
     return np.where(total > 0, (w * drift).sum(axis=-1) / np.where(total > 0, total, 1.0), 0.0)
 
 
 def regime_threat(regime_memory, importance, in_sphere):
-    """Western-backed regime change near Russia, weighted by importance, saturating at 1 (seed 002)."""
+    """Western-backed regime change near Russia, weighted by importance, saturating at 1 (Chamberlain 2013)."""
     return np.minimum(1.0, (regime_memory * importance * in_sphere).sum(axis=-1))
 
 

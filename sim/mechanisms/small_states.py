@@ -1,8 +1,8 @@
-"""M7 Small states: membership demand, balancing and bandwagoning (Walt 1987; seed 004 "reluctant
-bandwagoning"; seed 002 R6).
+"""M7 Small states: membership demand, balancing and bandwagoning (Walt 1987; Steinel 2007 "reluctant
+bandwagoning"; Chamberlain 2013, ch. II, “Realism”).
 
 Demand for NATO membership rises with the threat from Russia and the West's pull (democracy, alignment),
-and with contagion from neighbours' Western moves (THEORY §9), and falls with the expected cost of Russian
+and with contagion from neighbours' Western moves (docs/theory.md §9), and falls with the expected cost of Russian
 retaliation (Russia's capability relative to NATO's protection of the state, times its belief that Russia
 is not a security seeker). A state balances against the main threat when an ally is available; it
 bandwagons when the threat is overwhelming and no ally is (NATO's protection of it is nil).
@@ -33,7 +33,7 @@ def ally_availability(expected_join, is_partner):
 
 
 def western_pull(democracy, alignment):
-    """Pull of the West: liberal attraction (seed 002 L2) and existing alignment."""
+    """Pull of the West: liberal attraction (Chamberlain 2013, ch. II, “Liberalism”) and existing alignment."""
     return 0.5 * np.asarray(democracy) + 0.5 * clip(alignment, 0.0, 1.0)
 
 
@@ -53,7 +53,7 @@ def alignment_target(demand, threat, protection, alignment):
 
 def frozen_conflict_damping(demand, frozen):
     """A frozen conflict on its soil blocks a state's prospects: NATO avoids states with open conflicts
-    (THEORY §4 M9, §9 aftermath), so its demand is damped by up to 70 %."""
+    (docs/theory.md §4 (M9), §9 aftermath), so its demand is damped by up to 70 %."""
     return demand * (1.0 - 0.7 * frozen)
 
 

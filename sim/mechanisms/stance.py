@@ -1,16 +1,16 @@
-"""M5 Stance: cooperate or defect toward the rival, by type (THEORY.md §4 M5).
+"""M5 Stance: cooperate or defect toward the rival, by type (docs/theory.md §4 (M5)).
 
 Security seeker (Kydd 2005, assurance game): cooperate iff trust 1 − b ≥ p̄ = c / (1 + c − t), with c the
 cost of being exploited, rising with the threat the rival poses (Jervis 1978 offense dominance), and t < 1
 the temptation.
 
-Order revisionist (seed 000): cooperates only while cooperation moves the order toward its preference,
+Order revisionist (Sushentsov & Wohlforth 2020): cooperates only while cooperation moves the order toward its preference,
 judged by its *expected* centrality Ĉ against a reference it adapts slowly: Russia (C* = 0) cooperates
 while Ĉ falls below its reference — it can cooperate in the early 1990s *because* it expects NATO to
 atrophy — and turns when Ĉ rises; the leader (C* = 1) the reverse. Its security part still counts, with
 weight 1 − ω.
 
-Greedy expansionist (seed 000; Glaser 2010): a security seeker whose temptation is raised by greed times
+Greedy expansionist (Sushentsov & Wohlforth 2020; Glaser 2010): a security seeker whose temptation is raised by greed times
 perceived opportunity (the rival's and its clients' weakness), so it rarely cooperates when it can gain.
 
 Every rule returns a *margin* (≥ 0 cooperates); decision noise is added by the caller from a named stream.
@@ -64,7 +64,7 @@ def stance_margin(motive, trust, threat, gain, opportunity, p: dict):
 
 def acceptance_margin(voice, centrality, requires_consent: bool, stance_margin_value, gain_if_accepted, motive,
                       p: dict):
-    """Should a great power accept an offered seat in an institution? (seed 004: voice for consent)
+    """Should a great power accept an offered seat in an institution? (Steinel 2007: voice for consent)
 
     The status gap it closes is worth w_status·C·voice; half its current stance margin is added (hostile
     states refuse offers); if joining implies consent to the other side's order, an order revisionist pays
@@ -81,7 +81,7 @@ def acceptance_margin(voice, centrality, requires_consent: bool, stance_margin_v
 def proposes_inclusive_order(cooperating, order_weight, centrality, status_part, quarters_since_last, p: dict):
     """Does Russia propose an inclusive order (CSCE/OSCE primacy, a pan-European treaty) this quarter?
     Only while cooperating, when its order motive — order weight × C plus the status part of its insecurity
-    — reaches ``proposal_threshold``, and not more often than ``proposal_cooldown`` (seed 000, seed 003).
+    — reaches ``proposal_threshold``, and not more often than ``proposal_cooldown`` (Sushentsov & Wohlforth 2020, Ratti 2009).
     Returns (proposes, order motive)."""
     motive = order_weight * centrality + status_part
     return (np.asarray(cooperating, dtype=bool) & (motive >= p["proposal_threshold"])

@@ -1,4 +1,4 @@
-"""M2 Threat — Walt's balance of threat, perceived (seed 004).
+"""M2 Threat — Walt's balance of threat, perceived (Steinel 2007).
 
 T_ij = power_j^a · exposure_ij · offense_j · (κ + (1 − κ)·b_ij)
 
@@ -7,7 +7,7 @@ exposure_ij is the share of i's borders and approaches held by j's bloc, each bo
 it lies to i's core; offense_j is j's posture; b_ij is i's belief that j is not a security seeker (M4), and
 κ > 0 keeps capabilities threatening whatever the intentions (the offensive-realist reading).
 Sources: Walt 1987 (The Origins of Alliances: aggregate power, proximity, offensive power, intentions);
-seed 004 L100-118 (perceived threat); THEORY.md §4 M2.
+Steinel 2007, §2.2.2 (perceived threat); docs/theory.md §4 (M2).
 """
 
 from __future__ import annotations

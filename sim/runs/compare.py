@@ -1,7 +1,7 @@
 """Paired comparison of a base scenario and counterfactuals, and event attribution (layer 4).
 
 Every scenario runs on the same seeds in the same worlds. The model draws every random number from a
-stream keyed by (seed, agent, mechanism, step) (THEORY §4), so these are common random numbers: a
+stream keyed by (seed, agent, mechanism, step) (docs/theory.md §4), so these are common random numbers: a
 counterfactual's run is identical to its base's run on the same seed until the first date its edits touch,
 and every later difference comes from the edits. Differences are therefore taken *per seed* and then
 averaged (a paired design): the mean of per-seed differences with a t interval (or a percentile bootstrap
@@ -15,7 +15,7 @@ over seeds), which is far tighter than comparing two independent ensembles.
 >>> from sim.faces.compare_report import comparison_report
 >>> comparison_report(c, "compare.html")   # self-contained HTML (plotly), drawn by the faces layer
 
-Event attribution (THEORY §8): :func:`attribute` leaves each scripted event out in turn, on the same seeds,
+Event attribution (docs/theory.md §8): :func:`attribute` leaves each scripted event out in turn, on the same seeds,
 and reports how much of each outcome the event accounts for (base minus the run without it).
 
 The outcome definitions (:class:`OutcomeSpec`) are written out in ``docs/counterfactuals.md``.
@@ -598,7 +598,7 @@ def attribute(scenario, worlds="revisionist_spiral", seeds: int | list[int] = 10
               level: float = 0.95, method: str = "t", workers: int | None = None, progress: bool = True,
               command: str = "") -> Attribution:
     """Event attribution: for each scripted event of ``scenario`` (or those of the given ``kinds``), the
-    paired run with that event left out (THEORY §8)."""
+    paired run with that event left out (docs/theory.md §8)."""
     from sim.runs.ensemble import run_ensemble, seeds_arg, worlds_arg
     from sim.worlds import world_types
 
