@@ -52,3 +52,35 @@ def test_edit_at_date_d_leaves_everything_before_d_identical():
             after_b = b.observables[b.observables["step"] >= d].drop(columns="scenario").reset_index(drop=True)
             differs += not after.equals(after_b)
     assert differs > 0  # the edit has an effect after D
+
+
+def test_a_runs_results_do_not_depend_on_its_batch():
+    """The same run alone, first in a batch, and last in a batch of other worlds, seeds and parameter values
+    gives bit-identical records and the same events (issue 'One engine for one run or a million')."""
+    import numpy as np
+
+    from sim.engine import simulate
+    from sim.scenario import load_scenario
+
+    s = load_scenario(HISTORICAL)
+    alone = simulate(s, "deterrence", [7])
+    mixed = simulate(s, ["deterrence", "security_dilemma", "provocation", "deterrence"], [7, 7, 3, 9],
+                     [{}, {"misperception": 0.2}, {"liberal": 1.0}, {"kappa": 0.5}])
+    last = simulate(s, ["revisionist_spiral"] * 5 + ["deterrence"], [1, 2, 3, 4, 5, 7])
+    for res, r in ((mixed, 0), (last, 5)):
+        for name, v in alone.observables.items():
+            assert np.array_equal(v[0], res.observables[name][r]), name
+        for name, v in alone.states.items():
+            assert np.array_equal(v[0], res.states[name][r]), name
+        mine = res.events["run"] == r
+        for col in ("step", "kind", "actor", "target", "cause", "event_id"):
+            assert list(alone.events[col]) == list(res.events[col][mine]), col
+
+
+def test_results_do_not_depend_on_processes_or_executor(tmp_path):
+    from sim.runs.ensemble import run_ensemble
+
+    one = run_ensemble(MINI, "all", 3, workers=1, progress=False)
+    two = run_ensemble(MINI, "all", 3, workers=2, progress=False)
+    for name in ("observables", "states", "beliefs", "events", "decisions"):
+        pd.testing.assert_frame_equal(getattr(one, name), getattr(two, name), check_exact=True)

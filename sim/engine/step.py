@@ -161,7 +161,9 @@ def decide_small_states(b: Batch, s: State, log, k: int, prot, P_nato):
     west = EXPECTED_LOSS[s.ladder]
     e = s.exists.astype(float)
     nb = cw.neighbours.astype(float)
-    contagion = e * ((e * west) @ nb.T) / np.maximum(e * (e @ nb.T), 1.0)
+    # (einsum, not BLAS: a matrix product's rounding depends on how many rows it is given, and a run's results
+    # must not depend on its batch; e @ nb.T counts neighbours, integers, exact either way)
+    contagion = e * np.einsum("rk,ik->ri", e * west, nb) / np.maximum(e * (e @ nb.T), 1.0)
     pull = small_states.western_pull(s.democracy, s.alignment)
     avail = small_states.ally_availability(s.expected_join, s.ladder >= PARTNER)
     demand = small_states.membership_demand(s.threat_from_russia, pull, cost, contagion, ps, avail)
@@ -300,8 +302,8 @@ def perceive(b: Batch, s: State, k: int, first: bool = False):
 def _exposure_of_others(cw, exists, held, foothold, foothold_exposure):
     """:func:`sim.mechanisms.threat.exposure` over the borders of states that exist in each run."""
     bw = cw.border_weighted
-    total = exists * (exists @ bw.T)
-    held_km = exists * ((held * exists) @ bw.T)
+    total = exists * np.einsum("rk,ik->ri", exists, bw)  # einsum: rounding independent of the batch size
+    held_km = exists * np.einsum("rk,ik->ri", held * exists, bw)
     x = np.divide(held_km, total, out=np.zeros_like(held_km), where=total > 0)
     return np.minimum(np.maximum(x + foothold_exposure * foothold, 0.0), 1.0)
 

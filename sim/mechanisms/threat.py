@@ -40,7 +40,7 @@ def exposure(border_km: np.ndarray, core_weight: np.ndarray | None, held_by, foo
     """
     weighted = border_km if core_weight is None else border_km * core_weight  # None: already weighted
     total = weighted.sum(axis=1)
-    held = np.asarray(held_by, dtype=float) @ weighted.T
+    held = np.einsum("...k,ik->...i", np.asarray(held_by, dtype=float), weighted)  # same rounding for any batch
     x = np.divide(held, total, out=np.zeros_like(held), where=total > 0)
     return clip(x + foothold_exposure * foothold, 0.0, 1.0)
 
