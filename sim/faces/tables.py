@@ -158,7 +158,7 @@ def comparison_table(c, width: int | None = None) -> str:
 
 
 def _attribution_columns(table: pd.DataFrame) -> list[str]:
-    from sim.runs.compare import HEADLINE
+    from sim.faces.compare_report import HEADLINE
 
     present = list(dict.fromkeys(table["outcome"]))
     cols = [o for o in HEADLINE if o in present]
