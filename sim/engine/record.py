@@ -38,9 +38,6 @@ class EventLog:
         self.rows.extend((int(r), int(step), kd, a, t, bool(scripted), c, event_id)
                          for r, kd, a, t, c in zip(runs, *cols))
 
-    def for_run(self, run: int, start: int = 0) -> list[tuple]:
-        return [r for r in self.rows[start:] if r[0] == run]
-
     def columns(self) -> dict[str, np.ndarray]:
         rows = sorted(self.rows, key=lambda r: r[0])  # stable
         if not rows:
@@ -94,7 +91,7 @@ def nato_defects(s: State, nato) -> np.ndarray:
 
 def observe(b: Batch, s: State, k: int) -> dict[str, np.ndarray]:
     """The observables of every run after step ``k`` (docs/theory.md §5), as ``[R]`` arrays."""
-    cw, pr = b.cw, b.pr
+    cw = b.cw
     rus, usa = cw.rus, cw.usa
     nato = (s.ladder == MEMBER) & s.exists
     nato_eu = nato & (cw.european > 0)

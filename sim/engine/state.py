@@ -12,7 +12,7 @@ per-state formulas), and the great powers' motives as ``[R]`` arrays (a type is 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -169,19 +169,6 @@ class State:
     # event machinery: offers awaiting an answer, events due at a step — (event, made/at step, runs mask)
     pending_offers: list = field(default_factory=list)
     due: dict = field(default_factory=dict)
-
-    def take(self, rows) -> "State":
-        """The state of a subset of runs (a copy)."""
-        out = {}
-        for f in fields(self):
-            v = getattr(self, f.name)
-            if isinstance(v, np.ndarray):
-                out[f.name] = v[rows].copy()
-            elif f.name == "pending_offers":
-                out[f.name] = [(e, s, m[rows]) for e, s, m in v]
-            else:
-                out[f.name] = {k: [(e, m[rows]) for e, m in lst] for k, lst in v.items()}
-        return State(**out)
 
 
 def initial_state(b: Batch) -> State:

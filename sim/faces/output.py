@@ -20,16 +20,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from sim.errors import SpiralError
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+from sim.runs.executors import process_alive
 
 
 def _remove_stale(parent: Path, name: str) -> None:
@@ -37,7 +28,7 @@ def _remove_stale(parent: Path, name: str) -> None:
     for kind in ("tmp", "old"):
         for p in parent.glob(f".{name}.{kind}-*"):
             pid = p.name.rsplit("-", 1)[-1]
-            if pid.isdigit() and int(pid) != os.getpid() and not _pid_alive(int(pid)):
+            if pid.isdigit() and int(pid) != os.getpid() and not process_alive(int(pid)):
                 shutil.rmtree(p, ignore_errors=True)
 
 

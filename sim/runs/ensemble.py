@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 from tqdm import tqdm
 
-from sim.runs.single import TABLES, RunResult, run_batch, run_batch_for_store
+from sim.runs.single import TABLES, run_batch, run_batch_for_store
 from sim.scenario import Scenario, load_scenario
 from sim.worlds import WORLDS
 
@@ -85,9 +85,9 @@ def batch_size(keep) -> int:
 class _ParquetStream:
     """Tables appended batch by batch to NAME.parquet.tmp, renamed when complete (memory stays flat)."""
 
-    def __init__(self, out: Path, names):
+    def __init__(self, out: Path):
         import pyarrow.parquet as pq
-        self._pq, self.out, self.names = pq, Path(out), names
+        self._pq, self.out = pq, Path(out)
         self.writers: dict = {}
 
     def write(self, name, table):
@@ -137,7 +137,7 @@ def run_ensemble(scenarios, worlds="all", seeds: int | list[int] = 10, parameter
         # tables back cost more than 7 batches of work (measured: 401 historical runs keeping every table,
         # 6.2 s in-process, 6.8 s on 2 processes; docs/performance.md)
         workers = default_workers() if len(tasks) >= MIN_BATCHES_FOR_PROCESSES else 1
-    stream = _ParquetStream(out, STREAMED) if out is not None else None
+    stream = _ParquetStream(out) if out is not None else None
     parts: dict = {name: [] for name in TABLES + ("decisions",)}
     total = sum(len(t[2]) for t in tasks)
     bar = tqdm(total=total, desc=desc, unit="run", disable=not progress, file=sys.stderr)

@@ -100,7 +100,8 @@ def _process_context():
     return multiprocessing.get_context("spawn")
 
 
-def _alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
+    """Is process ``pid`` running (not a zombie)? Shared by the sweep's workers and the CLI's output folders."""
     try:
         with open(f"/proc/{pid}/stat", "rb") as f:
             state = f.read().rsplit(b")", 1)[1].split()[0]
@@ -124,7 +125,7 @@ def _watch_parent(pid: int) -> None:
     import time
 
     def watch():
-        while _alive(pid):
+        while process_alive(pid):
             time.sleep(1.0)
         os._exit(3)
 
