@@ -49,6 +49,21 @@ def motive(type_name: str, role: str, params: dict) -> Motive:
     raise ValueError(f"unknown type {type_name!r}")
 
 
+TYPES = ("security_seeker", "order_revisionist", "greedy_expansionist")
+
+
+def type_motives(pr: dict):
+    """The motives of the three types side by side, for observers who weigh every type (M4) and for the
+    M8 evidence: ``(order_weight, greed)``, each ``[..., 3]`` in the order of :data:`TYPES` (S, R, G).
+    ``pr`` holds the preset magnitudes (floats or ``[R]`` arrays)."""
+    import numpy as np
+
+    ow = np.asarray(pr["order_weight"], dtype=float)
+    g = np.asarray(pr["greed"], dtype=float)
+    zero = np.zeros_like(ow)
+    return np.stack([zero, ow, zero], axis=-1), np.stack([zero, zero, g], axis=-1)
+
+
 def world_types(world: str) -> dict[str, str]:
     if world not in PRESETS:
         import difflib

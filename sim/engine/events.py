@@ -13,7 +13,8 @@ from __future__ import annotations
 import numpy as np
 
 from sim.engine.state import NEVER, POSTURE_COMPONENTS, Batch, State
-from sim.mechanisms import alliance, order, small_states, stance
+from sim.mechanisms import alliance, beliefs, order, security, small_states, stance
+from sim.worlds import type_motives
 from sim.mechanisms.randomness import normal
 from sim.mechanisms.security import ASPIRANT, INVITED, MAP, MEMBER, PARTNER, PLEDGED
 
@@ -222,20 +223,42 @@ def apply_event(b: Batch, s: State, log, rec, e, step: int, mask):
         s.condition_done[rows, b.cw.conditional.index(e)] = True
 
 
-def member_votes(b: Batch, s: State, targets):
-    """M8: each NATO member's net value of admitting the targets, ``[R, N]`` (meaningful on members)."""
+def member_votes(b: Batch, s: State, targets, level=MEMBER, leader=None):
+    """M8: each NATO member's net value of admitting the targets to ladder ``level``, ``[R, N]`` (meaningful
+    on members). The leader adds its type's motive (:func:`sim.mechanisms.alliance.leader_bonus`): the gain in
+    NATO's centrality and in Russia's sphere loss that the decision brings. ``leader`` = (order_weight, greed)
+    overrides the run's own leader type (``[R]`` arrays; used to score a decision under every type)."""
     cw, ps = b.cw, b.ps
     members = (s.ladder == MEMBER) & s.exists
     idx = _idx(b, targets)
     cap_members = np.where(members, s.capability, 0.0).sum(axis=1)
     added = s.capability[:, idx].sum(axis=1) / np.maximum(cap_members, 1e-9)
-    gain = alliance.applicant_gain(added[:, None], cw.border_km[:, idx].sum(axis=1) > 0)
+    gain = alliance.applicant_gain(added[:, None], cw.border_km[:, idx].sum(axis=1) > 0, ps)
     provocation = alliance.provocation_of(cw.in_sphere[idx], cw.importance[idx])
     exposure_m = np.clip(s.threat_from_russia, 0.0, 1.0)
+    delta_c, delta_sphere = decision_deltas(b, s, idx, level)
+    ow, greed = (b.west.order_weight, b.west.greed) if leader is None else leader
     bonus = np.zeros_like(s.capability)
-    bonus[:, cw.usa] = alliance.leader_bonus(b.west.order_weight, b.west.greed, added, provocation)
+    bonus[:, cw.usa] = alliance.leader_bonus(ow, greed, delta_c, delta_sphere, b.pr)
     votes = alliance.member_votes(gain, provocation, s.belief_about_russia, exposure_m, bonus, ps)
     return members, votes
+
+
+def decision_deltas(b: Batch, s: State, idx, level):
+    """What raising states ``idx`` to ladder ``level`` would change (``[R]`` each): NATO's centrality and
+    Russia's sphere loss — the quantities an order revisionist and a greedy leader value (M8)."""
+    cw = b.cw
+    european = cw.european * s.exists
+    ladder = s.ladder.copy()
+    ladder[:, idx] = np.maximum(ladder[:, idx], level)
+    func = order.function_from_voice(s.function, s.voice, b.pr)
+    c_now = order.centrality(s.capability, s.ladder, european, func)
+    c_new = order.centrality(s.capability, ladder, european, func)
+    drift_now = security.western_drift(s.ladder, s.eu_level, s.alignment)
+    drift_new = security.western_drift(ladder, s.eu_level, s.alignment)
+    sph_now = security.sphere_loss(drift_now, cw.importance, cw.in_sphere, s.exists)
+    sph_new = security.sphere_loss(drift_new, cw.importance, cw.in_sphere, s.exists)
+    return c_new - c_now, sph_new - sph_now
 
 
 def endogenous_decision(b, s, log, e, step, mask):
@@ -253,7 +276,7 @@ def endogenous_decision(b, s, log, e, step, mask):
 
 def score_decision(b, s, rec, e, step, rows):
     members, votes = member_votes(b, s, e.targets())
-    ll = alliance.decision_loglik(votes, True, members=members)
+    ll = alliance.decision_loglik(votes, True, b.ps["vote_noise"], members=members)
     yes = ((votes > 0) & members).sum(axis=1)
     n = members.sum(axis=1)
     rec.add_decisions(rows, e.id, step, ll[rows], yes[rows], n[rows])
@@ -280,9 +303,17 @@ def decide_offers(b: Batch, s: State, log, k: int):
                 continue
             if i == cw.rus:
                 value = stance.acceptance_margin(voice, s.centrality, consent, s.russia_margin, s.russia_gain,
-                                                 b.russia, pr)
+                                                 b.russia.order_weight, pr)
                 value = value + pr["decision_noise"] * normal(b.seeds, cw.agent_keys[i], "accept:" + inst, k)
                 ok = value >= 0
+                # M4: the West reads Russia's answer by each type's acceptance rule on what it sees
+                ow3, _ = type_motives(pr)
+                col = {n: pr[n][:, None] for n in ("status_weight", "acceptance_stance_share", "consent_cost")}
+                seen = stance.acceptance_margin(voice, s.centrality[:, None], consent, s.russia_seen_margin,
+                                                s.russia_seen_gain[:, None], ow3, col)
+                ll = beliefs.choice_loglik(seen, ok[:, None],
+                                           beliefs.observer_noise(pr["decision_noise"], pr["private_uncertainty"])[:, None])
+                s.russia_evidence[rows] += ll[rows]
                 causes = [f"M5: value of {inst} seat {value[r]:+.2f} (voice {voice:.2f}, C {s.centrality[r]:.2f}, "
                           f"consent {'required' if consent else 'not required'}, stance margin "
                           f"{s.russia_margin[r]:+.2f})" for r in rows]

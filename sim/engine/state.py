@@ -16,8 +16,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from sim.mechanisms import capacity
-from sim.mechanisms.randomness import normal
+from sim.mechanisms import beliefs, capacity
+from sim.mechanisms import security, threat
+from sim.mechanisms.randomness import lognormal_factor, normal
 from sim.mechanisms.security import MEMBER, PARTNER
 from sim.params import PARAMETERS, resolve
 from sim.scenario import Scenario
@@ -51,6 +52,12 @@ class Batch:
     west: Motives
     russia: Motives
     types: tuple[tuple[str, str], ...]  # [R] (leader type, Russia type)
+    # each run's world data, built once by make_batch (:func:`world_data`): sweeps vary them like parameters
+    tables: dict = field(default_factory=dict)    # name -> [R, L] ladder tables (sim.mechanisms.security)
+    importance: np.ndarray | None = None          # [R, N] importance to Russia (× importance_jitter factor)
+    energy_dependence: np.ndarray | None = None   # [R, N] dependence on Russian gas (× energy_jitter factor)
+    core_weight: np.ndarray | None = None         # [R, N, N] closeness of each border to a state's core (M2)
+    border_weighted: np.ndarray | None = None     # [R, N, N] border_km × core_weight
 
     @property
     def R(self) -> int:
@@ -91,7 +98,28 @@ def make_batch(scenario: Scenario, worlds, seeds, parameters=None) -> Batch:
     mr = [motive(t[1], "russia", r) for t, r in zip(types, rows)]
     west = Motives(np.array([m.order_weight for m in mw]), np.array([m.greed for m in mw]), 1.0)
     russia = Motives(np.array([m.order_weight for m in mr]), np.array([m.greed for m in mr]), 0.0)
-    return Batch(scenario, cw, seeds, worlds, parameters, pr, ps, west, russia, tuple(types))
+    return Batch(scenario, cw, seeds, worlds, parameters, pr, ps, west, russia, tuple(types),
+                 **world_data(cw, seeds, pr))
+
+
+def world_data(cw: CompiledWorld, seeds, pr: dict) -> dict:
+    """Each run's world data (docs/theory.md §9: world data are stress-tested like parameters): the ladder
+    tables from its parameters; importance to Russia and energy dependence times a mean-one log-normal factor
+    of s.d. ``importance_jitter`` / ``energy_jitter`` drawn once per run from the keyed streams "importance" and
+    "energy_dependence" (exactly the world file's values at s.d. 0); the closeness of borders to each state's
+    core at its ``core_distance_km``. Runs that share a distance scale share one read-only array."""
+    seeds = np.asarray(seeds)
+    R = len(seeds)
+    importance = cw.importance * lognormal_factor(seeds[:, None], cw.agent_keys, "importance",
+                                                  pr["importance_jitter"][:, None])
+    energy = np.minimum(1.0, cw.energy_dependence * lognormal_factor(seeds[:, None], cw.agent_keys,
+                                                                     "energy_dependence", pr["energy_jitter"][:, None]))
+    scales, which = np.unique(pr["core_distance_km"], return_inverse=True)
+    core = threat.core_weights(cw.positions, scales[:, None, None])
+    core = np.broadcast_to(core[0], (R,) + core.shape[1:]) if len(scales) == 1 else core[which]
+    border = np.broadcast_to(cw.border_km * core[0], core.shape) if len(scales) == 1 else cw.border_km * core
+    return {"tables": security.ladder_tables(pr), "importance": importance, "energy_dependence": energy,
+            "core_weight": core, "border_weighted": border}
 
 
 @dataclass
@@ -153,6 +181,21 @@ class State:
     ins_sphere: np.ndarray
     ins_regime: np.ndarray
     ins_total: np.ndarray
+    # --- M4 beliefs over the three types (S, R, G), and the evidence of the quarter's acts
+    belief_west: np.ndarray           # [R, 3] Russia's belief over the West's (leader's) type
+    belief_russia: np.ndarray         # [R, N, 3] each state's belief over Russia's type
+    prior_west: np.ndarray            # [R, 3]
+    prior_russia: np.ndarray          # [R, N, 3]
+    west_evidence: np.ndarray         # [R, 3] log-likelihood of the West's acts this quarter under S, R, G
+    russia_evidence: np.ndarray       # [R, 3] log-likelihood of Russia's acts this quarter under S, R, G
+    threat0_russia: np.ndarray        # [R] Russia's threat and insecurity at the first perception: the part the
+    ins0_russia: np.ndarray           #     West's side did not cause (observers' empathy, M4)
+    threat0_west: np.ndarray          # [R] the same for the leader's threat from Russia
+    prev_effort: np.ndarray           # [R, N] last quarter's effort (arming is read as a change, M4)
+    opportunity_russia: np.ndarray    # [R] Russia's perceived opportunity this quarter (M5/M6/M9)
+    nato_acted: np.ndarray            # [R] bool: NATO extended its role this quarter (evidence against atrophy)
+    russia_seen_margin: np.ndarray    # [R, 3] Russia's stance margin under each type as observers see it
+    russia_seen_gain: np.ndarray      # [R] the order gain observers see for Russia (public trend of C)
     # --- other shapes
     posture: np.ndarray               # [R, 3] level of each posture component (POSTURE_COMPONENTS)
     members: np.ndarray               # [R, A, N] bool: seats in institutions (alliances other than NATO/CSTO/EU)
@@ -229,6 +272,12 @@ def initial_state(b: Batch) -> State:
         russia_margin=zeros.copy(), russia_gain=zeros.copy(),
         ins_military=zeros.copy(), ins_status=zeros.copy(), ins_sphere=zeros.copy(), ins_regime=zeros.copy(),
         ins_total=zeros.copy(),
+        belief_west=beliefs.prior_vector(pr["prior_russia_about_west"]),
+        belief_russia=beliefs.prior_vector(tile(prior)), prior_west=beliefs.prior_vector(pr["prior_russia_about_west"]),
+        prior_russia=beliefs.prior_vector(tile(prior)), west_evidence=np.zeros((R, 3)),
+        russia_evidence=np.zeros((R, 3)), threat0_russia=zeros.copy(), ins0_russia=zeros.copy(),
+        threat0_west=zeros.copy(), prev_effort=tile(effort), opportunity_russia=zeros.copy(),
+        nato_acted=np.zeros(R, dtype=bool), russia_seen_margin=np.zeros((R, 3)), russia_seen_gain=zeros.copy(),
         posture=np.zeros((R, len(POSTURE_COMPONENTS))), members=np.tile(members, (R, 1, 1)),
         condition_first=np.full((R, n_cond), NEVER), condition_done=np.zeros((R, n_cond), bool),
         prev_rus_power=zeros.copy(), prev_west_threat_base=zeros.copy(), prev_status=zeros.copy(),

@@ -23,19 +23,28 @@ from sim.engine.record import Recorder, nato_defects, record
 from sim.engine.state import NEVER, Batch, State
 from sim.mechanisms import (arming, beliefs, capacity, coercion, order, paradigms, security, small_states, stance,
                             threat)
+from sim.worlds import type_motives
 from sim.mechanisms.randomness import normal
 from sim.mechanisms.security import ASPIRANT, EXPECTED_LOSS, LADDER_NAMES, MEMBER, PARTNER, PROTECTION
 
 
 def step(b: Batch, s: State, log, rec: Recorder, k: int) -> dict:
     """Advance every run of the batch through quarter ``k``; returns the quarter's observables."""
+    before = _nato_role(s)
     events.fire_due(b, s, log, rec, k)
+    s.nato_acted = _nato_role(s) > before  # evidence about NATO's persistence (M5 atrophy belief)
     decide(b, s, log, k)
     evolve(b, s, k)
     perceive(b, s, k)
     obs = record(b, s, rec, k)
     events.check_conditions(b, s, k)
     return obs
+
+
+def _nato_role(s: State):
+    """A monotone measure of NATO's role that only NATO's own acts raise — its governing function plus the
+    ladder levels and expected accessions it has granted (``[R]``): did NATO extend its role this quarter?"""
+    return s.function + s.ladder.sum(axis=1) + s.expected_join.sum(axis=1)
 
 
 # --- derived quantities (recomputed from the state whenever they are read) -------------------------------
@@ -70,24 +79,43 @@ def decide(b: Batch, s: State, log, k: int):
     prot = PROTECTION[s.ladder]
     P_nato = nato_power(b, s, nato)
     opp_r = russia_opportunity(b, s, prot, P_nato)
-    # M5 Russia's stance
+    s.opportunity_russia = opp_r
+    ow3, greed3 = type_motives(pr)
+    emp = empathy(b, s)
+    # M5 Russia's stance, by its own (private) type
     gain = stance.order_gain(s.expected_centrality, s.reference_centrality, 0.0, pr["order_scale"])
     margin_r = stance.stance_margin(b.russia, 1.0 - s.belief_about_west, s.threat_to_russia, gain, opp_r, pr)
-    margin_r = margin_r + pr["common_threat_value"] * s.common_threat + noise[:, rus]
+    margin_r = margin_r + noise[:, rus]
     s.stance[:, rus] = margin_r >= 0
     s.russia_margin, s.russia_gain = margin_r, gain
+    # M4: how likely that stance was under each type, by the rules applied to what observers see — Russia's
+    # public prior for its trust, their estimate of its threat, the public trend of NATO's centrality
+    seen_gain_r = stance.order_gain(s.centrality, s.west_reference_centrality, 0.0, pr["order_scale"])
+    threat_hat_r = beliefs.estimated_insecurity(s.threat_to_russia, s.threat0_russia, emp)
+    trust_hat_r = beliefs.estimated_insecurity(1.0 - s.belief_about_west, 1.0 - pr["prior_russia_about_west"], emp,
+                                               cap=False)
+    seen_r = stance.margins_by_type(trust_hat_r, threat_hat_r, seen_gain_r, opp_r, ow3, greed3, pr)
+    seen_sd = beliefs.observer_noise(pr["decision_noise"], pr["private_uncertainty"])[:, None]
+    s.russia_evidence += beliefs.choice_loglik(seen_r, s.stance[:, rus, None] == 1, seen_sd)
+    s.russia_seen_margin, s.russia_seen_gain = seen_r, seen_gain_r  # read by acceptances of offers (M4)
     # M5 the West: every member by its own beliefs; the leader by its type
     trust_m = 1.0 - s.belief_about_russia
-    common = (pr["common_threat_value"] * s.common_threat)[:, None]
-    m_margin = stance.security_margin(trust_m, s.threat_from_russia, ps) + common
+    m_margin = stance.security_margin(trust_m, s.threat_from_russia, ps)
     gain_w = stance.order_gain(s.centrality, s.west_reference_centrality, 1.0, pr["order_scale"])
     cap_nato = np.where(nato, s.capability, 0.0).sum(axis=1)
     opp_w = 1.0 - s.capability[:, rus] / np.maximum(cap_nato, 1e-9)
-    m_margin[:, usa] = stance.stance_margin(b.west, trust_m[:, usa], s.threat_from_russia[:, usa], gain_w, opp_w,
-                                            pr) + common[:, 0]
+    m_margin[:, usa] = stance.stance_margin(b.west, trust_m[:, usa], s.threat_from_russia[:, usa], gain_w, opp_w, pr)
     others = np.ones(cw.n, dtype=bool)
     others[rus] = False
-    s.stance[:, others] = (m_margin + noise)[:, others] >= 0
+    held = pr["west_pulses_off"] >= 0.5  # the "Western pulses off" check: NATO's stance held at cooperate
+    new = ((m_margin + noise) >= 0) | (held[:, None] & nato)
+    s.stance[:, others] = new[:, others]
+    # M4: Russia reads the leader's stance (not when it is held fixed: then it is no choice)
+    threat_hat_w = beliefs.estimated_insecurity(s.threat_from_russia[:, usa], s.threat0_west, emp)
+    trust_hat_w = beliefs.estimated_insecurity(trust_m[:, usa], 1.0 - s.prior_about_russia[:, usa], emp, cap=False)
+    seen_w = stance.margins_by_type(trust_hat_w, threat_hat_w, gain_w, opp_w, ow3, greed3, pr)
+    ll_w = beliefs.choice_loglik(seen_w, s.stance[:, usa, None] == 1, seen_sd)
+    s.west_evidence += np.where(held[:, None], 0.0, ll_w)
     # M5/M7 pending offers, decided one step after they were made
     events.decide_offers(b, s, log, k)
     # proposals of an inclusive order (emergent; Sushentsov & Wohlforth 2020, Ratti 2009: CSCE primacy)
@@ -101,11 +129,17 @@ def decide(b: Batch, s: State, log, k: int):
                  f"{pr['proposal_threshold'][r]:.2f}: proposes an inclusive order" for r in rows])
     decide_coercion(b, s, log, k, prot, P_nato)
     decide_small_states(b, s, log, k, prot, P_nato)
-    decide_arming(b, s, k, opp_r, P_nato)
+    decide_arming(b, s, k, opp_r, P_nato, emp)
+
+
+def empathy(b: Batch, s: State):
+    """Observers' empathy this quarter (``[R]``): the parameter, raised by shared identity under M10."""
+    return paradigms.constructivist_empathy(b.pr["empathy"], s.identity, b.pr["constructivist"])
 
 
 def decide_coercion(b: Batch, s: State, log, k: int, prot, P_nato):
-    """M9 coercion and force, on last step's pressure (state of the world, not event identity)."""
+    """M9 coercion and force, on last step's pressure (state of the world, not event identity); and the
+    evidence observers draw from them — acts taken and acts not taken where they were open (M4)."""
     cw, pr, ps = b.cw, b.pr, b.ps
     rus = cw.rus
     pres = s.pressure
@@ -113,10 +147,11 @@ def decide_coercion(b: Batch, s: State, log, k: int, prot, P_nato):
     bal = coercion.local_balance(s.capability[:, rus, None], s.capability, prot, P_nato[:, None])
     since = np.where(s.last_force_step == NEVER, 1e9, k - s.last_force_step)
     cost = ps["force_cost"] * s.capability / np.maximum(s.capability[:, rus, None], 1e-9)
-    force = (coercion.force_decision(pres - cost, s.force_threshold[:, None], cap[:, None], ps["force_capacity_min"],
-                                     bal, prot, since[:, None], ps["refractory_quarters"])
-             & s.exists & (pres > 0) & (cw.in_sphere > 0))
-    force[:, rus] = False
+    sphere = s.exists & (cw.in_sphere > 0)
+    sphere[:, rus] = False
+    open_f = coercion.force_possible(cap[:, None], bal, prot, since[:, None], ps) & sphere
+    z_f = ps["coercion_noise"] * normal(b.seeds[:, None], cw.agent_keys, "force", k)
+    force = coercion.force_decision(pres - cost, s.force_threshold[:, None], z_f, open_f) & (pres > 0)
     rows = np.flatnonzero(force.any(axis=1))
     s.force_target[:] = -1
     if len(rows):
@@ -130,11 +165,12 @@ def decide_coercion(b: Batch, s: State, log, k: int, prot, P_nato):
         s.force_target[rows] = j
         s.last_force_against[rows, j] = k
         log.add(rows, k, "use_of_force", cw.iso3[rus], [cw.iso3[t] for t in j], False, [
-            f"M9: pressure {pres[r, t]:.2f} >= force threshold {s.force_threshold[r]:.2f} (drawn once), "
-            f"capacity {cap[r]:.2f} >= {pr['force_capacity_min'][r]:.2f}, local balance {bal[r, t]:.2f}, "
+            f"M9: pressure {pres[r, t]:.2f} - cost {cost[r, t]:.2f} + noise {z_f[r, t]:+.2f} >= force threshold "
+            f"{s.force_threshold[r]:.2f} (drawn once), capacity {cap[r]:.2f}, local balance {bal[r, t]:.2f}, "
             f"protection {prot[r, t]:.2f}, tie '{LADDER_NAMES[s.ladder[r, t]]}'" for r, t in zip(rows, j)])
-    start = coercion.coercion_decision(pres, ps["coercion_threshold"], cap[:, None], s.coercing) & s.exists & ~force
-    start[:, rus] = False
+    open_c = coercion.coercion_possible(cap[:, None], s.coercing, ps) & sphere & ~force
+    z_c = ps["coercion_noise"] * normal(b.seeds[:, None], cw.agent_keys, "coercion", k)
+    start = coercion.coercion_decision(pres, ps["coercion_threshold"], z_c, open_c)
     s.coerced_now = start
     if start.any():
         s.coercing |= start
@@ -143,11 +179,26 @@ def decide_coercion(b: Batch, s: State, log, k: int, prot, P_nato):
         causes = []
         for r, t in zip(runs, targets):
             inst = coercion.coercion_instrument(cw.energy_dependence[t], bool(s.ladder[r, t] == MEMBER))
-            causes.append(f"M9: pressure {pres[r, t]:.2f} >= coercion threshold {pr['coercion_threshold'][r]:.2f}: "
-                          f"{inst} (stake {s.stakes[r, t]:.2f}, tie '{LADDER_NAMES[s.ladder[r, t]]}')")
+            causes.append(f"M9: pressure {pres[r, t]:.2f} + noise {z_c[r, t]:+.2f} >= coercion threshold "
+                          f"{pr['coercion_threshold'][r]:.2f}: {inst} (stake {s.stakes[r, t]:.2f}, "
+                          f"tie '{LADDER_NAMES[s.ladder[r, t]]}')")
         log.add(runs, k, "coercion", cw.iso3[rus], [cw.iso3[t] for t in targets], False, causes)
     # cool-down
-    s.coercing &= pres >= 0.8 * ps["coercion_threshold"]
+    s.coercing &= pres >= ps["coercion_cooldown"] * ps["coercion_threshold"]
+    # M4: the pressure each type would feel in the same situation; the force threshold's draw is private, so
+    # observers integrate over its distribution
+    ow3, greed3 = type_motives(pr)
+    p3 = {n: ps[n][..., None] for n in ("regime_pressure", "greed_pressure")}
+    pres3 = coercion.pressure(s.stakes[..., None], b.cw.importance[None, :, None], s.regime_memory[..., None],
+                              greed3[:, None, :], prot[..., None], cw.in_sphere[None, :, None],
+                              s.frozen[..., None], bal[..., None], p3)
+    sd = beliefs.observer_noise(ps["coercion_noise"], ps["private_uncertainty"])[..., None]
+    sd_f = np.sqrt(sd * sd + ps["force_threshold_sd"][..., None] ** 2)
+    ll_f = beliefs.choice_loglik(pres3 - cost[..., None] - ps["force_threshold_mean"][..., None], force[..., None],
+                                 sd_f)
+    ll_c = beliefs.choice_loglik(pres3 - ps["coercion_threshold"][..., None], start[..., None], sd)
+    s.russia_evidence += (np.where(open_f[..., None], ll_f, 0.0).sum(axis=1)
+                          + np.where(open_c[..., None], ll_c, 0.0).sum(axis=1))
 
 
 def decide_small_states(b: Batch, s: State, log, k: int, prot, P_nato):
@@ -157,19 +208,19 @@ def decide_small_states(b: Batch, s: State, log, k: int, prot, P_nato):
     cand = s.exists & (s.ladder < MEMBER)
     cand[:, rus] = False
     r_share = s.capability[:, rus] / np.maximum(s.capability[:, rus] + P_nato, 1e-9)
-    cost = small_states.retaliation_cost(r_share[:, None], prot, s.belief_about_russia, cw.in_sphere)
-    west = EXPECTED_LOSS[s.ladder]
+    cost = small_states.retaliation_cost(r_share[:, None], prot, s.belief_about_russia, cw.in_sphere, ps)
+    west = security.ladder_value(b.tables["expected_loss"], s.ladder)
     e = s.exists.astype(float)
     nb = cw.neighbours.astype(float)
     # (einsum, not BLAS: a matrix product's rounding depends on how many rows it is given, and a run's results
     # must not depend on its batch; e @ nb.T counts neighbours, integers, exact either way)
     contagion = e * np.einsum("rk,ik->ri", e * west, nb) / np.maximum(e * (e @ nb.T), 1.0)
-    pull = small_states.western_pull(s.democracy, s.alignment)
-    avail = small_states.ally_availability(s.expected_join, s.ladder >= PARTNER)
+    pull = small_states.western_pull(s.democracy, s.alignment, ps)
+    avail = small_states.ally_availability(s.expected_join, s.ladder >= PARTNER, ps)
     demand = small_states.membership_demand(s.threat_from_russia, pull, cost, contagion, ps, avail)
-    demand = small_states.frozen_conflict_damping(demand, s.frozen)
+    demand = small_states.frozen_conflict_damping(demand, s.frozen, ps)
     s.demand = np.where(cand, demand, np.where(s.ladder == MEMBER, 1.0, 0.0))
-    noise = 0.05 * normal(b.seeds[:, None], cw.agent_keys, "application", k)
+    noise = ps["application_noise"] * normal(b.seeds[:, None], cw.agent_keys, "application", k)
     apply_now = cand & ~s.applied & (s.demand + noise >= ps["apply_threshold"])
     if apply_now.any():
         s.applied |= apply_now
@@ -179,24 +230,36 @@ def decide_small_states(b: Batch, s: State, log, k: int, prot, P_nato):
                     f"M7: demand {s.demand[r, j]:.2f} + noise {noise[r, j]:+.2f} >= {pr['apply_threshold'][r]:.2f} "
                     f"(threat {s.threat_from_russia[r, j]:.2f}, retaliation cost {cost[r, j]:.2f}, "
                     f"contagion {contagion[r, j]:.2f})" for r, j in zip(runs, states)])
-    target = small_states.alignment_target(s.demand, s.threat_from_russia, prot, s.alignment)
+    target = small_states.alignment_target(s.demand, s.threat_from_russia, prot, s.alignment, ps)
     move = cand & (s.ladder < ASPIRANT)
     s.alignment = np.where(move, s.alignment + ps["alignment_speed"] * (target - s.alignment), s.alignment)
 
 
-def decide_arming(b: Batch, s: State, k: int, opp_r, P_nato):
-    """M6 arming targets; the US effort follows the scenario's path where it has one."""
-    cw, ps = b.cw, b.ps
+def decide_arming(b: Batch, s: State, k: int, opp_r, P_nato, emp):
+    """M6 arming targets; the US effort follows the scenario's path where it has one. Observers read
+    Russia's new effort against what each type would have chosen given their estimate of its insecurity."""
+    cw, pr, ps = b.cw, b.pr, b.ps
     rus, usa = cw.rus, cw.usa
     opp = np.zeros_like(s.effort)
     mr, mw = b.russia, b.west
     opp[:, rus] = np.where((mr.order_weight > 0) | (mr.greed > 0), opp_r, 0.0)
     opp[:, usa] = np.where((mw.greed > 0) | (mw.order_weight > 0),
-                           0.5 * (1.0 - s.capability[:, rus] / np.maximum(P_nato, 1e-9)), 0.0)
+                           1.0 - s.capability[:, rus] / np.maximum(P_nato, 1e-9), 0.0)
     tgt = arming.target_effort(s.insecurity, opp, s.capacity, ps["peace_burden"], ps)
-    s.effort = np.where(s.exists, arming.adjust_effort(s.effort, tgt, ps["arming_speed"]), s.effort)
+    s.prev_effort = s.effort.copy()
+    s.effort = np.where(s.exists, arming.adjust_effort(s.effort, tgt, ps["arming_speed"], ps["arming_fatigue"],
+                                                       ps["peace_burden"]), s.effort)
     if cw.us_burden is not None:
         s.effort[:, usa] = cw.us_burden[k]
+    # M4: arming is a continuous act, seen with a named observation noise
+    col = {n: ps[n] for n in ("arming_reaction", "opportunity_reaction", "max_burden")}
+    s_hat = beliefs.estimated_insecurity(s.ins_total, s.ins0_russia, emp)[:, None]
+    zero = np.zeros_like(opp_r)
+    opp3 = np.stack([zero, opp_r, opp_r], axis=-1)  # revisionist and greedy types react to opportunity (M6)
+    tgt3 = arming.target_effort(s_hat, opp3, s.capacity[:, rus, None], ps["peace_burden"], col)
+    pred3 = arming.adjust_effort(s.prev_effort[:, rus, None], tgt3, ps["arming_speed"], ps["arming_fatigue"],
+                                 ps["peace_burden"])
+    s.russia_evidence += beliefs.gaussian_loglik(s.effort[:, rus, None], pred3, ps["arming_observation_noise"])
 
 
 # --- 2. evolve ----------------------------------------------------------------------------------------
@@ -213,12 +276,13 @@ def evolve(b: Batch, s: State, k: int):
     for f in b.scenario.forces:
         if f.since == q and f.since > b.scenario.start and f.by == cw.iso3[cw.rus]:
             s.foothold[:, cw.index[f.host]] = 1.0
-    half = 4.0
-    s.frozen = coercion.decay(s.frozen, ps["frozen_conflict_years"] * half)
-    s.regime_memory = coercion.decay(s.regime_memory, ps["regime_memory_years"] * half)
-    s.force_memory = coercion.decay(s.force_memory, 8.0)
-    s.common_threat = coercion.decay(s.common_threat, 4.0)
-    s.atrophy = s.atrophy * (1.0 - pr["atrophy_learning"])
+    quarters = 4.0  # half-lives are given in years
+    s.frozen = coercion.decay(s.frozen, ps["frozen_conflict_years"] * quarters)
+    s.regime_memory = coercion.decay(s.regime_memory, ps["regime_memory_years"] * quarters)
+    s.force_memory = coercion.decay(s.force_memory, pr["force_memory_years"] * quarters)
+    s.common_threat = coercion.decay(s.common_threat, pr["common_threat_years"] * quarters)
+    # Russia's expectation that NATO will atrophy, learnt from what NATO does (M5; Sushentsov & Wohlforth 2020)
+    s.atrophy = beliefs.atrophy_belief(s.atrophy, s.nato_acted, pr)
 
 
 # --- 3. perceive --------------------------------------------------------------------------------------
@@ -244,11 +308,12 @@ def perceive(b: Batch, s: State, k: int, first: bool = False):
     P_rus = threat.bloc_power(s.capability, csto, rus, pr["alliance_cohesion"])
     # M10 liberal: voice damps, democracies discount (a factor of exactly 1 when the switch is off)
     lib = pr["liberal"]
-    # --- Russia's threat from the West (M2)
+    # --- Russia's threat from the West (M2), weighed against any threat both sides share (Walt 1987)
+    common = pr["common_threat_level"] * s.common_threat
     base_now = threat.relative_power(P_west, P_rus, pr["power_exponent"]) * x_r * s.offense_west
     lib_r = paradigms.liberal_threat_discount(s.democracy[:, rus], s.democracy[:, usa], lib)
     b_rw = s.belief_about_west
-    t_r = threat.perceived_threat(base_now * lib_r, 1.0, 1.0, b_rw, pr["kappa"])
+    t_r = threat.against_prevailing(threat.perceived_threat(base_now * lib_r, 1.0, 1.0, b_rw, pr["kappa"]), common)
     # --- the order (C) and Russia's voice
     vprod = np.ones(b.R)
     for ai, a in enumerate(b.scenario.alliances):
@@ -272,46 +337,59 @@ def perceive(b: Batch, s: State, k: int, first: bool = False):
     sphere = security.sphere_loss(drift, cw.importance, cw.in_sphere, s.exists)
     regime = security.regime_threat(s.regime_memory, cw.importance, cw.in_sphere)
     status = security.status_gap(s.centrality, s.voice)
-    comps = security.insecurity(t_r, status, sphere, regime, pr)
+    comps = security.insecurity(t_r + common, status, sphere, regime, pr)
     s.ins_military, s.ins_status, s.ins_sphere, s.ins_regime, s.ins_total = (
         comps["military"], comps["status"], comps["sphere"], comps["regime"], comps["total"])
     s.threat_to_russia = t_r
     # --- others' threat from Russia (M2)
     own = s.capability + prot * P_west[:, None]
     own = np.where(nato > 0, P_west[:, None], own)
-    offense_r = coercion.offense_after_force(s.force_memory)
+    offense_r = coercion.offense_after_force(s.force_memory, pr["force_offense"])
     base_o_actual = threat.relative_power(P_rus[:, None], own, ps["power_exponent"]) * x_o * offense_r[:, None]
     base_o = base_o_actual * paradigms.liberal_threat_discount(s.democracy, s.democracy[:, rus, None], ps["liberal"])
-    t_o = threat.perceived_threat(base_o, 1.0, 1.0, s.belief_about_russia, ps["kappa"])
+    t_o = threat.against_prevailing(threat.perceived_threat(base_o, 1.0, 1.0, s.belief_about_russia, ps["kappa"]),
+                                    common[:, None])
     t_o[:, rus] = 0.0
     s.threat_from_russia = t_o * exists
-    ins = ps["w_military"] * s.threat_from_russia
+    ins = ps["w_military"] * (s.threat_from_russia + common[:, None] * exists)
     ins[:, rus] = s.ins_total
     s.insecurity = ins
     # --- M9 pressure (read next step)
     s.stakes = security.stakes(s.ladder, s.eu_level, s.alignment)
+    bal = coercion.local_balance(s.capability[:, rus, None], s.capability, prot, P_west[:, None])
     s.pressure = coercion.pressure(s.stakes, cw.importance, s.regime_memory, b.russia.greed[:, None], prot,
-                                   cw.in_sphere, s.frozen) * exists
-    if not first:
+                                   cw.in_sphere, s.frozen, bal, ps) * exists
+    if first:  # what the great powers felt before anything either side did in the run (observers' empathy, M4)
+        s.threat0_russia, s.ins0_russia = t_r.copy(), s.ins_total.copy()
+        s.threat0_west = s.threat_from_russia[:, usa].copy()
+    else:
         update_beliefs(b, s, k, nato_m, P_west, P_rus, x_r, x_o, lib_r, status, sphere, regime, offense_r)
     s.prev_rus_power, s.prev_west_threat_base = P_rus, base_now
     s.prev_status, s.prev_sphere, s.prev_regime = status, sphere, regime
     s.prev_own_power, s.prev_russia_threat_base = own, base_o_actual
 
 
-def _exposure_of_others(cw, exists, held, foothold, foothold_exposure):
-    """:func:`sim.mechanisms.threat.exposure` over the borders of states that exist in each run."""
-    bw = cw.border_weighted
-    total = exists * np.einsum("rk,ik->ri", exists, bw)  # einsum: rounding independent of the batch size
-    held_km = exists * np.einsum("rk,ik->ri", held * exists, bw)
+def _exposure_of_others(cw, exists, held, foothold, foothold_exposure, bw=None):
+    """:func:`sim.mechanisms.threat.exposure` over the borders of states that exist in each run. ``bw``: the
+    weighted borders of each run, ``b.border_weighted`` ``[R, N, N]`` (``core_distance_km`` per run); None: the
+    compiled world's ``[N, N]`` at the default scale (the same numbers: einsum sums each row alike)."""
+    sub = "rk,ik->ri" if bw is None else "rk,rik->ri"
+    bw = cw.border_weighted if bw is None else bw
+    total = exists * np.einsum(sub, exists, bw)  # einsum: rounding independent of the batch size
+    held_km = exists * np.einsum(sub, held * exists, bw)
     x = np.divide(held_km, total, out=np.zeros_like(held_km), where=total > 0)
     return np.minimum(np.maximum(x + foothold_exposure * foothold, 0.0), 1.0)
 
 
 def update_beliefs(b, s, k, nato_m, P_west, P_rus, x_r, x_o, lib_r, status, sphere, regime, offense_r):
-    """M4 beliefs. The harm an act did is the change in the observer's insecurity that the *actor's* side
-    caused since last quarter: the observer's own capability and its own beliefs are held at last quarter's
-    values, so that nobody reads its own arming or its own fears as the other's act."""
+    """M4 beliefs over the three types. The evidence of the quarter's acts — their log-likelihood under each
+    type's own rule, gathered where the acts were decided (stances, coercion and force, arming, acceptances:
+    ``s.russia_evidence``; the leader's stance, NATO's decisions and acts: ``s.west_evidence``) — is read with
+    Jervis's misperception bias on the harm the act did the observer, and with perception noise.
+
+    The harm an act did is the change in the observer's insecurity that the *actor's* side caused since last
+    quarter: the observer's own capability and its own beliefs are held at last quarter's values, so that
+    nobody reads its own arming or its own fears as the other's act; force and coercion are Russia's acts."""
     cw, pr, ps = b.cw, b.pr, b.ps
     rus = cw.rus
     b_rw = s.belief_about_west
@@ -321,22 +399,21 @@ def update_beliefs(b, s, k, nato_m, P_west, P_rus, x_r, x_o, lib_r, status, sphe
               + pr["status_weight"] * (status - s.prev_status)
               + pr["sphere_weight"] * (sphere - s.prev_sphere)
               + pr["regime_weight"] * (regime - s.prev_regime))
-    harm_r = harm_r + beliefs.stance_harm(nato_defects(s, nato_m), pr["exploitation_cost"])
     harm_r = harm_r * paradigms.liberal_harm_damping(s.voice, pr["liberal"])
     ident = s.identity
-    emp = paradigms.constructivist_empathy(pr["empathy"], ident, pr["constructivist"])
-    w = np.where(nato_m, s.capability, 0.0)
-    any_nato = nato_m.any(axis=1)
-    west_ins = np.where(any_nato, (s.insecurity * w).sum(axis=1) / np.where(any_nato, w.sum(axis=1), 1.0), 0.0)
     noise_all = ps["perception_noise"] * normal(b.seeds[:, None], cw.agent_keys, "perception", k)
-    llr = beliefs.log_likelihood_ratio(harm_r, pr["distinguishability"], pr["misperception"], emp, west_ins,
-                                       pr["max_log_lr"], noise_all[:, rus])
-    prior_rw = paradigms.constructivist_prior(pr["prior_russia_about_west"], ident, pr["constructivist"])
-    s.belief_about_west = beliefs.update(beliefs.predict(b_rw, prior_rw, pr["type_switch_hazard"]), llr)
+    # Russia about the West
+    ll_w = s.west_evidence.copy()
+    ll_w[:, 1:] += (beliefs.misperception_bias(harm_r, pr["misperception"], pr["distinguishability"])
+                    + noise_all[:, rus])[:, None]
+    prior_w = beliefs.prior_vector(paradigms.constructivist_prior(pr["prior_russia_about_west"], ident,
+                                                                  pr["constructivist"]))
+    s.belief_west = beliefs.update(beliefs.predict(s.belief_west, prior_w, pr["type_switch_hazard"]), ll_w,
+                                   pr["max_log_lr"])
+    s.belief_about_west = beliefs.not_security_seeker(s.belief_west)
     # others about Russia: Russia's side moved (its bloc's power, footholds, offense), own power held
     russia_mil = threat.relative_power(P_rus[:, None], s.prev_own_power, ps["power_exponent"]) * x_o * offense_r[:, None]
     harm_o = (russia_mil - s.prev_russia_threat_base) * (ps["kappa"] + (1 - ps["kappa"]) * s.belief_about_russia)
-    harm_o = harm_o + beliefs.stance_harm(s.stance[:, rus] == 0, pr["exploitation_cost"])[:, None]
     hit = np.flatnonzero(s.force_target >= 0)
     if len(hit):
         ft = s.force_target[hit]
@@ -344,11 +421,15 @@ def update_beliefs(b, s, k, nato_m, P_west, P_rus, x_r, x_o, lib_r, status, sphe
                                                         cw.core_weight[:, ft].T)
     for j in np.flatnonzero(s.coerced_now.any(axis=0)):  # in the order of the states, as added one by one
         rows = np.flatnonzero(s.coerced_now[:, j])
-        harm_o[rows] = harm_o[rows] + coercion.act_signal(ps["force_signal"][rows], coercion.COERCION_SHARE,
+        harm_o[rows] = harm_o[rows] + coercion.act_signal(ps["force_signal"][rows], ps["coercion_share"][rows],
                                                           cw.core_weight[:, j])
-    llr_o = beliefs.log_likelihood_ratio(harm_o, ps["distinguishability"], ps["misperception"], emp[:, None],
-                                         s.ins_total[:, None], ps["max_log_lr"], noise_all)
-    b_pred = beliefs.predict(s.belief_about_russia, s.prior_about_russia, ps["type_switch_hazard"])
-    s.belief_about_russia = np.where(s.exists, beliefs.update(b_pred, llr_o), s.belief_about_russia)
+    ll_o = np.repeat(s.russia_evidence[:, None, :], cw.n, axis=1)
+    ll_o[..., 1:] += (beliefs.misperception_bias(harm_o, ps["misperception"], ps["distinguishability"])
+                      + noise_all)[..., None]
+    b_pred = beliefs.predict(s.belief_russia, s.prior_russia, pr["type_switch_hazard"])
+    s.belief_russia = np.where(s.exists[..., None], beliefs.update(b_pred, ll_o, pr["max_log_lr"]), s.belief_russia)
+    s.belief_about_russia = beliefs.not_security_seeker(s.belief_russia)
+    s.west_evidence[:] = 0.0
+    s.russia_evidence[:] = 0.0
     channels = s.members[:, :, rus].sum(axis=1)
     s.identity = paradigms.identity_update(ident, channels, np.maximum(harm_r, 0.0), pr["constructivist"])

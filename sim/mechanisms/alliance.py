@@ -34,7 +34,7 @@ def aggregate(votes, weights, rule: str, members=None):
     return (w * yes).sum(axis=-1) > 0.5 * w.sum(axis=-1), split
 
 
-def decision_loglik(votes, decided, noise: float = 0.3, members=None):
+def decision_loglik(votes, decided, noise, members=None):
     """Log-likelihood of an observed consensus decision under the members' vote margins (probit-like
     logistic noise) over the last axis: evidence about the West's type (docs/theory.md §4 (M8))."""
     votes = np.asarray(votes, dtype=float)
@@ -46,10 +46,11 @@ def decision_loglik(votes, decided, noise: float = 0.3, members=None):
     return np.log(np.maximum(p, 1e-12))
 
 
-def applicant_gain(added_share, borders_applicant):
-    """Security gain of admitting an applicant for each member: a base value, the capability it adds
-    relative to the alliance's, and a bonus for members it borders (it shields them)."""
-    return 0.2 + added_share + 0.3 * np.asarray(borders_applicant, dtype=float)
+def applicant_gain(added_share, borders_applicant, p: dict):
+    """Security gain of admitting an applicant for each member: a base value (``applicant_base_gain``), the
+    capability it adds relative to the alliance's, and a bonus for members it borders (``border_shield_gain``:
+    it shields them) — Walt 1987 (aggregate power, proximity)."""
+    return p["applicant_base_gain"] + added_share + p["border_shield_gain"] * np.asarray(borders_applicant, dtype=float)
 
 
 def provocation_of(in_sphere, importance):
@@ -57,7 +58,10 @@ def provocation_of(in_sphere, importance):
     return np.mean(np.asarray(in_sphere) * (1.0 + np.asarray(importance)), axis=-1)
 
 
-def leader_bonus(order_weight, greed, added_share, provocation):
-    """The leader's type in the vote (docs/theory.md §4 (M8)): an order revisionist values the centrality gain (the
-    capability brought under NATO), a greedy one the sphere gain taken from Russia."""
-    return order_weight * added_share * 5.0 + greed * provocation
+def leader_bonus(order_weight, greed, delta_c, delta_sphere, p: dict):
+    """The leader's type in the vote (docs/theory.md §4 (M8)): an order revisionist values the gain in NATO's
+    centrality the decision brings (``delta_c``, in units of ``order_scale``), a greedy one the sphere it takes
+    from Russia (``delta_sphere``, the rise of Russia's sphere loss, in units of ``sphere_scale``); a security
+    seeker neither. The same scales measure what the types value in M5 (Sushentsov & Wohlforth 2020)."""
+    return (np.asarray(order_weight) * np.asarray(delta_c) / p["order_scale"]
+            + np.asarray(greed) * np.asarray(delta_sphere) / p["sphere_scale"])

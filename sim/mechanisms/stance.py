@@ -49,7 +49,7 @@ def revisionist_margin(trust, threat, gain, order_weight, p: dict):
 
 
 def greedy_margin(trust, threat, greed, opportunity, p: dict):
-    t = np.minimum(0.95, p["temptation"] + greed * opportunity)
+    t = np.minimum(p["max_temptation"], p["temptation"] + greed * opportunity)
     return security_margin(trust, threat, p, temptation=t)
 
 
@@ -62,20 +62,30 @@ def stance_margin(motive, trust, threat, gain, opportunity, p: dict):
                              security_margin(trust, threat, p)))
 
 
-def acceptance_margin(voice, centrality, requires_consent: bool, stance_margin_value, gain_if_accepted, motive,
+def acceptance_margin(voice, centrality, requires_consent: bool, stance_margin_value, gain_if_accepted, order_weight,
                       p: dict):
     """Should a great power accept an offered seat in an institution? (Steinel 2007: voice for consent)
 
-    The status gap it closes is worth w_status·C·voice; half its current stance margin is added (hostile
-    states refuse offers); if joining implies consent to the other side's order, an order revisionist pays
-    0.5·ω·max(0, −gain) for it, where gain is its current order gain (negative while the expected order
-    moves against it).
+    The status gap it closes is worth w_status·C·voice; a share of its current stance margin is added
+    (``acceptance_stance_share``: hostile states refuse offers); if joining implies consent to the other
+    side's order, an order revisionist pays ``consent_cost``·ω·max(0, −gain), where gain is its current order
+    gain (negative while the expected order moves against it). ``order_weight`` may be ``[R]`` (the actor's
+    type) or ``[R, 3]`` (every type, for observers, with ``stance_margin_value`` and ``gain`` as ``[R, 3]``).
     """
-    value = p["status_weight"] * centrality * voice + 0.5 * stance_margin_value
+    value = p["status_weight"] * centrality * voice + p["acceptance_stance_share"] * stance_margin_value
     if requires_consent:  # an attribute of the institution, not state
-        ow = np.asarray(motive.order_weight)
-        value = np.where(ow > 0, value - ow * np.maximum(0.0, -gain_if_accepted) * 0.5, value)
+        value = value - p["consent_cost"] * np.asarray(order_weight) * np.maximum(0.0, -gain_if_accepted)
     return value
+
+
+def margins_by_type(trust, threat, gain, opportunity, order_weight3, greed3, p: dict):
+    """The stance margins of the three types (S, R, G) side by side, ``[..., 3]``: what an observer computes
+    when it asks how each type would act in the situation it sees (M4 over M5's rules). ``p`` entries may be
+    floats or ``[R]`` arrays; the other arguments ``[R]``; ``order_weight3``/``greed3`` ``[R, 3]``."""
+    sec = security_margin(trust, threat, p)
+    rev = revisionist_margin(trust, threat, gain, order_weight3[..., 1], p)
+    gre = greedy_margin(trust, threat, greed3[..., 2], opportunity, p)
+    return np.stack([sec, rev, gre], axis=-1)
 
 
 def proposes_inclusive_order(cooperating, order_weight, centrality, status_part, quarters_since_last, p: dict):
