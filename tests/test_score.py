@@ -256,12 +256,15 @@ def _decisions():
                              "step": step, "loglik": s if world == "security_dilemma" else r, "yes": 1,
                              "members": 16, "taken": taken, "loglik_security_seeker": s,
                              "loglik_order_revisionist": r, "loglik_greedy_expansionist": g})
-    return pd.DataFrame(rows)
+    emergent = dict(rows[0], event_id="vote_on_fin", step=40, scripted=False, loglik_security_seeker=-50.0)
+    return pd.DataFrame(rows).assign(scripted=True, kind="invitation").pipe(
+        lambda df: pd.concat([df, pd.DataFrame([emergent])], ignore_index=True))
 
 
 def test_evidence_per_world_and_decision_training_window_only():
     ev = decision_evidence(_decisions(), 1992)
     assert "later_invitation_2017" not in set(ev["decision"])  # 1992 + 100/4 = 2017: held out
+    assert "vote_on_fin" not in set(ev["decision"])  # decided by the model's own vote: not the record
     sd = ev[ev["world"] == "security_dilemma"].set_index("decision")
     assert list(sd.index) == ["madrid_invitation_1997", "baltics_not_invited_1997", "bucharest_maps_refused_2008",
                               "total"]
@@ -282,9 +285,9 @@ def test_evidence_per_world_and_decision_training_window_only():
 
 
 def test_evidence_without_per_type_columns_still_reports_the_worlds_loglik():
-    d = _decisions().drop(columns=["taken", "loglik_security_seeker", "loglik_order_revisionist",
+    d = _decisions().drop(columns=["taken", "scripted", "kind", "loglik_security_seeker", "loglik_order_revisionist",
                                    "loglik_greedy_expansionist"])
     ev = decision_evidence(d, 1992)
-    assert "ln_bf_order_revisionist" not in ev and "loglik" in ev
+    assert "ln_bf_order_revisionist" not in ev and "loglik" in ev and "vote_on_fin" in set(ev["decision"])
     assert "ll(world)" in format_evidence(ev)
     assert decision_evidence(None) is None and format_evidence(None) == ""

@@ -1,4 +1,4 @@
-"""The ``spiral`` command line (layer 5): run, score, compare, attribute, sweep, analyze, dashboard.
+"""The ``spiral`` command line (layer 5): run, score, compare, attribute, sweep, analyze, sensitivity, dashboard.
 
 Errors: every user error is a :class:`sim.errors.SpiralError` (or a bad command-line argument), caught in
 one place, :func:`main`, and printed as one line ``error: ...`` with exit code 2. Anything else is a bug
@@ -186,8 +186,13 @@ def cmd_run(a) -> int:
         write_tables(ens, tmp, manifest)
         card = scorecard(ens.observables, ens.events)
         card.to_csv(tmp / "scorecard.csv", index=False)
-        run_report(ens.observables, ens.events, card, tmp / "report.html", manifest)
+        pulses = None if a.no_pulses_check else _pulses_check(card, scenario, worlds, seeds, params, a.workers,
+                                                               a.quiet)
+        if pulses is not None:
+            pulses.to_csv(tmp / "pulses_off.csv", index=False)
+        run_report(ens.observables, ens.events, card, tmp / "report.html", manifest, pulses=pulses)
     print(format_scorecard(card))
+    _print_pulses(pulses)
     evidence = format_evidence(decision_evidence(getattr(ens, "decisions", None),
                                                  int(ens.observables["year"].min())))
     if evidence:
@@ -195,6 +200,54 @@ def cmd_run(a) -> int:
         print(evidence)
     _where(out, "report.html")
     return 0
+
+
+def _pulses_check(card, scenario, worlds, seeds, params, workers, quiet):
+    """The 'Western pulses off' check: the same runs with NATO's stance held at cooperate (None, with a note
+    on stderr, when the model has no such switch)."""
+    from sim.params import PARAMETERS
+    from sim.runs.score import pulses_off_card, pulses_off_check
+
+    if "west_pulses_off" not in PARAMETERS:
+        print("note: no 'Western pulses off' check: this model has no west_pulses_off parameter", file=sys.stderr)
+        return None
+    off = pulses_off_card(scenario, worlds, seeds, params, workers=workers, progress=not quiet)
+    return pulses_off_check(card, off)
+
+
+def _print_pulses(pulses) -> None:
+    from sim.runs.score import format_pulses_check
+
+    if pulses is not None:
+        print()
+        print(format_pulses_check(pulses))
+
+
+def _pulses_check_of_folder(run_dir: Path, card, a):
+    """The pulses-off check of a folder written by 'spiral run': its scenario, worlds, seeds and parameters
+    come from its manifest.json (skipped, with a note, if the scenario file is gone or has changed)."""
+    import json
+
+    from sim.scenario import load_scenario
+
+    try:
+        m = json.loads((run_dir / "manifest.json").read_text())
+        path = Path(m["scenario_files"][-1])
+        worlds, seeds, params = m["worlds"], m["seeds"], m.get("parameters") or {}
+    except (OSError, ValueError, KeyError, IndexError):
+        print(f"note: no 'Western pulses off' check: {run_dir}/manifest.json does not say which runs these are",
+              file=sys.stderr)
+        return None
+    if not path.is_file():
+        print(f"note: no 'Western pulses off' check: the scenario file {path} is not here (run from the folder "
+              "where 'spiral run' ran)", file=sys.stderr)
+        return None
+    scenario = load_scenario(path)
+    if str(scenario.hash) != str(m.get("scenario_hash")):
+        print(f"note: no 'Western pulses off' check: {path} changed since these runs ('spiral run' them again)",
+              file=sys.stderr)
+        return None
+    return _pulses_check(card, scenario, worlds, seeds, params, a.workers, a.quiet)
 
 
 def cmd_score(a) -> int:
@@ -207,15 +260,49 @@ def cmd_score(a) -> int:
         raise SpiralError(f"{run_dir}: no observables.parquet here (is this a folder written by 'spiral run'?)")
     ens = read_tables(run_dir)
     card = scorecard(ens.observables, ens.events)
+    pulses = None if a.no_pulses_check else _pulses_check_of_folder(run_dir, card, a)
     print(format_scorecard(card))
+    _print_pulses(pulses)
     start = int(ens.observables["year"].min())
     evidence = format_evidence(decision_evidence(ens.decisions, start))
     if evidence:
         print()
         print(evidence)
     if csv:
-        card.to_csv(csv, index=False)
+        out = card if pulses is None else card.merge(
+            pulses[["scenario", "world", "pattern", "share_pulses_off"]], on=["scenario", "world", "pattern"], how="left")
+        out.to_csv(csv, index=False)
     return 0
+
+
+def cmd_sensitivity(a) -> int:
+    from sim.faces.output import atomic_output_dir
+    from sim.runs.sensitivity import format_summary, problem, run_morris, training_scenario
+
+    scenario = training_scenario(_existing_file(a.scenario, "scenario file") if a.scenario else _default_scenario())
+    worlds = list(_worlds(a.world))
+    out = Path(a.out or f"runs/sensitivity/{scenario.name}")
+    k = problem()["num_vars"]
+    runs = len(worlds) * a.trajectories * (k + 1) * a.seeds
+    print(f"Morris screening of {scenario.name} to 2013Q4: {k} parameters, {a.trajectories} trajectories x {k + 1} "
+          f"points x {a.seeds} seeds x {len(worlds)} world(s) = {runs} runs -> {out}", file=sys.stderr)
+    with atomic_output_dir(out) as tmp:
+        res = run_morris(scenario, worlds, a.trajectories, a.seeds, a.levels, seed=a.design_seed,
+                         workers=a.workers or _default_workers(), progress=not a.quiet, command=_command_line())
+        res.write(tmp)
+    print(format_summary(res))
+    _where(out, "sensitivity.html", " (indices.csv: mu*, sigma per world, parameter and outcome)")
+    return 0
+
+
+def _default_scenario():
+    from sim.model import DEFAULT_SCENARIO
+    return DEFAULT_SCENARIO
+
+
+def _default_workers() -> int:
+    from sim.runs.executors import default_workers
+    return default_workers()
 
 
 def cmd_params(a) -> int:
@@ -341,6 +428,12 @@ def _ensemble_options(p, seeds: int, out_default: str) -> None:
     p.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
+def _pulses_options(p) -> None:
+    p.add_argument("--no-pulses-check", action="store_true",
+                   help="skip the 'Western pulses off' check (the same runs with NATO's stance held at cooperate, "
+                        "to 2013Q4, scored beside the scorecard)")
+
+
 def _version() -> str:
     from importlib.metadata import PackageNotFoundError, version
     try:
@@ -364,13 +457,40 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--param", action="append", type=param_item, metavar="NAME=VALUE",
                    help="override a parameter (repeatable; 'spiral params' lists them)")
     _ensemble_options(r, 20, "runs/SCENARIO")
+    _pulses_options(r)
     r.set_defaults(fn=cmd_run)
 
     s = sub.add_parser("score", help="the training patterns (docs/theory.md §6) as a scorecard per world",
                        description="Print the scorecard of a folder written by 'spiral run'.")
     s.add_argument("run_dir", metavar="RUN_DIR", help="a folder written by 'spiral run' (e.g. runs/historical)")
     s.add_argument("--csv", metavar="FILE", help="also write the scorecard as CSV to FILE")
+    _pulses_options(s)
+    s.add_argument("--workers", type=workers_count, default=None, metavar="N",
+                   help=f"worker processes for the pulses-off runs (default: {ENSEMBLE_WORKERS})")
+    s.add_argument("--quiet", action="store_true", help="no progress bar")
     s.set_defaults(fn=cmd_score)
+
+    v = sub.add_parser("sensitivity", help="Morris screening: which parameters decide the training outcomes",
+                       description="Morris screening (SALib) of the training features 1992-2013 over every "
+                                   "parameter of 'spiral params' but the switches, per world; writes indices.csv, "
+                                   "indices.parquet, design.parquet, manifest.json and sensitivity.html. "
+                                   "See docs/sensitivity.md.")
+    v.add_argument("scenario", nargs="?", default=None, metavar="SCENARIO",
+                   help="a scenario YAML file (default: the historical scenario)")
+    _world_option(v, "all")
+    v.add_argument("--trajectories", type=_whole(2, "the number of trajectories"), default=10, metavar="N",
+                   help="Morris trajectories, each of (parameters + 1) points (default 10)")
+    v.add_argument("--seeds", type=seeds_count, default=10, metavar="S",
+                   help="seeds per design point, the same at every point and in every world (default 10)")
+    v.add_argument("--levels", type=_whole(2, "the number of levels"), default=4, metavar="L",
+                   help="Morris grid levels (default 4)")
+    v.add_argument("--design-seed", type=first_seed, default=0, metavar="N", help="seed of the Morris design (default 0)")
+    v.add_argument("--out", metavar="DIR", help="output folder (default runs/sensitivity/SCENARIO); replaced only "
+                                                "when the command succeeds")
+    v.add_argument("--workers", type=workers_count, default=None, metavar="N",
+                   help="worker processes (default: every core this process may use)")
+    v.add_argument("--quiet", action="store_true", help="no progress bar")
+    v.set_defaults(fn=cmd_sensitivity)
 
     p = sub.add_parser("params", help="list every parameter with default, range and source",
                        description="List every parameter with its default, range, mechanism and source.")

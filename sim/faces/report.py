@@ -256,8 +256,11 @@ def regime_figure(obs: pd.DataFrame, by: str = "world") -> go.Figure:
     return fig
 
 
-def scorecard_html(card: pd.DataFrame) -> str:
+def scorecard_html(card: pd.DataFrame, pulses: pd.DataFrame | None = None) -> str:
+    """The scorecard as a table; with ``pulses`` (:func:`sim.runs.score.pulses_off_check`), each cell also
+    gives the share of seeds with NATO's stance held at cooperate ("pulses off")."""
     worlds = world_order(card["world"])
+    off = {} if pulses is None else {(r.world, r.pattern): r.share_pulses_off for r in pulses.itertuples()}
     rows = []
     for pid, g in card.groupby("pattern", sort=False):
         r0 = g.iloc[0]
@@ -266,18 +269,24 @@ def scorecard_html(card: pd.DataFrame) -> str:
             r = g[g["world"] == w]
             share = float(r["share"].iloc[0]) if len(r) else float("nan")
             bg = "#d8f0d8" if share >= 0.5 else "#f6dcdc"
-            cells += f'<td style="background:{bg};text-align:right">{share:.0%}</td>'
+            o = off.get((w, pid))
+            extra = (f"<br><small title='share with the Western pulses off'>off: {o:.0%}</small>"
+                     if o is not None and o == o else "")
+            cells += f'<td style="background:{bg};text-align:right">{share:.0%}{extra}</td>'
         rows.append(f"<tr><td><b>{html.escape(pid)}</b><br><small>{html.escape(r0['text'])}</small></td>{cells}"
                     f"<td>{'contested' if r0['contested'] else ''}</td><td><small>{html.escape(r0['source'])}</small></td></tr>")
     totals = card.groupby("world", sort=False)["held"].sum()
     head = "".join(f"<th>{html.escape(w)}</th>" for w in worlds)
     foot = "".join(f"<td style='text-align:right'><b>{int(totals.get(w, 0))}</b></td>" for w in worlds)
+    note = ("" if pulses is None else "<p class='note'>“off”: the share of seeds in the same runs with every NATO "
+            "member's stance held at cooperate (<code>west_pulses_off</code> = 1); a pattern that falls there comes "
+            "from the West's pulses rather than from Russia (docs/scoring.md).</p>")
     return (f"<table class='card'><tr><th>pattern (1992-2013)</th>{head}<th></th><th>source</th></tr>"
-            f"{''.join(rows)}<tr><td><b>held (share ≥ 50 %)</b></td>{foot}<td></td><td></td></tr></table>")
+            f"{''.join(rows)}<tr><td><b>held (share ≥ 50 %)</b></td>{foot}<td></td><td></td></tr></table>{note}")
 
 
 def run_report(obs: pd.DataFrame, events: pd.DataFrame, card: pd.DataFrame | None, out: Path,
-               manifest: dict) -> Path:
+               manifest: dict, pulses: pd.DataFrame | None = None) -> Path:
     worlds = world_order(obs["world"])
     n_seeds = obs["seed"].nunique()
     scen = ", ".join(dict.fromkeys(obs["scenario"]))
@@ -291,7 +300,7 @@ def run_report(obs: pd.DataFrame, events: pd.DataFrame, card: pd.DataFrame | Non
              f"which nothing was tuned. Command: <code>{html.escape(str(manifest.get('command', '')))}</code></p>")
     sections = []
     if card is not None:
-        sections.append(("Scorecard: training patterns (docs/theory.md §6)", [scorecard_html(card)]))
+        sections.append(("Scorecard: training patterns (docs/theory.md §6)", [scorecard_html(card, pulses)]))
     counts = event_counts(events, max(1, n_seeds), "world") if events is not None else pd.DataFrame()
     figs = [trajectory_figure(obs, col, title, events=events, counts=counts) for col, title in PANELS if col in obs]
     sections.append(("Trajectories by world", figs[:2] + [regime_figure(obs)] + figs[2:]))

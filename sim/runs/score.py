@@ -447,6 +447,10 @@ def format_pulses_check(check: pd.DataFrame) -> str:
             mark = "<" if off <= on - 0.25 else " "
             cells += f"{f'{on:.0%} -> {off:.0%}':>19s}{mark}"
         lines.append(f"{pid:34s}{cells}")
+    held = check.assign(on=check["share"] >= 0.5, off=check["share_pulses_off"] >= 0.5).groupby("world", sort=False)
+    n = check["pattern"].nunique()
+    lines.append(f"{'patterns held':34s}" + "".join(
+        f"{f'{int(g.on.sum())}/{n} -> {int(g.off.sum())}/{n}':>19s} " for _, g in held))
     return "\n".join(lines)
 
 
@@ -466,7 +470,8 @@ def decision_evidence(decisions: pd.DataFrame | None, start_year: float = 1992,
                       held_out: bool = False) -> pd.DataFrame | None:
     """docs/theory.md §4 (M8) / §7: every scripted Western decision taken or withheld (invitations, pledges,
     MAPs; the Baltic states not invited in 1997, Bucharest's refused MAPs) scored under the member-vote rule
-    with the US leader of each type, holding the run's history fixed.
+    with the US leader of each type, holding the run's history fixed. Decisions NATO's own vote took in a run
+    (``scripted`` False) are the model's, not the record's, and are left out.
 
     One row per (scenario, world, decision): ``taken``, the mean over seeds of the log-likelihood under the
     run's own world (``loglik``) and under each leader type (``loglik_<type>``), and the log Bayes factor of
@@ -477,6 +482,8 @@ def decision_evidence(decisions: pd.DataFrame | None, start_year: float = 1992,
     if decisions is None or not len(decisions):
         return None
     d = decisions.copy()
+    if "scripted" in d:  # the record's decisions only: those NATO's own vote took in the run are not data
+        d = d[d["scripted"].astype(bool)]
     d["year"] = start_year + d["step"] / 4.0
     if not held_out:
         d = d[d["year"] < TRAINING_END]
@@ -500,10 +507,11 @@ def decision_evidence(decisions: pd.DataFrame | None, start_year: float = 1992,
     rows = []
     for (scen, world, eid), g in d.groupby(key, sort=False):
         rows.append({"scenario": scen, "world": world, "decision": eid, "year": float(g["year"].min()),
-                     "taken": bool(g["taken"].iloc[0]), **summarise(g)})
+                     "kind": str(g["kind"].iloc[0]) if "kind" in g else "", "taken": bool(g["taken"].iloc[0]),
+                     **summarise(g)})
     for (scen, world), g in d.groupby(["scenario", "world"], sort=False):
         per_seed = g.groupby("seed")[cols].sum().reset_index()
-        rows.append({"scenario": scen, "world": world, "decision": "total", "year": np.nan,
+        rows.append({"scenario": scen, "world": world, "decision": "total", "year": np.nan, "kind": "",
                      "taken": None, **summarise(per_seed), "decisions": int(g["event_id"].nunique())})
     out = pd.DataFrame(rows)
     rank = _world_rank()
