@@ -7,9 +7,10 @@ Two blocks are rewritten, each between its markers; everything else in the file 
 
 - ``<!-- params:start -->`` … ``<!-- params:end -->`` — every entry of :data:`sim.params.PARAMETERS`
   (name, default, range, mechanism, description, source), in the order of ``sim/params.py``;
-- ``<!-- constants:start -->`` … ``<!-- constants:end -->`` (optional) — the module-level tables of world
-  data the mechanisms read (the ladder tables of M3/M9, WEST_HOLDING, POSTURE_OFFENSE, the credibility of
-  enlargement-signal stages, the tension-index scale, the burden targets of the scorecard).
+- ``<!-- constants:start -->`` … ``<!-- constants:end -->`` (optional) — the tables of world data the
+  mechanisms read (the ladder tables of M3/M9 with the parameter behind each entry, POSTURE_OFFENSE, the
+  credibility of enlargement-signal stages), the fixed definitions of the observables (tension-index scale,
+  regime windows) and the burden targets of the scorecard.
 
 The params block is required: the script fails if its markers are missing, so that a renamed heading can
 never silently leave a stale table behind.
@@ -56,46 +57,66 @@ def params_table() -> str:
     return "\n".join(lines)
 
 
+def _entry(entry, value) -> str:
+    """A ladder-table cell: the value, and the parameter that sets it (fixed entries are definitions)."""
+    return f"{_num(value)} (`{entry}`)" if isinstance(entry, str) else f"{_num(value)} (fixed)"
+
+
 def constants_table() -> str:
-    from sim.engine.events import POSTURE_OFFENSE
-    from sim.mechanisms.observables import BURDEN_SCALE
-    from sim.mechanisms.order import STAGE_CREDIBILITY
-    from sim.mechanisms.security import COVERAGE, EU_LOSS, EXPECTED_LOSS, LADDER_NAMES, PROTECTION
-    from sim.mechanisms.coercion import COERCION_SHARE as FORCE_HARM_COERCION
-    from sim.mechanisms.security import WEST_HOLDING
+    from sim.engine import events
+    from sim.mechanisms import coercion
+    from sim.mechanisms.observables import BURDEN_SCALE, CRISIS_WINDOW, WAR_WINDOW
+    from sim.mechanisms.order import STAGE_CREDIBILITY, STAGES
+    from sim.mechanisms.security import DEFAULT_TABLES, EU_NAMES, LADDER_NAMES, LADDER_TABLES
     from sim.runs.score import BURDEN_TARGETS, BURDEN_TOLERANCE
 
+    cols = ("expected_loss", "protection", "coverage", "west_holding")
     out = [
         "Generated from the code by `scripts/gen_param_table.py` (do not edit by hand).",
         "",
-        "**Ladder of ties to NATO** (`sim/mechanisms/security.py`; WEST_HOLDING there too). "
-        "One row per level; a state's level only ever rises.",
+        "**Ladder of ties to NATO** (`LADDER_TABLES` in `sim/mechanisms/security.py`) at the default parameters. "
+        "One row per level; a state's level only ever rises. Each entry between the two ends is a parameter "
+        "(named beside its value; sweeps and calibration vary it, and a batch may hold runs with different tables); "
+        "its range meets its neighbours' at the midpoints between defaults, so any sample keeps the table "
+        "rising, and a table that falls is refused with a one-line error. Fixed entries are definitions: no tie "
+        "counts nothing, a member counts fully (Article 5), commitments below a pledge protect nothing, the "
+        "West holds nothing of a partner.",
         "",
-        "| level | name | EXPECTED_LOSS (M3 drift, M9 stake) | PROTECTION (M2, M7, M9) "
-        "| COVERAGE (C, Ĉ) | WEST_HOLDING (M2 exposure of Russia) |",
+        "| level | name | expected loss (M3 drift, M9 stake) | protection (M2, M7, M9) "
+        "| coverage (C, Ĉ) | West's holding (M2 exposure of Russia) |",
         "|---|---|---|---|---|---|",
     ]
     for i, name in enumerate(LADDER_NAMES):
-        out.append(f"| {i} | `{name}` | {_num(EXPECTED_LOSS[i])} | {_num(PROTECTION[i])} | {_num(COVERAGE[i])} "
-                   f"| {_num(WEST_HOLDING[i])} |")
+        out.append(f"| {i} | `{name}` | " + " | ".join(_entry(LADDER_TABLES[c][i], DEFAULT_TABLES[c][i])
+                                                        for c in cols) + " |")
     out += [
         "",
-        "**EU ties** (`EU_LOSS`, M3 drift and M9 stake): "
-        + ", ".join(f"{lvl} = {_num(v)}" for lvl, v in zip(("none", "association", "member"), EU_LOSS)) + ".",
+        "**EU ties** (`eu_loss`, M3 drift and M9 stake): "
+        + ", ".join(f"{lvl} = {_entry(e, v)}" for lvl, e, v in zip(EU_NAMES, LADDER_TABLES["eu_loss"],
+                                                                     DEFAULT_TABLES["eu_loss"])) + ".",
+    ]
+    posture = getattr(events, "POSTURE_OFFENSE", None)  # (tables other modules may turn into parameters)
+    if posture is not None:
+        out += ["", "**Offense posture of the West** (`POSTURE_OFFENSE`, `sim/engine/events.py`): offense_W = 1 + "
+                "Σ weight × level, level plan 0.5, deploy 1, cancel 0, withdraw 1 — "
+                + ", ".join(f"`{k}` {_num(v)}" for k, v in posture.items()) + "."]
+    out += [
         "",
-        "**Offense posture of the West** (`POSTURE_OFFENSE`, `sim/engine/events.py`): offense_W = 1 + Σ weight × level, "
-        "level plan 0.5, deploy 1, cancel 0, withdraw 1 — "
-        + ", ".join(f"`{k}` {_num(v)}" for k, v in POSTURE_OFFENSE.items()) + ".",
+        "**Credibility of an enlargement signal by stage** (`STAGES`, `sim/mechanisms/order.py`; multiplied by "
+        "`signal_credibility`): "
+        + ", ".join(f"`{k}` {_entry(STAGES[k], v)}" for k, v in STAGE_CREDIBILITY.items()) + ".",
+    ]
+    share = getattr(coercion, "COERCION_SHARE", None)
+    if share is not None:
+        out += ["", f"**Coercion read as a share of a use of force** (`COERCION_SHARE` in `sim/mechanisms/coercion.py`, "
+                f"M4 harm): {_num(share)}."]
+    out += [
         "",
-        "**Credibility of an enlargement signal by stage** (`STAGE_CREDIBILITY`, `sim/mechanisms/order.py`; "
-        "multiplied by `signal_credibility`): "
-        + ", ".join(f"`{k}` {_num(v)}" for k, v in STAGE_CREDIBILITY.items()) + ".",
-        "",
-        f"**Coercion read as a share of a use of force** (`COERCION_SHARE` in `sim/mechanisms/coercion.py`, M4 harm): "
-        f"{_num(FORCE_HARM_COERCION)}.",
-        "",
-        f"**Tension-index burden scale** (`BURDEN_SCALE`, `sim/mechanisms/observables.py`): burdens are divided "
-        f"by {_num(BURDEN_SCALE)} ({_num(BURDEN_SCALE * 100)} % of GDP) and capped at 1.",
+        "**Fixed definitions of the observables** (`sim/mechanisms/observables.py`; set before any calibration, "
+        "never swept or calibrated — they say what is measured, not how the world works): the tension index "
+        f"divides burdens by `BURDEN_SCALE` = {_num(BURDEN_SCALE)} ({_num(BURDEN_SCALE * 100)} % of GDP) and caps "
+        f"them at 1; the regime is *war* within `WAR_WINDOW` = {WAR_WINDOW} quarters of Russia's last use of force "
+        f"and *crisis* within `CRISIS_WINDOW` = {CRISIS_WINDOW}.",
         "",
         "**Scorecard burden targets** (`BURDEN_TARGETS`, pattern 11, `sim/runs/score.py`; tolerance "
         f"±{_num(BURDEN_TOLERANCE)} percentage points): "

@@ -6,9 +6,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim.mechanisms import (alliance, arming, beliefs, capacity, coercion, observables, order, paradigms, security,
-                            small_states, stance, threat)
-from sim.params import defaults
+from sim.mechanisms import (alliance, arming, beliefs, capacity, coercion, observables, order, paradigms,
+                            randomness, security, small_states, stance, threat)
+from sim.params import PARAMETERS, defaults
 from sim.worlds import Motive
 
 R, N = 5, 7
@@ -181,6 +181,85 @@ CASES = {
 }
 KM = np.triu(U(N, N) > 0.6, 1) * U(N, N) * 500
 KM = KM + KM.T
+
+# Per-run parameters drawn inside their ranges (ladder tables stay monotone): the functions that read their
+# numbers from ``p`` and the ladder tables of each run (``security.ladder_tables`` of ``[R]`` arrays: ``[R, L]``).
+_LP = [{k: float(rng.uniform(v.low, v.high)) for k, v in PARAMETERS.items()} for _ in range(R)]
+LR = {k: np.array([p[k] for p in _LP]) for k in _LP[0]}   # [R]
+LB = {k: v[:, None] for k, v in LR.items()}               # [R, 1]
+TAB = security.ladder_tables(LR)                           # name -> [R, L]
+
+
+def L1(r):
+    return _LP[r]
+
+
+def T1(r):
+    return security.ladder_tables(_LP[r])
+
+
+POS = U(N, 2) * np.array([40.0, 25.0]) + np.array([-5.0, 40.0])
+CASES.update({
+    "security.ladder_value": (lambda r: security.ladder_value(T1(r)["protection"], LADDER[r]),
+                              lambda: security.ladder_value(TAB["protection"], LADDER)),
+    "security.western_drift (per-run tables)": (
+        lambda r: security.western_drift(LADDER[r], EU[r], X["a"][r] * 2 - 1, T1(r), L1(r)),
+        lambda: security.western_drift(LADDER, EU, X["a"] * 2 - 1, TAB, LB)),
+    "security.stakes (per-run tables)": (lambda r: security.stakes(LADDER[r], EU[r], X["a"][r], T1(r), L1(r)),
+                                         lambda: security.stakes(LADDER, EU, X["a"], TAB, LB)),
+    "security.west_holding (per-run tables)": (lambda r: security.west_holding(LADDER[r], X["a"][r], T1(r), L1(r)),
+                                               lambda: security.west_holding(LADDER, X["a"], TAB, LB)),
+    "order.centrality (per-run tables)": (
+        lambda r: order.centrality(X["a"][r], LADDER[r], X["b"][r] > 0.2, S["a"][r], T1(r)),
+        lambda: order.centrality(X["a"], LADDER, X["b"] > 0.2, S["a"], TAB)),
+    "order.expected_centrality (per-run tables)": (
+        lambda r: order.expected_centrality(X["a"][r], LADDER[r], X["c"][r], X["b"][r] > 0.2, S["a"][r], S["b"][r],
+                                            T1(r)),
+        lambda: order.expected_centrality(X["a"], LADDER, X["c"], X["b"] > 0.2, S["a"], S["b"], TAB)),
+    "order.signal_credibility": (lambda r: order.signal_credibility("intention", L1(r)),
+                                 lambda: order.signal_credibility("intention", LR)),
+    "order.operation_effect": (lambda r: order.operation_effect("alliance", False, L1(r)),
+                               lambda: order.operation_effect("alliance", False, LR)),
+    "small_states.membership_demand (p)": (
+        lambda r: small_states.membership_demand(X["a"][r], X["b"][r], X["c"][r], X["d"][r], L1(r), X["e"][r]),
+        lambda: small_states.membership_demand(X["a"], X["b"], X["c"], X["d"], LB, X["e"])),
+    "small_states.ally_availability": (lambda r: small_states.ally_availability(X["a"][r], X["b"][r] > 0.5, L1(r)),
+                                       lambda: small_states.ally_availability(X["a"], X["b"] > 0.5, LB)),
+    "small_states.western_pull": (lambda r: small_states.western_pull(X["a"][r], X["b"][r] * 2 - 1, L1(r)),
+                                  lambda: small_states.western_pull(X["a"], X["b"] * 2 - 1, LB)),
+    "small_states.retaliation_cost (p)": (
+        lambda r: small_states.retaliation_cost(S["a"][r], X["a"][r], X["b"][r], X["c"][r] > 0.5, L1(r)),
+        lambda: small_states.retaliation_cost(S["a"][:, None], X["a"], X["b"], X["c"] > 0.5, LB)),
+    "small_states.alignment_target (p)": (
+        lambda r: small_states.alignment_target(X["a"][r], X["b"][r], X["c"][r], X["d"][r] * 2 - 1, L1(r)),
+        lambda: small_states.alignment_target(X["a"], X["b"], X["c"], X["d"] * 2 - 1, LB)),
+    "small_states.frozen_conflict_damping": (lambda r: small_states.frozen_conflict_damping(X["a"][r], X["b"][r], L1(r)),
+                                             lambda: small_states.frozen_conflict_damping(X["a"], X["b"], LB)),
+    "small_states.accepts_partnership (p)": (
+        lambda r: small_states.accepts_partnership(X["a"][r] * 2 - 1, X["b"][r] > 0.7, L1(r)),
+        lambda: small_states.accepts_partnership(X["a"] * 2 - 1, X["b"] > 0.7, LB)),
+    "paradigms.identity_update (p)": (
+        lambda r: paradigms.identity_update(S["a"][r], 3, S["b"][r] * 0.1, float(r % 2), L1(r)),
+        lambda: paradigms.identity_update(S["a"], np.full(R, 3), S["b"] * 0.1, np.arange(R) % 2, LR)),
+    "paradigms.liberal_threat_discount (p)": (
+        lambda r: paradigms.liberal_threat_discount(X["a"][r], S["a"][r], 1.0, L1(r)),
+        lambda: paradigms.liberal_threat_discount(X["a"], S["a"][:, None], 1.0, LB)),
+    "paradigms.liberal_harm_damping": (lambda r: paradigms.liberal_harm_damping(S["a"][r], 1.0, L1(r)),
+                                       lambda: paradigms.liberal_harm_damping(S["a"], 1.0, LR)),
+    "paradigms.constructivist_prior": (lambda r: paradigms.constructivist_prior(X["a"][r], S["a"][r], 1.0, L1(r)),
+                                       lambda: paradigms.constructivist_prior(X["a"], S["a"][:, None], 1.0, LB)),
+    "paradigms.constructivist_empathy (p)": (
+        lambda r: paradigms.constructivist_empathy(0.3, S["a"][r], 1.0, L1(r)),
+        lambda: paradigms.constructivist_empathy(0.3, S["a"], 1.0, LR)),
+    "threat.core_weights (a scale per run)": (
+        lambda r: threat.core_weights(POS, L1(r)["core_distance_km"]),
+        lambda: threat.core_weights(POS, LR["core_distance_km"][:, None, None])),
+    "randomness.lognormal_factor": (
+        lambda r: randomness.lognormal_factor(r + 11, np.arange(N, dtype=np.uint64), "importance",
+                                              L1(r)["importance_jitter"]),
+        lambda: randomness.lognormal_factor(np.arange(R)[:, None] + 11, np.arange(N, dtype=np.uint64), "importance",
+                                            LR["importance_jitter"][:, None])),
+})
 
 
 @pytest.mark.parametrize("name", sorted(CASES))

@@ -7,8 +7,9 @@ burden, each over 10 % of GDP. A Russia-only index uses Russia's belief, stance 
 always reported beside it (docs/theory.md §9: NATO's scripted stance would otherwise nearly script the index).
 
 Relationship regime (from stances and events, not from a tension threshold): war if Russia used force in
-the last 4 quarters; crisis if it used force in the last 12 quarters or coerces now while both sides
-defect; confrontation if both defect; cold peace if one defects; cooperation if both cooperate.
+the last 4 quarters (``WAR_WINDOW``); crisis if it used force in the last 12 quarters (``CRISIS_WINDOW``) or
+coerces now while both sides defect; confrontation if both defect; cold peace if one defects; cooperation if
+both cooperate.
 """
 
 from __future__ import annotations
@@ -16,7 +17,13 @@ from __future__ import annotations
 import numpy as np
 
 REGIMES = ("cooperation", "cold_peace", "confrontation", "crisis", "war")
+# Fixed definitions of the observables, set before any calibration and never swept or calibrated (they say what
+# is measured, not how the world works; docs/model.md lists them): the burden that counts as full arming in the
+# tension index, and the windows (quarters since Russia last used force) of the regimes "war" and "crisis".
 BURDEN_SCALE = 0.10
+WAR_WINDOW = 4
+CRISIS_WINDOW = 12
+_CODE = {name: i for i, name in enumerate(REGIMES)}
 
 
 def tension(b_russia_about_west, b_nato_about_russia, russia_defects, nato_defects, russia_burden, nato_burden):
@@ -35,7 +42,8 @@ def regime_code(russia_defects, nato_defects, quarters_since_force, coercing_now
     """The relationship regime as an index into :data:`REGIMES` (elementwise)."""
     r, n, c = (np.asarray(x, dtype=bool) for x in (russia_defects, nato_defects, coercing_now))
     since = np.asarray(quarters_since_force)
-    return np.select([since < 4, (since < 12) | (c & r & n), r & n, r | n], [4, 3, 2, 1], 0)
+    return np.select([since < WAR_WINDOW, (since < CRISIS_WINDOW) | (c & r & n), r & n, r | n],
+                     [_CODE["war"], _CODE["crisis"], _CODE["confrontation"], _CODE["cold_peace"]], _CODE["cooperation"])
 
 
 def relationship_regime(russia_defects, nato_defects, quarters_since_force, coercing_now):

@@ -44,15 +44,18 @@ def uniform(seed, agents: np.ndarray, mechanism: str, step, draw: int = 0) -> np
     return ((x >> np.uint64(11)).astype(np.float64) + 0.5) * (1.0 / 9007199254740992.0)
 
 
-def normal(self, mechanism: str) -> np.ndarray:
-        z = self._normal.get(mechanism)
-        if z is None:
-            z = self._normal[mechanism] = normal(self.seed, self.agents[None, :], mechanism, self._steps)
-        return z
-
-
 def normal(seed, agents: np.ndarray, mechanism: str, step) -> np.ndarray:
     """Standard normal draws (Box–Muller on two keyed uniforms)."""
     u1 = uniform(seed, agents, mechanism, step, draw=1)
     u2 = uniform(seed, agents, mechanism, step, draw=2)
     return np.sqrt(-2.0 * np.log(u1)) * np.cos(2.0 * np.pi * u2)
+
+
+def lognormal_factor(seed, agents: np.ndarray, name: str, sd) -> np.ndarray:
+    """A mean-one log-normal factor exp(sd·z − sd²/2) per agent, drawn once per run from the keyed stream
+    ``(seed, agent, name, 0)`` — world data perturbed per run (docs/theory.md §9: world data are stress-tested
+    like parameters). ``seed`` ``[R, 1]`` and ``sd`` ``[R, 1]`` give ``[R, N]``; ``sd`` 0 gives exactly 1. With
+    paired seeds the same replicate is perturbed in the same direction at every design point, so a sweep of
+    ``sd`` scales one perturbation."""
+    sd = np.asarray(sd, dtype=float)
+    return np.exp(sd * normal(seed, agents, name, 0) - sd * sd / 2.0)

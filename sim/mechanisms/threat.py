@@ -15,6 +15,9 @@ from __future__ import annotations
 import numpy as np
 
 from sim.mechanisms.fastmath import clip
+from sim.params import defaults as _param_defaults
+
+_DEFAULT_P = _param_defaults()
 
 
 def bloc_power(capability, in_bloc, core: int, cohesion):
@@ -58,11 +61,28 @@ def perceived_threat(rel_power, exposure_ij, offense_j, belief_ij, kappa: float)
     return rel_power * exposure_ij * offense_j * (kappa + (1.0 - kappa) * belief_ij)
 
 
-def core_weights(positions: np.ndarray) -> np.ndarray:
-    """w_ik = 1 / (1 + d_ik / 1000 km): borders of neighbours whose capitals lie near i's weigh more."""
+EARTH_RADIUS_KM = 6371.0  # mean radius (great-circle distances between capitals)
+
+
+def capital_distances(positions: np.ndarray) -> np.ndarray:
+    """Great-circle distances (km) between the capitals at ``positions`` ([N, 2] lon, lat; haversine)."""
     lon, lat = np.radians(positions[:, 0]), np.radians(positions[:, 1])
     dlon = lon[:, None] - lon[None, :]
     dlat = lat[:, None] - lat[None, :]
     a = np.sin(dlat / 2) ** 2 + np.cos(lat[:, None]) * np.cos(lat[None, :]) * np.sin(dlon / 2) ** 2
-    d = 2 * 6371.0 * np.arcsin(np.sqrt(clip(a, 0, 1)))
-    return 1.0 / (1.0 + d / 1000.0)
+    return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(clip(a, 0, 1)))
+
+
+def core_weights(positions: np.ndarray, scale_km=_DEFAULT_P["core_distance_km"]) -> np.ndarray:
+    """w_ik = 1 / (1 + d_ik / ``core_distance_km``): borders of neighbours whose capitals lie near i's weigh
+    more (Walt 1987: proximity). ``scale_km`` may be an ``[R, 1, 1]`` array (one scale per run: ``[R, N, N]``)."""
+    return 1.0 / (1.0 + capital_distances(positions) / scale_km)
+
+
+def against_prevailing(threat_from_rival, common_threat):
+    """Balance against the prevailing threat (Walt 1987): when both rivals face a third party (9/11), the
+    rival's threat counts in proportion to its share of all the threat the observer faces,
+    T' = T · T / (T + T_common); with no common threat T' = T."""
+    t = np.asarray(threat_from_rival, dtype=float)
+    total = t + np.asarray(common_threat, dtype=float)
+    return np.where(total > 0, t * t / np.where(total > 0, total, 1.0), 0.0)
