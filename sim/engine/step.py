@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.engine import events
+from sim.engine import economy, events
 from sim.engine.record import Recorder, nato_defects, record
 from sim.engine.state import NEVER, Batch, State
 from sim.mechanisms import (arming, beliefs, capacity, coercion, order, paradigms, security, small_states, stance,
@@ -110,12 +110,12 @@ def decide(b: Batch, s: State, log, k: int):
     held = pr["west_pulses_off"] >= 0.5  # the "Western pulses off" check: NATO's stance held at cooperate
     new = ((m_margin + noise) >= 0) | (held[:, None] & nato)
     s.stance[:, others] = new[:, others]
-    # M4: Russia reads the leader's stance (not when it is held fixed: then it is no choice)
+    # M4: Russia reads the leader's stance (held or not: Russia does not know the stance is held)
     threat_hat_w = beliefs.estimated_insecurity(s.threat_from_russia[:, usa], s.threat0_west, emp)
     trust_hat_w = beliefs.estimated_insecurity(trust_m[:, usa], 1.0 - s.prior_about_russia[:, usa], emp, cap=False)
     seen_w = stance.margins_by_type(trust_hat_w, threat_hat_w, gain_w, opp_w, ow3, greed3, pr)
     ll_w = beliefs.choice_loglik(seen_w, s.stance[:, usa, None] == 1, seen_sd)
-    s.west_evidence += np.where(held[:, None], 0.0, ll_w)
+    s.west_evidence += ll_w
     # M5/M7 pending offers, decided one step after they were made
     events.decide_offers(b, s, log, k)
     # proposals of an inclusive order (emergent; Sushentsov & Wohlforth 2020, Ratti 2009: CSCE primacy)
@@ -267,11 +267,7 @@ def decide_arming(b: Batch, s: State, k: int, opp_r, P_nato, emp):
 def evolve(b: Batch, s: State, k: int):
     cw, pr, ps = b.cw, b.pr, b.ps
     s.exists = np.tile(cw.exists[k], (b.R, 1))
-    s.gdp = np.tile(cw.gdp[k], (b.R, 1))
-    peak_decay = 0.5 ** (1.0 / (4.0 * ps["fiscal_reference_years"]))
-    s.gdp_peak = np.maximum(s.gdp_peak * peak_decay, s.gdp)
-    s.capacity = capacity.fiscal_capacity(s.capacity, s.gdp, s.gdp_peak, ps["fiscal_memory"])
-    s.capability = capacity.accumulate(s.capability, s.effort, s.gdp, ps["depreciation"])
+    economy.evolve_economy(b, s, k)  # M1: damage, GDP, fiscal capacity, capability (sim/engine/economy.py)
     q = b.scenario.start + k
     for f in b.scenario.forces:
         if f.since == q and f.since > b.scenario.start and f.by == cw.iso3[cw.rus]:
