@@ -1,45 +1,47 @@
 #!/usr/bin/env python3
-"""Derive the project's world data from the public reference data (COW NMC v6, WDI/SIPRI).
+"""Derive the project's world data from public reference data (World Bank WDI, SIPRI, COW NMC v6, Maddison).
 
 Usage (from the repository root):
 
-    python scripts/derive_world_data.py DATA_DIR            # writes sim/data/world_1992_2016.csv
+    python scripts/derive_world_data.py DATA_DIR            # writes the tables in sim/data/
     python scripts/derive_world_data.py DATA_DIR --yaml     # ... and scenarios/world/europe.yaml
 
 DATA_DIR (or the environment variable ``SPIRAL_REFERENCE_DATA``) is a folder holding the public reference
-files ``cow_nmc_v6.csv`` (COW NMC v6.0), ``wdi_milex_current_usd.csv`` (WDI MS.MIL.XPND.CD) and
-``wdi_milex_pct_gdp.csv`` (WDI MS.MIL.XPND.GD.ZS, vintage 2018-02-22), as published; see docs/references.md.
-The model never reads them at run time.
+files, as published (docs/references.md): ``wdi_gdp_ppp_constant2021intl.csv`` (WDI NY.GDP.MKTP.PP.KD),
+``wdi_gdp_constant2015usd.csv`` (WDI NY.GDP.MKTP.KD), ``maddison2020_gdp.csv`` (Maddison Project Database
+2020), ``sipri_milex_share_gdp.csv`` and ``sipri_milex_constant2023usd.csv`` (SIPRI Military Expenditure
+Database, April 2025 release), ``cow_nmc_v6.csv`` (COW NMC v6.0) and ``nato_accessions.csv`` (NATO's
+member list). The model never reads them, nor the held-out table written here, at run time.
 
-What is derived, and how (the same text is in ``sim/data/README.md``):
+What is written (every column, fill rule and choice is explained in ``sim/data/README.md``):
 
-* ``burden_pct``  = WDI MS.MIL.XPND.GD.ZS (military expenditure, % of GDP; SIPRI via the World Bank).
-* ``milex_bn_usd`` = WDI MS.MIL.XPND.CD / 1e9 (military expenditure, current US$; SIPRI).
-* ``gdp_bn_usd``  = milex current US$ / (burden % / 100), i.e. the GDP that SIPRI used for the share,
-  converted at the same market exchange rate as the dollar figure. (It is *not* WDI NY.GDP.MKTP.CD: for
-  Russia and other post-Soviet states in 1992-95 the World Bank uses alternative conversion factors and
-  reports much larger dollar GDPs; from 1996 the two agree.)
-* ``cinc`` = COW NMC v6 CINC for the state's COW code (Singer, Bremer & Stuckey 1972).
+* ``sim/data/world_1992_2024.csv`` — the model's inputs, one row per state and year it exists:
+  real GDP at PPP (the model's economic basis) and at constant 2015 market exchange rates (reference),
+  SIPRI military burden and constant-dollar military expenditure (1992-2013 only; the US burden to 2024,
+  an exogenous input by M1), COW CINC (1992-2013). For Russia and the states of its claimed sphere
+  (``SPHERE_RUS``), GDP after 2013 is not data but rule T1: the state's compound growth over
+  ``TREND_WINDOW`` (pre-2014 data only) continued from 2013.
+* ``sim/data/cinc_nato_russia_1992_2013.csv`` — the COW CINC ratio of NATO's members at the time to
+  Russia, by year: the independent measure the capability test compares with.
+* ``sim/data/heldout_outcomes_2014_2024.csv`` — OUTCOMES, never inputs: every state's SIPRI military
+  burden and expenditure after 2013 (the US's excepted: its burden is an input), and the GDP data after
+  2013 of the states whose GDP after 2013 the model makes (rule T1 plus modelled damage). For later
+  held-out scoring; nothing in ``sim/`` or ``scenarios/`` reads it.
 
-Fill rules, applied in this order and always written into the ``source`` column (never silently):
+Fill rules (codes as in the ``source`` column; nothing is filled silently):
 
-* B1  burden missing, WDI milex US$ reported as exactly 0 -> burden 0 (no armed forces; Iceland).
-* B2  burden missing inside the series -> linear interpolation between the neighbouring WDI years.
-* B3  burden missing at the start or end of the series -> the nearest WDI year.
-* G1  GDP when burden was filled (B2/B3) but WDI milex US$ exists -> milex US$ / filled burden.
-* G2  GDP when milex US$ is missing, inside the series -> linear interpolation between the neighbouring
-      years that have a GDP (derived, or G1).
-* G3  GDP when milex US$ is missing at the start or end -> the nearest year that has a GDP (derived or G1).
-* M1  milex US$ missing -> gdp x burden / 100 (consistent with the filled values).
-* P1  predecessor = sum of successors: Czechoslovakia 1992 = Czech Republic + Slovakia in 1993 (GDP and
-      milex summed; burden = milex / GDP).
-* H1  Iceland: WDI milex US$ is 0 in every year, so no GDP can be derived; GDP is entered by hand from the
-      published WDI NY.GDP.MKTP.CD series (1992-2004 as republished by indexmundi.com; 2005-2016
-      approximate, from memory of the published series). Flagged in the source column.
-* C1  CINC missing for a year -> nearest COW year (does not occur for 1992-2016 with these states).
-
-Rows are written for the years a state exists in 1992-2016 (Czechoslovakia 1992; Czech Republic and
-Slovakia from 1993; Montenegro from 2006; Kosovo from 2008).
+* P1  Czechoslovakia 1992 = Czech Republic + Slovakia (GDP summed, same basis; burden = GDP-weighted
+      mean of the successors' 1993 SIPRI shares).
+* P2  ``SRB`` is FR Yugoslavia / Serbia and Montenegro until 2005: GDP = WDI SRB + WDI MNE (the model's
+      MNE exists from 2006Q3).
+* M1  SRB (FRY) 1992-1996, before WDI has both parts: the 1997 P2 value carried back with the growth of
+      Maddison 2020 GDP of Serbia + Montenegro (Bolt & van Zanden 2020).
+* T1  Russia and its claimed sphere after 2013: GDP(y) = GDP(2013) x (1 + g)^(y - 2013), g = the compound
+      annual growth 2003-2013 of the same series.
+* B1  Iceland: burden 0 (SIPRI: no military expenditure; no armed forces).
+* B2  burden missing inside the series -> linear interpolation between the neighbouring SIPRI years.
+* B3  burden missing at the start of the series -> the nearest SIPRI year.
+* C1  CINC missing for a year -> nearest COW year.
 """
 
 from __future__ import annotations
@@ -52,81 +54,89 @@ import re
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-YEARS = list(range(1992, 2017))
+FIRST, LAST = 1992, 2024
+YEARS = list(range(FIRST, LAST + 1))
+TRAIN_END = 2013          # the last year of the training window; 2014-2024 are held out
+TREND_WINDOW = (2003, 2013)  # rule T1: compound growth between these years (see sim/data/README.md)
 
 # ---------------------------------------------------------------------------------------------------
-# The states. iso3 -> (name, COW ccode, WDI code, first year, last year in 1992-2016, history)
-# COW codes from the COW state system list (cow_nmc_v6.csv `ccode`); WDI codes are ISO alpha-3.
+# The states. iso3 -> (name, COW ccode, WDI/SIPRI code, first year, last year in 1992-2024, history)
+# COW codes from the COW state system list (cow_nmc_v6.csv `ccode`); WDI and SIPRI codes are ISO alpha-3.
 # ---------------------------------------------------------------------------------------------------
 STATES: dict[str, tuple[str, int | None, str | None, int, int, str]] = {
     # NATO in 1992
-    "USA": ("United States", 2, "USA", 1992, 2016, "western"),
-    "CAN": ("Canada", 20, "CAN", 1992, 2016, "western"),
-    "GBR": ("United Kingdom", 200, "GBR", 1992, 2016, "western"),
-    "FRA": ("France", 220, "FRA", 1992, 2016, "western"),
-    "DEU": ("Germany", 255, "DEU", 1992, 2016, "western"),
-    "ITA": ("Italy", 325, "ITA", 1992, 2016, "western"),
-    "ESP": ("Spain", 230, "ESP", 1992, 2016, "western"),
-    "PRT": ("Portugal", 235, "PRT", 1992, 2016, "western"),
-    "BEL": ("Belgium", 211, "BEL", 1992, 2016, "western"),
-    "NLD": ("Netherlands", 210, "NLD", 1992, 2016, "western"),
-    "LUX": ("Luxembourg", 212, "LUX", 1992, 2016, "western"),
-    "DNK": ("Denmark", 390, "DNK", 1992, 2016, "western"),
-    "NOR": ("Norway", 385, "NOR", 1992, 2016, "western"),
-    "ISL": ("Iceland", 395, "ISL", 1992, 2016, "western"),
-    "GRC": ("Greece", 350, "GRC", 1992, 2016, "western"),
-    "TUR": ("Turkey", 640, "TUR", 1992, 2016, "western"),
+    "USA": ("United States", 2, "USA", 1992, LAST, "western"),
+    "CAN": ("Canada", 20, "CAN", 1992, LAST, "western"),
+    "GBR": ("United Kingdom", 200, "GBR", 1992, LAST, "western"),
+    "FRA": ("France", 220, "FRA", 1992, LAST, "western"),
+    "DEU": ("Germany", 255, "DEU", 1992, LAST, "western"),
+    "ITA": ("Italy", 325, "ITA", 1992, LAST, "western"),
+    "ESP": ("Spain", 230, "ESP", 1992, LAST, "western"),
+    "PRT": ("Portugal", 235, "PRT", 1992, LAST, "western"),
+    "BEL": ("Belgium", 211, "BEL", 1992, LAST, "western"),
+    "NLD": ("Netherlands", 210, "NLD", 1992, LAST, "western"),
+    "LUX": ("Luxembourg", 212, "LUX", 1992, LAST, "western"),
+    "DNK": ("Denmark", 390, "DNK", 1992, LAST, "western"),
+    "NOR": ("Norway", 385, "NOR", 1992, LAST, "western"),
+    "ISL": ("Iceland", 395, "ISL", 1992, LAST, "western"),
+    "GRC": ("Greece", 350, "GRC", 1992, LAST, "western"),
+    "TUR": ("Turkey", 640, "TUR", 1992, LAST, "western"),
     # later NATO members
-    "POL": ("Poland", 290, "POL", 1992, 2016, "warsaw_pact"),
-    "CZE": ("Czech Republic", 316, "CZE", 1993, 2016, "warsaw_pact"),
-    "HUN": ("Hungary", 310, "HUN", 1992, 2016, "warsaw_pact"),
-    "BGR": ("Bulgaria", 355, "BGR", 1992, 2016, "warsaw_pact"),
-    "EST": ("Estonia", 366, "EST", 1992, 2016, "soviet"),
-    "LVA": ("Latvia", 367, "LVA", 1992, 2016, "soviet"),
-    "LTU": ("Lithuania", 368, "LTU", 1992, 2016, "soviet"),
-    "ROU": ("Romania", 360, "ROU", 1992, 2016, "warsaw_pact"),
-    "SVK": ("Slovakia", 317, "SVK", 1993, 2016, "warsaw_pact"),
-    "SVN": ("Slovenia", 349, "SVN", 1992, 2016, "yugoslav"),
-    "ALB": ("Albania", 339, "ALB", 1992, 2016, "other"),
-    "HRV": ("Croatia", 344, "HRV", 1992, 2016, "yugoslav"),
-    "MNE": ("Montenegro", 341, "MNE", 2006, 2016, "yugoslav"),
-    "MKD": ("North Macedonia", 343, "MKD", 1992, 2016, "yugoslav"),
-    "FIN": ("Finland", 375, "FIN", 1992, 2016, "neutral"),
-    "SWE": ("Sweden", 380, "SWE", 1992, 2016, "neutral"),
+    "POL": ("Poland", 290, "POL", 1992, LAST, "warsaw_pact"),
+    "CZE": ("Czech Republic", 316, "CZE", 1993, LAST, "warsaw_pact"),
+    "HUN": ("Hungary", 310, "HUN", 1992, LAST, "warsaw_pact"),
+    "BGR": ("Bulgaria", 355, "BGR", 1992, LAST, "warsaw_pact"),
+    "EST": ("Estonia", 366, "EST", 1992, LAST, "soviet"),
+    "LVA": ("Latvia", 367, "LVA", 1992, LAST, "soviet"),
+    "LTU": ("Lithuania", 368, "LTU", 1992, LAST, "soviet"),
+    "ROU": ("Romania", 360, "ROU", 1992, LAST, "warsaw_pact"),
+    "SVK": ("Slovakia", 317, "SVK", 1993, LAST, "warsaw_pact"),
+    "SVN": ("Slovenia", 349, "SVN", 1992, LAST, "yugoslav"),
+    "ALB": ("Albania", 339, "ALB", 1992, LAST, "other"),
+    "HRV": ("Croatia", 344, "HRV", 1992, LAST, "yugoslav"),
+    "MNE": ("Montenegro", 341, "MNE", 2006, LAST, "yugoslav"),
+    "MKD": ("North Macedonia", 343, "MKD", 1992, LAST, "yugoslav"),
+    "FIN": ("Finland", 375, "FIN", 1992, LAST, "neutral"),
+    "SWE": ("Sweden", 380, "SWE", 1992, LAST, "neutral"),
     # Russia and the post-Soviet states
-    "RUS": ("Russia", 365, "RUS", 1992, 2016, "soviet"),
-    "UKR": ("Ukraine", 369, "UKR", 1992, 2016, "soviet"),
-    "BLR": ("Belarus", 370, "BLR", 1992, 2016, "soviet"),
-    "MDA": ("Moldova", 359, "MDA", 1992, 2016, "soviet"),
-    "GEO": ("Georgia", 372, "GEO", 1992, 2016, "soviet"),
-    "ARM": ("Armenia", 371, "ARM", 1992, 2016, "soviet"),
-    "AZE": ("Azerbaijan", 373, "AZE", 1992, 2016, "soviet"),
-    "KAZ": ("Kazakhstan", 705, "KAZ", 1992, 2016, "soviet"),
+    "RUS": ("Russia", 365, "RUS", 1992, LAST, "soviet"),
+    "UKR": ("Ukraine", 369, "UKR", 1992, LAST, "soviet"),
+    "BLR": ("Belarus", 370, "BLR", 1992, LAST, "soviet"),
+    "MDA": ("Moldova", 359, "MDA", 1992, LAST, "soviet"),
+    "GEO": ("Georgia", 372, "GEO", 1992, LAST, "soviet"),
+    "ARM": ("Armenia", 371, "ARM", 1992, LAST, "soviet"),
+    "AZE": ("Azerbaijan", 373, "AZE", 1992, LAST, "soviet"),
+    "KAZ": ("Kazakhstan", 705, "KAZ", 1992, LAST, "soviet"),
     # Balkans and dissolved states
-    "SRB": ("Serbia (FR Yugoslavia / Serbia and Montenegro to 2006)", 345, "SRB", 1992, 2016, "yugoslav"),
-    "BIH": ("Bosnia and Herzegovina", 346, "BIH", 1992, 2016, "yugoslav"),
-    "XKX": ("Kosovo", 347, "XKX", 2008, 2016, "yugoslav"),
+    "SRB": ("Serbia (FR Yugoslavia / Serbia and Montenegro to 2006)", 345, "SRB", 1992, LAST, "yugoslav"),
+    "BIH": ("Bosnia and Herzegovina", 346, "BIH", 1992, LAST, "yugoslav"),
+    "XKX": ("Kosovo", 347, "XKX", 2008, LAST, "yugoslav"),
     "CSK": ("Czechoslovakia", 315, None, 1992, 1992, "warsaw_pact"),
     # neutrals
-    "AUT": ("Austria", 305, "AUT", 1992, 2016, "neutral"),
-    "IRL": ("Ireland", 205, "IRL", 1992, 2016, "neutral"),
-    "CHE": ("Switzerland", 225, "CHE", 1992, 2016, "neutral"),
+    "AUT": ("Austria", 305, "AUT", 1992, LAST, "neutral"),
+    "IRL": ("Ireland", 205, "IRL", 1992, LAST, "neutral"),
+    "CHE": ("Switzerland", 225, "CHE", 1992, LAST, "neutral"),
 }
 
 NATO_1992 = ["USA", "CAN", "GBR", "FRA", "DEU", "ITA", "ESP", "PRT", "BEL", "NLD", "LUX", "DNK", "NOR",
              "ISL", "GRC", "TUR"]
 
-# H1: Iceland's GDP, bn current US$ (WDI NY.GDP.MKTP.CD). 1992-2004 as republished by indexmundi.com
-# (indexmundi.com/es/datos/islandia/indicador/NY.GDP.MKTP.CD); 2005-2016 approximate, from memory of the
-# published WDI series (not checked against a file).
-ISL_GDP = {1992: 7.081, 1993: 6.219, 1994: 6.389, 1995: 7.124, 1996: 7.426, 1997: 7.570, 1998: 8.504,
-           1999: 8.982, 2000: 9.026, 2001: 8.235, 2002: 9.318, 2003: 11.429, 2004: 13.825,
-           2005: 16.3, 2006: 16.9, 2007: 21.3, 2008: 17.5, 2009: 12.9, 2010: 13.3, 2011: 14.7,
-           2012: 14.2, 2013: 15.4, 2014: 17.0, 2015: 17.4, 2016: 20.7}
-ISL_MEMORY_FROM = 2005
+PPP = "WDI NY.GDP.MKTP.PP.KD"
+KD = "WDI NY.GDP.MKTP.KD"
+SHARE = "SIPRI share of GDP, April 2025 release"
+CONST = "SIPRI constant 2023 US$, April 2025 release"
+MADDISON = "Maddison Project Database 2020"
 
-WDI_PCT = "WDI MS.MIL.XPND.GD.ZS"
-WDI_USD = "WDI MS.MIL.XPND.CD"
+TABLE = "world_1992_2024.csv"
+CINC_TABLE = "cinc_nato_russia_1992_2013.csv"
+HELDOUT = "heldout_outcomes_2014_2024.csv"
+
+
+def touched() -> list[str]:
+    """The states whose GDP after 2013 the model makes (rule T1 plus modelled damage): Russia and the
+    states of its claimed sphere in the world file (``SPHERE_RUS`` below), the only states Russia's force
+    can reach (M9) and the states the Western answers to Russian acts sanction."""
+    return ["RUS"] + SPHERE_RUS
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -134,36 +144,47 @@ WDI_USD = "WDI MS.MIL.XPND.CD"
 # ---------------------------------------------------------------------------------------------------
 def _num(x: str) -> float:
     x = (x or "").strip().strip('"')
-    if x == "":
-        return math.nan
-    return float(x)
+    return math.nan if x == "" else float(x)
 
 
-def read_wdi_pct(path: Path) -> dict[str, dict[int, float]]:
-    """WDI bulk-download layout: four header lines, then 'Country Name','Country Code',...,'1960',..."""
-    out: dict[str, dict[int, float]] = {}
+def _ok(v) -> bool:
+    return v is not None and not math.isnan(v)
+
+
+def read_wdi(path: Path) -> dict[str, dict[int, float]]:
+    """WDI bulk-download layout: header lines, then 'Country Name','Country Code',...,'1960',... Values in
+    bn of the series' unit."""
     with path.open(encoding="utf-8-sig", newline="") as fh:
         rows = list(csv.reader(fh))
     head_i = next(i for i, r in enumerate(rows) if r and r[0].strip('"') == "Country Name")
     head = rows[head_i]
     ycols = {i: int(h) for i, h in enumerate(head) if h.strip().isdigit()}
+    out: dict[str, dict[int, float]] = {}
     for r in rows[head_i + 1:]:
         if len(r) < 2:
             continue
-        out[r[1]] = {y: _num(r[i]) if i < len(r) else math.nan for i, y in ycols.items()}
+        vals = {y: _num(r[i]) / 1e9 for i, y in ycols.items() if i < len(r)}
+        out[r[1]] = {y: v for y, v in vals.items() if _ok(v)}
     return out
 
 
-def read_wdi_usd(path: Path) -> dict[str, dict[int, float]]:
+def read_sipri(path: Path) -> dict[str, dict[int, tuple[float, str]]]:
+    """SIPRI long format (iso3, country, year, value, unit, flag); cells SIPRI marks '...' or 'xxx' are
+    absent from the file."""
+    out: dict[str, dict[int, tuple[float, str]]] = {}
+    with path.open(encoding="utf-8", newline="") as fh:
+        for r in csv.DictReader(fh):
+            out.setdefault(r["iso3"], {})[int(r["year"])] = (float(r["value"]), (r.get("flag") or "").strip())
+    return out
+
+
+def read_maddison(path: Path) -> dict[str, dict[int, float]]:
     out: dict[str, dict[int, float]] = {}
-    with path.open(encoding="utf-8-sig", newline="") as fh:
-        rd = csv.reader(fh)
-        head = next(rd)
-        ycols = {i: int(h) for i, h in enumerate(head) if h.strip().isdigit()}
-        for r in rd:
-            if len(r) < 2:
-                continue
-            out[r[1]] = {y: _num(r[i]) if i < len(r) else math.nan for i, y in ycols.items()}
+    with path.open(encoding="utf-8", newline="") as fh:
+        for r in csv.DictReader(fh):
+            v = _num(r["gdp_2011intl"])
+            if _ok(v):
+                out.setdefault(r["iso3"], {})[int(r["year"])] = v / 1e9
     return out
 
 
@@ -177,165 +198,211 @@ def read_cow(path: Path) -> dict[tuple[int, int], float]:
     return out
 
 
+def read_accessions(path: Path) -> dict[str, int]:
+    """iso3 -> year of NATO accession (a state counts as a member in every year from its accession's)."""
+    with path.open(encoding="utf-8", newline="") as fh:
+        return {r["iso3"]: int(r["accession_date"][:4]) for r in csv.DictReader(fh)}
+
+
 # ---------------------------------------------------------------------------------------------------
 # derivation
 # ---------------------------------------------------------------------------------------------------
-def _ok(v: float) -> bool:
-    return v is not None and not math.isnan(v)
-
-
 def _fill(years: list[int], anchors: dict[int, float]):
     """Fill years missing from `anchors`: interior gaps by linear interpolation, edges by nearest year.
-
-    Returns {year: (value, rule, detail)} for the filled years only.
-    """
+    Returns {year: (value, code, detail)} for the filled years only (B2 interior, B3 edge)."""
     filled = {}
     ks = sorted(anchors)
-    if not ks:
-        return filled
     for y in years:
-        if y in anchors:
+        if y in anchors or not ks:
             continue
         before = [k for k in ks if k < y]
         after = [k for k in ks if k > y]
         if before and after:
             a, b = before[-1], after[0]
-            v = anchors[a] + (anchors[b] - anchors[a]) * (y - a) / (b - a)
-            filled[y] = (v, "interp", f"interpolated {a}-{b}")
+            filled[y] = (anchors[a] + (anchors[b] - anchors[a]) * (y - a) / (b - a), "B2", f"interpolated {a}-{b}")
         else:
             k = before[-1] if before else after[0]
-            filled[y] = (anchors[k], "nearest", f"nearest year {k}")
+            filled[y] = (anchors[k], "B3", f"nearest year {k}")
     return filled
 
 
-def derive(data_dir: Path) -> list[dict]:
-    pct = read_wdi_pct(data_dir / "wdi_milex_pct_gdp.csv")
-    usd = read_wdi_usd(data_dir / "wdi_milex_current_usd.csv")
-    cow = read_cow(data_dir / "cow_nmc_v6.csv")
+def trend_growth(series: dict[int, float], window: tuple[int, int] = TREND_WINDOW) -> float:
+    """Rule T1's g: compound annual growth between the window's end years (pre-2014 data only)."""
+    a, b = window
+    assert b <= TRAIN_END, "the trend rule may use pre-2014 data only"
+    return (series[b] / series[a]) ** (1.0 / (b - a)) - 1.0
 
-    table: dict[tuple[str, int], dict] = {}
-    for iso, (name, ccode, wdi, y0, y1, _hist) in STATES.items():
-        if wdi is None:
-            continue  # CSK: rule P1 below
-        years = [y for y in YEARS if y0 <= y <= y1]
-        p = {y: pct.get(wdi, {}).get(y, math.nan) for y in years}
-        u = {y: usd.get(wdi, {}).get(y, math.nan) for y in years}
-        rows = {y: {"notes": []} for y in years}
 
-        # burden
-        b_anchor = {y: p[y] for y in years if _ok(p[y])}
-        b_fill = _fill(years, b_anchor)
+def gdp_series(wdi: dict, mad: dict, iso: str, years: list[int], basis: str) -> dict[int, tuple[float, str]]:
+    """{year: (bn, source)} of one state's real GDP in one WDI basis, data years only (no T1)."""
+    out = {}
+    if iso == "CSK":
         for y in years:
-            r = rows[y]
-            if _ok(p[y]):
-                r["burden"], r["burden_src"] = p[y], WDI_PCT
-            elif _ok(u[y]) and u[y] == 0.0:
-                r["burden"], r["burden_src"] = 0.0, f"burden=0 FILLED B1 ({WDI_USD} reports 0, no armed forces)"
-            elif y in b_fill:
-                v, rule, det = b_fill[y]
-                code = "B2" if rule == "interp" else "B3"
-                r["burden"], r["burden_src"] = v, f"burden FILLED {code} ({det} of {WDI_PCT})"
+            out[y] = (wdi["CZE"][y] + wdi["SVK"][y], f"gdp FILLED P1 (CZE + SVK, {basis})")
+        return out
+    if iso == "SRB":
+        fry = {y: wdi["SRB"][y] + wdi["MNE"][y] for y in range(1997, 2006)}
+        madd = {y: mad["SRB"][y] + mad["MNE"][y] for y in range(1992, 1998)}
+        for y in years:
+            if y in fry:
+                out[y] = (fry[y], f"gdp FILLED P2 (FR Yugoslavia = SRB + MNE, {basis})")
+            elif y < 1997:
+                out[y] = (fry[1997] * madd[y] / madd[1997],
+                          f"gdp FILLED M1 (1997 P2 value x {MADDISON} growth of SRB + MNE)")
             else:
-                raise SystemExit(f"{iso} {y}: no burden data at all")
-
-        # GDP
-        if iso == "ISL":
-            for y in years:
-                r = rows[y]
-                r["gdp"] = ISL_GDP[y]
-                how = ("approximate, from memory of the published series" if y >= ISL_MEMORY_FROM
-                       else "as republished by indexmundi.com")
-                r["gdp_src"] = (f"gdp FILLED H1 (WDI NY.GDP.MKTP.CD entered by hand, {how}; "
-                                f"{WDI_USD} is 0 so gdp cannot be derived)")
-        else:
-            g_anchor = {y: u[y] / 1e9 / (p[y] / 100.0) for y in years
-                        if _ok(p[y]) and _ok(u[y]) and p[y] > 0 and u[y] > 0}
-            g1 = {y: u[y] / 1e9 / (rows[y]["burden"] / 100.0) for y in years
-                  if y not in g_anchor and _ok(u[y]) and u[y] > 0 and rows[y]["burden"] > 0}
-            g_fill = _fill(years, {**g_anchor, **g1})   # G2/G3 anchor on every year with a GDP
-            for y in years:
-                r = rows[y]
-                if y in g_anchor:
-                    r["gdp"], r["gdp_src"] = g_anchor[y], f"gdp={WDI_USD}/({WDI_PCT}/100)"
-                elif y in g1:
-                    r["gdp"] = g1[y]
-                    r["gdp_src"] = f"gdp FILLED G1 ({WDI_USD} / filled burden)"
-                elif y in g_fill:
-                    v, rule, det = g_fill[y]
-                    code = "G2" if rule == "interp" else "G3"
-                    why = f"{WDI_USD} missing" if not _ok(u[y]) else f"{WDI_PCT} missing"
-                    r["gdp"], r["gdp_src"] = v, f"gdp FILLED {code} ({det} of derived gdp; {why})"
-                else:
-                    raise SystemExit(f"{iso} {y}: no GDP data at all")
-
-        # milex
-        for y in years:
-            r = rows[y]
-            if _ok(u[y]):
-                r["milex"], r["milex_src"] = u[y] / 1e9, WDI_USD
-            else:
-                r["milex"] = r["gdp"] * r["burden"] / 100.0
-                r["milex_src"] = "milex FILLED M1 (gdp x burden / 100)"
-
-        # CINC
-        c_anchor = {y: cow[(ccode, y)] for y in years if (ccode, y) in cow}
-        c_fill = _fill(years, c_anchor)
-        for y in years:
-            r = rows[y]
-            if y in c_anchor:
-                r["cinc"], r["cinc_src"] = c_anchor[y], f"cinc=COW NMC v6 ccode {ccode}"
-            else:
-                v, _rule, det = c_fill[y]
-                r["cinc"], r["cinc_src"] = v, f"cinc FILLED C1 ({det}, COW NMC v6 ccode {ccode})"
-
-        for y in years:
-            table[(iso, y)] = rows[y]
-
-    # P1: Czechoslovakia 1992 = Czech Republic + Slovakia 1993
-    cz, sk = table[("CZE", 1993)], table[("SVK", 1993)]
-    gdp = cz["gdp"] + sk["gdp"]
-    milex = cz["milex"] + sk["milex"]
-    table[("CSK", 1992)] = {
-        "gdp": gdp, "gdp_src": "gdp FILLED P1 (sum of successors CZE+SVK in 1993, WDI-derived)",
-        "milex": milex, "milex_src": f"milex FILLED P1 (sum of successors' {WDI_USD} in 1993)",
-        "burden": 100.0 * milex / gdp, "burden_src": "burden FILLED P1 (successors' milex / GDP, 1993)",
-        "cinc": cow[(315, 1992)], "cinc_src": "cinc=COW NMC v6 ccode 315",
-    }
-
-    out = []
-    for iso in STATES:
-        for y in YEARS:
-            if (iso, y) not in table:
-                continue
-            r = table[(iso, y)]
-            src = "; ".join([r["gdp_src"], r["milex_src"], r["burden_src"], r["cinc_src"]])
-            if iso == "SRB":
-                src += ("; note: WDI/SIPRI 'Serbia' excludes Montenegro throughout (no break at 2006); "
-                        "COW 345 includes it to 2005")
-            out.append({"iso3": iso, "year": y, "gdp_bn_usd": r["gdp"], "milex_bn_usd": r["milex"],
-                        "burden_pct": r["burden"], "cinc": r["cinc"], "source": src})
+                out[y] = (wdi["SRB"][y], basis)
+        return out
+    for y in years:
+        if y not in wdi.get(iso, {}):
+            raise SystemExit(f"{iso} {y}: no {basis} value (add a fill rule)")
+        out[y] = (wdi[iso][y], basis)
     return out
 
 
-def write_csv(rows: list[dict], path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", newline="", encoding="utf-8") as fh:
+def derive(data_dir: Path, window: tuple[int, int] = TREND_WINDOW) -> tuple[list[dict], list[dict], list[dict]]:
+    """(input table rows, CINC ratio rows, held-out outcome rows); ``window`` is rule T1's."""
+    ppp = read_wdi(data_dir / "wdi_gdp_ppp_constant2021intl.csv")
+    kd = read_wdi(data_dir / "wdi_gdp_constant2015usd.csv")
+    mad = read_maddison(data_dir / "maddison2020_gdp.csv")
+    share = read_sipri(data_dir / "sipri_milex_share_gdp.csv")
+    const = read_sipri(data_dir / "sipri_milex_constant2023usd.csv")
+    cow = read_cow(data_dir / "cow_nmc_v6.csv")
+    acc = read_accessions(data_dir / "nato_accessions.csv")
+    hit = set(touched())
+
+    rows, held = [], []
+    for iso, (name, ccode, code, y0, y1, _hist) in STATES.items():
+        years = [y for y in YEARS if y0 <= y <= y1]
+        data_years = [y for y in years if y <= TRAIN_END] if iso in hit else years
+        g_ppp = gdp_series(ppp, mad, iso, data_years, PPP)
+        g_kd = gdp_series(kd, mad, iso, data_years, KD)
+        trend = {}
+        if iso in hit:
+            for key, series in (("ppp", g_ppp), ("kd", g_kd)):
+                g = trend_growth({y: v for y, (v, _s) in series.items()}, window)
+                trend[key] = g
+                for y in years:
+                    if y > TRAIN_END:
+                        base = series[TRAIN_END][0]
+                        series[y] = (base * (1.0 + g) ** (y - TRAIN_END),
+                                     f"gdp RULE T1 (2013 x (1 {g:+.4f})^(y-2013), g = growth "
+                                     f"{window[0]}-{window[1]})")
+
+        # burden: SIPRI share of GDP, training years only (the US's to the end: an exogenous input)
+        b_years = [y for y in years if y <= TRAIN_END or iso == "USA"]
+        burden = {}
+        if iso == "ISL":
+            burden = {y: (0.0, "burden=0 FILLED B1 (SIPRI: no military expenditure, no armed forces)") for y in b_years}
+        elif iso == "CSK":
+            w = {c: ppp[c][1993] for c in ("CZE", "SVK")}
+            v = sum(share[c][1993][0] * w[c] for c in w) / sum(w.values())
+            burden = {1992: (v, "burden FILLED P1 (GDP-weighted mean of CZE and SVK SIPRI shares, 1993)")}
+        else:
+            s = {y: share.get(code, {})[y][0] for y in b_years if y in share.get(code, {})}
+            filled = _fill(b_years, s)
+            for y in b_years:
+                if y in s:
+                    burden[y] = (s[y], SHARE)
+                else:
+                    v, rule, det = filled[y]
+                    burden[y] = (v, f"burden FILLED {rule} ({det} of {SHARE})")
+
+        # CINC, training years
+        c_years = [y for y in years if y <= TRAIN_END]
+        c_anchor = {y: cow[(ccode, y)] for y in c_years if (ccode, y) in cow}
+        c_fill = _fill(c_years, c_anchor)
+
+        for y in years:
+            r = {"iso3": iso, "year": y, "gdp_ppp_bn": g_ppp[y][0], "gdp_usd2015_bn": g_kd[y][0],
+                 "burden_pct": None, "milex_bn_usd2023": None, "cinc": None}
+            src = [g_ppp[y][1] if g_ppp[y][1] != PPP else f"gdp={PPP}"]
+            if y in burden:
+                r["burden_pct"] = burden[y][0]
+                src.append(burden[y][1])
+            if y <= TRAIN_END:
+                m = const.get(code or "", {}).get(y)
+                if m is not None:
+                    r["milex_bn_usd2023"] = m[0] / 1e3
+                    src.append(CONST)
+                if y in c_anchor:
+                    r["cinc"] = c_anchor[y]
+                    src.append(f"cinc=COW NMC v6 ccode {ccode}")
+                else:
+                    v, _rule, det = c_fill[y]
+                    r["cinc"] = v
+                    src.append(f"cinc FILLED C1 ({det}, COW NMC v6 ccode {ccode})")
+            if iso == "SRB" and y <= 2005:
+                src.append("SIPRI 'Serbia' to 2005 = Serbia and Montenegro")
+            r["source"] = "; ".join(src)
+            r["trend"] = trend.get("ppp")
+            rows.append(r)
+
+            if y > TRAIN_END and iso != "USA":
+                h = {"iso3": iso, "year": y,
+                     "burden_pct": share.get(code or "", {}).get(y, (None,))[0],
+                     "milex_bn_usd2023": (const[code][y][0] / 1e3) if y in const.get(code or "", {}) else None,
+                     "gdp_ppp_bn": ppp[code][y] if iso in hit and y in ppp.get(code, {}) else None}
+                h["source"] = (f"{SHARE}; {CONST}" + (f"; gdp={PPP} (data; the model's GDP is rule T1 x damage)"
+                                                      if h["gdp_ppp_bn"] is not None else ""))
+                held.append(h)
+
+    cinc_rows = []
+    for y in range(FIRST, TRAIN_END + 1):
+        members = sorted((c for c, a in acc.items() if a <= y), key=lambda c: (acc[c], c))
+        codes = {c: STATES[c][1] for c in members}
+        nato = sum(cow[(codes[c], y)] for c in members)
+        rus = cow[(365, y)]
+        cinc_rows.append({"year": y, "nato_members": len(members), "cinc_nato": nato, "cinc_rus": rus,
+                          "ratio": nato / rus,
+                          "source": "COW NMC v6.0 cinc (Singer, Bremer & Stuckey 1972); members: NATO accession "
+                                    "dates (a state counts from its accession year)"})
+    return rows, cinc_rows, held
+
+
+def _fmt(v, spec: str) -> str:
+    return "" if v is None else format(v, spec)
+
+
+def write_tables(rows: list[dict], cinc_rows: list[dict], held: list[dict], out_dir: Path) -> list[Path]:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths = [out_dir / TABLE, out_dir / CINC_TABLE, out_dir / HELDOUT]
+    with paths[0].open("w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh)
-        w.writerow(["iso3", "year", "gdp_bn_usd", "milex_bn_usd", "burden_pct", "cinc", "source"])
+        w.writerow(["iso3", "year", "gdp_ppp_bn", "gdp_usd2015_bn", "burden_pct", "milex_bn_usd2023", "cinc",
+                    "source"])
         for r in rows:
-            w.writerow([r["iso3"], r["year"], f"{r['gdp_bn_usd']:.3f}", f"{r['milex_bn_usd']:.4f}",
-                        f"{r['burden_pct']:.4f}", f"{r['cinc']:.7f}", r["source"]])
+            w.writerow([r["iso3"], r["year"], f"{r['gdp_ppp_bn']:.3f}", f"{r['gdp_usd2015_bn']:.3f}",
+                        _fmt(r["burden_pct"], ".4f"), _fmt(r["milex_bn_usd2023"], ".4f"), _fmt(r["cinc"], ".7f"),
+                        r["source"]])
+    with paths[1].open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(["year", "nato_members", "cinc_nato", "cinc_rus", "ratio", "source"])
+        for r in cinc_rows:
+            w.writerow([r["year"], r["nato_members"], f"{r['cinc_nato']:.7f}", f"{r['cinc_rus']:.7f}",
+                        f"{r['ratio']:.4f}", r["source"]])
+    with paths[2].open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(["iso3", "year", "burden_pct", "milex_bn_usd2023", "gdp_ppp_bn", "source"])
+        for r in held:
+            w.writerow([r["iso3"], r["year"], _fmt(r["burden_pct"], ".4f"), _fmt(r["milex_bn_usd2023"], ".4f"),
+                        _fmt(r["gdp_ppp_bn"], ".3f"), r["source"]])
+    return paths
 
 
-def summary(rows: list[dict]) -> str:
+def summary(rows: list[dict], cinc_rows: list[dict]) -> str:
+    """Figures from the training window only (nothing after 2013 is printed)."""
     by = {(r["iso3"], r["year"]): r for r in rows}
-    nato = sum(by[(s, 1992)]["cinc"] for s in NATO_1992)
-    rus = by[("RUS", 1992)]["cinc"]
-    filled = sum(1 for r in rows if "FILLED" in r["source"])
-    return (f"{len(rows)} rows, {len({r['iso3'] for r in rows})} states; rows with a fill rule: {filled}\n"
-            f"RUS burden 1992 = {by[('RUS', 1992)]['burden_pct']:.2f} %; USA burden 1992 = "
-            f"{by[('USA', 1992)]['burden_pct']:.2f} %\n"
-            f"CINC 1992: NATO-16 sum {nato:.4f} / RUS {rus:.4f} = {nato / rus:.2f}")
+    ratio = {r["year"]: r["ratio"] for r in cinc_rows}
+    filled = sum(1 for r in rows if "FILLED" in r["source"] and r["year"] <= TRAIN_END)
+    trends = ", ".join(f"{c} {by[(c, TRAIN_END)]['trend']:+.2%}" for c in touched())
+    return (f"{len(rows)} rows, {len({r['iso3'] for r in rows})} states; training-window rows with a fill rule: "
+            f"{filled}\n"
+            f"SIPRI burden 1992: RUS {by[('RUS', 1992)]['burden_pct']:.2f} %, USA {by[('USA', 1992)]['burden_pct']:.2f} %\n"
+            f"GDP PPP 1992 (bn 2021 intl $): USA {by[('USA', 1992)]['gdp_ppp_bn']:.0f}, RUS "
+            f"{by[('RUS', 1992)]['gdp_ppp_bn']:.0f}\n"
+            f"CINC NATO/RUS: 1992 {ratio[1992]:.2f}, 1999 {ratio[1999]:.2f}, 2004 {ratio[2004]:.2f}, "
+            f"2008 {ratio[2008]:.2f}, 2013 {ratio[2013]:.2f}\n"
+            f"rule T1 trend growth {TREND_WINDOW[0]}-{TREND_WINDOW[1]} (PPP): {trends}")
 
 
 # ===================================================================================================
@@ -629,15 +696,16 @@ def render_world(rows: list[dict]) -> str:
     w("# The world at 1992Q1: states, borders, alliances, spheres, forces abroad and economic paths.")
     w("# Format: docs/scenario-format.md. scenarios/historical.yaml extends this file with the timeline.")
     w("#")
-    w("# GENERATED by scripts/derive_world_data.py --yaml from the reference data (COW NMC v6; WDI/SIPRI; docs/references.md)")
-    w("# and the judgement tables in that script. Edit the script, not this file, and regenerate.")
-    w("# The derived table is sim/data/world_1992_2016.csv; its columns and fill rules are in")
-    w("# sim/data/README.md. Every figure below names its source in a comment or a `source:` field.")
+    w("# GENERATED by scripts/derive_world_data.py --yaml from the reference data (World Bank WDI; SIPRI, April")
+    w("# 2025 release; COW NMC v6; Maddison Project Database 2020; docs/references.md) and the judgement tables in")
+    w("# that script. Edit the script, not this file, and regenerate. The derived table is")
+    w(f"# sim/data/{TABLE}; its columns, the choice of economic basis and every fill rule are in")
+    w("# sim/data/README.md (and docs/economy.md). Every figure below names its source in a comment or a `source:` field.")
     w("#")
     w("# Conventions")
-    w("#  gdp      bn current US$ in the first year the state exists, = SIPRI milex US$ / milex share (WDI):")
-    w("#           market exchange rates, so early-1990s post-Soviet figures are far below WDI's NY.GDP.MKTP.CD.")
-    w("#  burden   military expenditure, % of GDP (WDI MS.MIL.XPND.GD.ZS), same year.")
+    w("#  gdp      real GDP at purchasing-power parity, bn constant 2021 international $ (WDI NY.GDP.MKTP.PP.KD),")
+    w("#           in the first year the state exists: the economic basis of capability (docs/economy.md).")
+    w("#  burden   military expenditure, % of GDP (SIPRI, April 2025 release), same year: the initial effort.")
     w("#  cinc     COW NMC v6 CINC, same year (Singer, Bremer & Stuckey 1972).")
     w("#  democracy  Polity5 polity2 p rescaled (p + 10) / 20, first year. Polity5 polity2 (approximate, from")
     w("#           the published series): values marked 'checked' were compared with a copy of p5v2018.csv;")
@@ -681,8 +749,8 @@ def render_world(rows: list[dict]) -> str:
             pr, pr_why = _prior(iso, hist, russia_land)
             en, en_why = ENERGY[iso]
             im, im_why = IMPORTANCE.get(iso, (0.0, "outside Russia's sphere (not used)"))
-            gtag = _fill_tag(r["source"], "gdp") or "WDI milex US$ / milex % GDP"
-            btag = _fill_tag(r["source"], "burden") or "WDI MS.MIL.XPND.GD.ZS"
+            gtag = _fill_tag(r["source"], "gdp") or PPP
+            btag = _fill_tag(r["source"], "burden") or SHARE
             ctag = _fill_tag(r["source"], "cinc")
             pnote = f"; {POLITY_NOTE[iso]}" if iso in POLITY_NOTE else ""
             def line(key, val, comment):
@@ -697,7 +765,7 @@ def render_world(rows: list[dict]) -> str:
                 f, u = EXISTS[iso]
                 body = ", ".join(x for x in (f"from: {f}" if f else "", f"until: {u}" if u else "") if x)
                 line("exists", "{" + body + "}", EXISTS_WHY[iso])
-            line("gdp", f"{r['gdp_bn_usd']:.1f}", f"bn current US$ {yr}; {gtag}")
+            line("gdp", f"{r['gdp_ppp_bn']:.1f}", f"bn 2021 intl $ (PPP) {yr}; {gtag}")
             line("burden", f"{r['burden_pct']:.2f}", f"% GDP {yr}; {btag}")
             line("cinc", f"{r['cinc']:.6f}", f"{ctag}, {yr}" if ctag else f"COW NMC v6 ccode {ccode}, {yr}")
             ptxt = "0" if pol == 0 else f"{pol:+d}"
@@ -707,7 +775,7 @@ def render_world(rows: list[dict]) -> str:
             line("energy_dependence", f"{en:.2f}", en_why)
             line("importance_to_russia", f"{im:.1f}", im_why)
             line("history", hist, "Warsaw Pact 1955-68, then isolated: counted 'other'" if iso == "ALB" else "")
-            src = (f"sim/data/world_1992_2016.csv {yr} (WDI/SIPRI, COW NMC v6); Polity5 polity2 (approximate, "
+            src = (f"sim/data/{TABLE} {yr} (WDI, SIPRI, COW NMC v6); Polity5 polity2 (approximate, "
                    f"from the published series); Eurostat/IEA gas (approximate); judgements as commented")
             w(f"    source: {_yaml_str(src)}")
 
@@ -741,30 +809,36 @@ def render_world(rows: list[dict]) -> str:
     w("")
     w(FORCES_YAML.strip())
     w("")
-    w("# Economic paths, 1992-2016, from sim/data/world_1992_2016.csv (rounded to 1 decimal). The model")
-    w("# interpolates quarterly and holds the last value after 2016. Filled years are listed in the comment")
-    w("# above each state (rule codes in sim/data/README.md); all other years are WDI-derived.")
+    hit = touched()
+    w(f"# Economic paths from sim/data/{TABLE} (rounded to 1 decimal): real GDP at PPP, bn constant 2021")
+    w("# international $ (WDI NY.GDP.MKTP.PP.KD). The model interpolates quarterly (annual values at mid-year) and")
+    w(f"# holds the last value after {LAST}. Filled years are listed in the comment above each state (rule codes in")
+    w("# sim/data/README.md); all other years are WDI data.")
+    w(f"# Russia and the states of its claimed sphere ({', '.join(hit[1:])}) carry data only to {TRAIN_END}:")
+    w(f"# after {TRAIN_END} their GDP is an outcome of the model — `trend_growth` continued from {TRAIN_END} (rule T1: compound")
+    w(f"# growth {TREND_WINDOW[0]}-{TREND_WINDOW[1]}, pre-2014 data only) times the damage of modelled force and sanctions")
+    w("# (sim/engine/economy.py).")
     w("economy:")
-    w(_yaml_str_line("source", "WDI/SIPRI (MS.MIL.XPND.CD / MS.MIL.XPND.GD.ZS), derived in "
-                     "sim/data/world_1992_2016.csv by scripts/derive_world_data.py"))
+    w(_yaml_str_line("source", f"World Bank WDI NY.GDP.MKTP.PP.KD (last updated 2026-02-24); SIPRI Military "
+                     f"Expenditure Database, April 2025 release (share of GDP); derived in sim/data/{TABLE} by "
+                     f"scripts/derive_world_data.py"))
     w("  gdp:")
     for iso in STATES:
-        yrs = [y for y in YEARS if (iso, y) in by]
+        yrs = [y for y in YEARS if (iso, y) in by and (iso not in hit or y <= TRAIN_END)]
         fills = [f"{y} {_fill_tag(by[(iso, y)]['source'], 'gdp').replace('FILLED ', '')}"
                  for y in yrs if _fill_tag(by[(iso, y)]["source"], "gdp")]
         if fills:
-            txt = "filled: " + "; ".join(fills)
-            if iso == "ISL":
-                txt = ("filled: every year H1 (hand-entered WDI NY.GDP.MKTP.CD; 1992-2004 indexmundi, "
-                       "2005-2016 approximate, from memory)")
-            else:
-                txt = "filled: " + _compress(fills)   # runs of years with the same rule
-            w(f"    # {iso} {txt}")
-        items = [f"{y}: {by[(iso, y)]['gdp_bn_usd']:.1f}" for y in yrs]
+            w(f"    # {iso} filled: " + _compress(fills))   # runs of years with the same rule
+        items = [f"{y}: {by[(iso, y)]['gdp_ppp_bn']:.1f}" for y in yrs]
         chunks = [", ".join(items[i:i + 9]) for i in range(0, len(items), 9)]
         pad = " " * (len(iso) + 7)
         w(f"    {iso}: {{" + (",\n" + pad).join(chunks) + "}")
-    w("  # The US military effort is exogenous in the model (M1): WDI MS.MIL.XPND.GD.ZS, % of GDP.")
+    w(f"  # Rule T1: annual growth of real GDP after {TRAIN_END} = compound growth {TREND_WINDOW[0]}-{TREND_WINDOW[1]} of the")
+    w("  # series above (WDI NY.GDP.MKTP.PP.KD); the model continues each path from its last year at this rate.")
+    w("  trend_growth:")
+    for iso in hit:
+        w(f"    {iso}: {by[(iso, TRAIN_END)]['trend']:.5f}")
+    w("  # The US military effort is exogenous in the model (M1): SIPRI share of GDP, %, April 2025 release.")
     w("  burden:")
     items = [f"{y}: {by[('USA', y)]['burden_pct']:.2f}" for y in YEARS]
     chunks = [", ".join(items[i:i + 9]) for i in range(0, len(items), 9)]
@@ -931,19 +1005,25 @@ forces_abroad:
 
 
 def main(argv=None) -> int:
+    global TREND_WINDOW
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("data_dir", nargs="?", default=os.environ.get("SPIRAL_REFERENCE_DATA"),
-                    help="folder with cow_nmc_v6.csv and the two WDI files (default: $SPIRAL_REFERENCE_DATA)")
-    ap.add_argument("--out", default=str(REPO / "sim" / "data" / "world_1992_2016.csv"))
+                    help="folder with the reference files named above (default: $SPIRAL_REFERENCE_DATA)")
+    ap.add_argument("--out", default=str(REPO / "sim" / "data"), help="folder for the tables (default sim/data)")
+    ap.add_argument("--trend-window", nargs=2, type=int, default=list(TREND_WINDOW), metavar=("FROM", "TO"),
+                    help=f"rule T1's window (default {TREND_WINDOW[0]} {TREND_WINDOW[1]}; TO at most {TRAIN_END})")
     ap.add_argument("--yaml", nargs="?", const=str(REPO / "scenarios" / "world" / "europe.yaml"),
                     default=None, help="also write the world YAML (default scenarios/world/europe.yaml)")
     args = ap.parse_args(argv)
     if not args.data_dir:
         ap.error("give DATA_DIR, the folder with the reference data (or set SPIRAL_REFERENCE_DATA)")
-    rows = derive(Path(args.data_dir))
-    write_csv(rows, Path(args.out))
-    print(f"wrote {args.out}")
-    print(summary(rows))
+    window = TREND_WINDOW = tuple(args.trend_window)  # the texts written with the tables name the window used
+    if not window[0] < window[1] <= TRAIN_END:
+        ap.error(f"--trend-window FROM TO needs FROM < TO <= {TRAIN_END} (pre-2014 data only)")
+    rows, cinc_rows, held = derive(Path(args.data_dir), window)
+    for path in write_tables(rows, cinc_rows, held, Path(args.out)):
+        print(f"wrote {path}")
+    print(summary(rows, cinc_rows))
     if args.yaml:
         Path(args.yaml).parent.mkdir(parents=True, exist_ok=True)
         Path(args.yaml).write_text(render_world(rows), encoding="utf-8")

@@ -11,7 +11,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from sim.mechanisms.capacity import interpolate_path
+from sim.mechanisms.capacity import extend_path, interpolate_path
 from sim.mechanisms.randomness import key_of
 from sim.mechanisms.threat import core_weights
 from sim.scenario.schema import Scenario
@@ -34,7 +34,7 @@ class CompiledWorld:
     importance: np.ndarray
     energy_dependence: np.ndarray
     exists: np.ndarray            # [T, N] bool
-    gdp: np.ndarray               # [T, N] bn US$
+    gdp: np.ndarray               # [T, N] real GDP, bn 2021 international $ (PPP): the exogenous path, before damage
     us_burden: np.ndarray | None  # [T] share of GDP, or None (then the US arms endogenously)
     border_km: np.ndarray         # [N, N]
     core_weight: np.ndarray       # [N, N]
@@ -61,6 +61,8 @@ def _compile(scenario: Scenario) -> CompiledWorld:
         if st.exists_until is not None:
             exists[quarters > st.exists_until, i] = False
         path = s.gdp_paths.get(st.iso3)
+        if path and st.iso3 in s.gdp_trend:  # rule T1: the pre-2014 trend continues the path (docs/economy.md)
+            path = extend_path(dict(path), s.gdp_trend[st.iso3], s.end // 4 + 1)
         gdp[:, i] = interpolate_path(dict(path), quarters) if path else st.gdp
     us = next(i for i, st in enumerate(s.states) if st.role == "leader")
     rus = next(i for i, st in enumerate(s.states) if st.role == "russia")

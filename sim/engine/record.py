@@ -21,6 +21,14 @@ STATE_VARIABLES = ("alignment", "demand", "burden", "capability", "insecurity", 
                    "threat_from_russia", "ladder", "exists")
 _STATE_SOURCE = {"burden": "effort"}
 EVENT_COLUMNS = ("run", "step", "kind", "actor", "target", "scripted", "cause", "event_id")
+# The M8 decision log: every NATO decision on the ladder (invitation, accession, MAP, pledge), taken or
+# withheld, scripted by the record or decided by NATO's vote, with its log-likelihood under the run's own
+# world and under each leader type (the evidence about the West's type, docs/theory.md §4 (M8)).
+DECISION_TYPES = ("security_seeker", "order_revisionist", "greedy_expansionist")  # sim.worlds.TYPES (S, R, G)
+DECISION_COLUMNS = ("run", "event_id", "kind", "step", "taken", "scripted", "loglik",
+                    *(f"loglik_{t}" for t in DECISION_TYPES), "yes", "members")
+_DECISION_DTYPES = {"run": np.int64, "event_id": object, "kind": object, "step": np.int64, "taken": bool,
+                    "scripted": bool, "yes": np.int64, "members": np.int64}
 
 
 class EventLog:
@@ -68,19 +76,20 @@ class Recorder:
         self.belief_west = np.zeros((T, R))
         self.decisions: list[tuple] = []
 
-    def add_decisions(self, runs, event_id, step, loglik, yes, members):
-        self.decisions.extend((int(r), event_id, step, float(ll), int(y), int(m))
-                              for r, ll, y, m in zip(runs, loglik, yes, members))
+    def add_decisions(self, runs, event_id, kind, step, taken, scripted, loglik, loglik_types, yes, members):
+        """One row per run in ``runs`` for a NATO decision on the ladder: whether it was taken, whether the
+        record scripted it (else NATO's own vote decided it), its log-likelihood under the run's own world and
+        under each leader type ``[n, 3]`` (:data:`DECISION_TYPES`), and the members' yes votes."""
+        lt = np.asarray(loglik_types, dtype=float).reshape(len(runs), len(DECISION_TYPES))
+        self.decisions.extend((int(r), event_id, kind, int(step), bool(tk), bool(scripted), float(ll), *map(float, lt_r),
+                               int(y), int(m))
+                              for r, tk, ll, lt_r, y, m in zip(runs, taken, loglik, lt, yes, members))
 
     def decision_columns(self) -> dict[str, np.ndarray]:
+        """The decision log as columns (:data:`DECISION_COLUMNS`), grouped by run (stable)."""
         rows = sorted(self.decisions, key=lambda r: r[0])
-        names = ("run", "event_id", "step", "loglik", "yes", "members")
-        if not rows:
-            return {n: np.array([], dtype=object if n == "event_id" else float if n == "loglik" else np.int64)
-                    for n in names}
-        cols = list(zip(*rows))
-        return {n: np.array(v, dtype=object if n == "event_id" else float if n == "loglik" else np.int64)
-                for n, v in zip(names, cols)}
+        cols = list(zip(*rows)) if rows else [()] * len(DECISION_COLUMNS)
+        return {n: np.array(v, dtype=_DECISION_DTYPES.get(n, float)) for n, v in zip(DECISION_COLUMNS, cols)}
 
 
 def nato_defects(s: State, nato) -> np.ndarray:

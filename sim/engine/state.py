@@ -128,7 +128,9 @@ class State:
 
     # --- per state [R, N]
     exists: np.ndarray
-    gdp: np.ndarray
+    gdp: np.ndarray                   # real GDP (PPP): the exogenous path x (1 - gdp_damage)
+    gdp_damage: np.ndarray            # share of the exogenous GDP path lost to modelled force and sanctions
+    sanctions: np.ndarray             # level of sanctions in force on each state, 0..1 (set by sanctions events)
     gdp_peak: np.ndarray
     capacity: np.ndarray
     effort: np.ndarray
@@ -252,7 +254,8 @@ def initial_state(b: Batch) -> State:
     zeros, zn = np.zeros(R), np.zeros((R, n))
     n_cond = len(cw.conditional)
     return State(
-        exists=tile(cw.exists[0]), gdp=tile(gdp0), gdp_peak=tile(gdp0), capacity=np.ones((R, n)),
+        exists=tile(cw.exists[0]), gdp=tile(gdp0), gdp_damage=zn.copy(), sanctions=zn.copy(), gdp_peak=tile(gdp0),
+        capacity=np.ones((R, n)),
         effort=tile(effort),
         capability=capacity.initial_capability(np.array([st.cinc for st in specs])[None, :], tile(effort),
                                                tile(gdp0), cw.usa, pr["depreciation"]),

@@ -168,6 +168,8 @@ class Scenario:
     events: tuple[EventSpec, ...]
     type_overrides: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))
     files: tuple[str, ...] = ()
+    # iso3 -> annual growth continuing a GDP path after its last year (rule T1, docs/economy.md)
+    gdp_trend: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))
 
     @property
     def n_steps(self) -> int:
@@ -483,7 +485,7 @@ def build_scenario(raw: LineDict, files: tuple[str, ...] = ()) -> Scenario:
                                 source=v.get("source", str, default="")))
 
     econ = _V(top.get("economy", dict, default=LineDict()), "economy")
-    econ.no_unknown(("source", "gdp", "burden", "note"))
+    econ.no_unknown(("source", "gdp", "burden", "trend_growth", "note"))
     paths = {}
     for key in ("gdp", "burden"):
         table = econ.get(key, dict, default=LineDict())
@@ -501,6 +503,16 @@ def build_scenario(raw: LineDict, files: tuple[str, ...] = ()) -> Scenario:
                 pts[int(year)] = float(val)
             out[iso] = MappingProxyType(dict(sorted(pts.items())))
         paths[key] = MappingProxyType(out)
+    trend = {}
+    table = econ.get("trend_growth", dict, default=LineDict())
+    tv = _V(table, "economy.trend_growth")
+    for iso, val in table.items():
+        tv.state(iso, iso3s, iso)
+        if isinstance(val, bool) or not isinstance(val, int | float) or not -0.5 < val < 0.5:
+            tv.fail(iso, f"economy.trend_growth.{iso}: an annual growth rate between -0.5 and 0.5, got {val!r}")
+        if iso not in paths["gdp"]:
+            tv.fail(iso, f"economy.trend_growth.{iso}: continues a GDP path, but economy.gdp has none for {iso}")
+        trend[iso] = float(val)
 
     events, ids = [], set()
     for rec in top.get("events", list, default=LineList()):
@@ -531,6 +543,7 @@ def build_scenario(raw: LineDict, files: tuple[str, ...] = ()) -> Scenario:
         alliances=tuple(alliances), spheres=MappingProxyType(spheres), forces=tuple(forces),
         gdp_paths=paths["gdp"], burden_paths=paths["burden"], events=tuple(events),
         type_overrides=MappingProxyType(types), files=files,
+        gdp_trend=MappingProxyType(trend),
     )
 
 
