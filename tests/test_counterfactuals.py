@@ -104,12 +104,14 @@ def test_counterfactuals_are_identical_to_the_base_before_their_first_edited_dat
 
 def test_first_edited_date_of_the_library():
     base = load_scenario(HISTORICAL)
-    expect = {"no_enlargement": "1994Q1", "delayed_first_round": "1995Q3", "no_kosovo_bombing": "1999Q1",
+    expect = {"delayed_first_round": "1995Q3", "no_kosovo_bombing": "1999Q1",
               "no_missile_defence": "2007Q1", "maps_2008": "2008Q2", "no_bucharest_pledge": "2008Q2",
               "medvedev_treaty": "2009Q4"}
     for name, date in expect.items():
         assert edit_scope(base, load_scenario(ROOT / "scenarios" / "counterfactuals" / f"{name}.yaml")).label == date
-    for name in ("security_seeking_russia", "no_misperception", "inclusive_osce"):
+    # closing NATO's door (no_enlargement) and a new response rule change the world from the start
+    for name in ("security_seeking_russia", "no_misperception", "inclusive_osce", "no_enlargement",
+                 "sanctions_after_force"):
         assert edit_scope(base, load_scenario(ROOT / "scenarios" / "counterfactuals" / f"{name}.yaml")).kind == "undated"
 
 
@@ -133,8 +135,12 @@ def _replay(path: Path) -> Counterfactual:
         (op, body), = edit.items()
         if op == "remove_event":
             cf.remove_event(*(body if isinstance(body, list) else [body]))
-        elif op in ("remove_events", "add_event", "add_alliance"):
+        elif op in ("remove_events", "add_event", "add_alliance", "add_response"):
             getattr(cf, op)(**body)
+        elif op == "remove_response":
+            cf.remove_response(*(body if isinstance(body, list) else [body]))
+        elif op == "set_response":
+            cf.set_response(body["id"], body["field"], body["value"])
         elif op == "move_event":
             cf.move_event(body["id"], body["date"])
         elif op == "set_event":
@@ -165,6 +171,7 @@ def test_handwritten_python_twins_match_the_yaml():
     no_enl = Counterfactual(h, "no_enlargement", load_scenario(cfdir / "no_enlargement.yaml").description)
     for kind in ("enlargement_signal", "map_granted", "membership_pledge", "invitation", "accession"):
         no_enl.remove_events(kind, actor="NATO")
+    no_enl.set_alliance("NATO", "open_door", 0.0)
     assert no_enl.build().hash == load_scenario(cfdir / "no_enlargement.yaml").hash
 
     d = load_scenario(cfdir / "tactful_enlargement.yaml").description
@@ -176,7 +183,8 @@ def test_handwritten_python_twins_match_the_yaml():
     d = load_scenario(cfdir / "delayed_first_round.yaml").description
     delay = (Counterfactual(h, "delayed_first_round", d).move_event("nato_enlargement_study_1995", "1997Q3")
              .move_event("nato_decision_to_invite_1996", "1998Q4").move_event("madrid_invitation_1997", "1999Q3")
-             .move_event("nato_accession_1999", "2001Q1"))
+             .move_event("madrid_no_invitation_rou_svn_1997", "1999Q3")
+             .move_event("madrid_no_invitation_baltics_1997", "1999Q3").move_event("nato_accession_1999", "2001Q1"))
     assert delay.build().hash == load_scenario(cfdir / "delayed_first_round.yaml").hash
     # a different edit gives a different scenario
     assert delay.move_event("nato_accession_1999", "2001Q2").build().hash != load_scenario(cfdir / "delayed_first_round.yaml").hash
@@ -291,6 +299,10 @@ def _error(path) -> ScenarioError:
     ("  - set_alliance: {id: NAT0, field: voice, value: 0.5}", "unknown alliance 'NAT0'", "'NATO'"),
     ("  - set_type: {actor: RUS, type: security_seker}", "unknown type 'security_seker'", "'security_seeker'"),
     ("  - set_parameter: {name: misperceptoin, value: 0}", "unknown parameter 'misperceptoin'", "'misperception'"),
+    ("  - remove_response: suspend_nrc_after_forc", "unknown response 'suspend_nrc_after_forc'", "'suspend_nrc_after_force'"),
+    ("  - set_response: {id: suspend_nrc_after_force, field: tie, value: [partnr]}", "unknown tie 'partnr'", "'partner'"),
+    ("  - set_response: {id: suspend_nrc_after_force, field: targets, value: [RUS]}", "names the state 'RUS'", "roles"),
+    ("  - set_response: {id: suspend_nrc_after_force, field: since, value: 2013Q4}", "no calendar window", "'since'"),
 ])
 def test_a_bad_edit_is_one_line_with_file_line_and_nearest_name(tmp_path, edit, line_text, nearest):
     p = tmp_path / "bad_cf.yaml"

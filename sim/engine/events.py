@@ -1,28 +1,49 @@
-"""Scripted and conditional events as masked updates over the runs of a batch (the engine).
+"""Scripted events, response rules and NATO's votes as masked updates over the runs of a batch (the engine).
 
 Every event fires in the runs of a mask: a scripted event in every run (unless it is an endogenous
 decision that NATO's M8 vote blocks in some runs), a conditional event in the runs whose own history meets
-its condition. Effects come from the event's kind and attributes and the actors' state, never from a
-magnitude set per event (docs/theory.md §3). Offers are *queued*: the targets decide with a one-step lag by their
-own rules (M5, M7) — Russia's acceptances are emergent. Each effect returns the ``cause`` text of the event
-log, one string for every run or one per run.
+its condition. Effects come from the event's kind and attributes and the actors' state, with a named
+parameter of ``sim/params.py`` ("scenario effects") wherever a number is needed — never from a magnitude set
+per event (docs/theory.md §3). Offers are *queued*: the targets decide with a one-step lag by their own
+rules (M5, M7) — Russia's acceptances are emergent. Each effect returns the ``cause`` text of the event log,
+one string for every run or one per run.
+
+Three things are generated in the run rather than scripted:
+
+- **responses** — the scenario's response rules (``responses:``) answer a Russian use of force or coercion
+  in the run, by the kind of act and the target's tie to NATO, after the rule's lag; never by date or by a
+  named target (docs/scenario-format.md);
+- **NATO's votes on applications** — a state that applies (M7, emergent) and whose accession the scenario
+  does not script is voted on by NATO's members (M8) ``application_review_quarters`` after it applied (and
+  again as long as its application stays open); an invitation they adopt is followed by accession
+  ``ratification_quarters`` later;
+- **the evidence of the West's acts** — every NATO decision on the ladder, taken or withheld, scripted or
+  voted, is scored under the M8 vote rule of each leader type (S, R, G), and every other Western act by the
+  change in NATO's centrality and Russia's sphere loss it brought (:func:`sim.mechanisms.beliefs.west_act_loglik`);
+  both are added to ``s.west_evidence``, which Russia's beliefs read (M4).
 """
 
 from __future__ import annotations
+
+from functools import lru_cache
 
 import numpy as np
 
 from sim.engine.state import NEVER, POSTURE_COMPONENTS, Batch, State
 from sim.mechanisms import alliance, beliefs, order, security, small_states, stance
+from sim.mechanisms.randomness import normal, uniform
+from sim.mechanisms.security import ASPIRANT, INVITED, LADDER_NAMES, MAP, MEMBER, PARTNER, PLEDGED
+from sim.scenario.schema import EventSpec, MappingProxyType
 from sim.worlds import type_motives
-from sim.mechanisms.randomness import normal
-from sim.mechanisms.security import ASPIRANT, INVITED, MAP, MEMBER, PARTNER, PLEDGED
 
-# Offense posture of the West as Russia perceives it (world data; docs/model.md): missile-defence sites
-# and forward presence raise NATO's offense term in M2; the ABM treaty's end removes a restraint.
-POSTURE_OFFENSE = {"missile_defence": 0.25, "forward_presence": 0.25, "abm_treaty": 0.1}
-POSTURE_LEVEL = {"plan": 0.5, "deploy": 1.0, "cancel": 0.0, "withdraw": 1.0}
-DECIDED_BY_VOTE = ("invitation", "accession", "membership_pledge", "map_granted")
+# The ladder level each NATO decision brings its targets to (docs/theory.md §9, "stakes against protection").
+DECISION_LEVEL = {"invitation": INVITED, "accession": MEMBER, "membership_pledge": PLEDGED, "map_granted": MAP}
+DECIDED_BY_VOTE = tuple(DECISION_LEVEL)
+# Posture levels by change: definitions (a deployment or a withdrawal from a treaty is the full step, a
+# cancellation none of it); a plan counts ``posture_plan_level`` of a deployment.
+POSTURE_LEVEL = {"deploy": 1.0, "cancel": 0.0, "withdraw": 1.0}
+REVIEW = "application_review"      # id prefix of NATO's votes on emergent applications
+RATIFIED = "accession_after_vote"  # id prefix of the accessions that follow an invitation NATO voted
 
 
 def _idx(b: Batch, names) -> list[int]:
@@ -34,15 +55,24 @@ def _raise_ladder(s: State, rows, idx, level):
     s.ladder[np.ix_(rows, idx)] = np.maximum(sub, level)
 
 
+def _mark_nato_acted(s: State, rows):
+    """NATO extended its role (an enlargement step, an alliance operation): evidence against the atrophy a
+    revisionist Russia expects (docs/theory.md §4 (M5); Sushentsov & Wohlforth 2020)."""
+    acted = getattr(s, "nato_acted", None)
+    if acted is not None:
+        acted[rows] = True
+
+
 # --- the effects, by kind ---------------------------------------------------------------------------
 
 def enlargement_signal(b, s, e, rows, step):
-    cred = b.pr["signal_credibility"][rows] * order.STAGE_CREDIBILITY[e.attr("stage")]
+    cred = np.broadcast_to(order.signal_credibility(e.attr("stage"), b.pr), (b.R,))[rows]
     idx = _idx(b, e.attr("candidates"))
     ix = np.ix_(rows, idx)
     s.expected_join[ix] = np.maximum(s.expected_join[ix], cred[:, None])
     _raise_ladder(s, rows, idx, ASPIRANT)
-    s.atrophy[rows] *= 0.8  # NATO announces a future: Russia's expectation that it will atrophy fades (Sushentsov & Wohlforth 2020)
+    if e.attr("actor") == "NATO":
+        _mark_nato_acted(s, rows)
     names = ", ".join(e.attr("candidates"))
     return [f"expected accession of {names} at credibility {c:.2f}" for c in cred]
 
@@ -50,7 +80,10 @@ def enlargement_signal(b, s, e, rows, step):
 def invitation(b, s, e, rows, step):
     idx = _idx(b, e.attr("targets"))
     _raise_ladder(s, rows, idx, INVITED)
-    s.expected_join[np.ix_(rows, idx)] = 1.0
+    ix = np.ix_(rows, idx)
+    s.expected_join[ix] = np.maximum(s.expected_join[ix], b.pr["invitation_expected_join"][rows, None])
+    if e.attr("actor") == "NATO":
+        _mark_nato_acted(s, rows)
     return "targets invited"
 
 
@@ -58,7 +91,7 @@ def accession(b, s, e, rows, step):
     actor, idx = e.attr("actor"), _idx(b, e.attr("targets"))
     if actor == "NATO":
         _raise_ladder(s, rows, idx, MEMBER)
-        s.atrophy[rows] *= 0.8  # NATO acts: Russia's expectation that it will atrophy fades (Sushentsov & Wohlforth 2020)
+        _mark_nato_acted(s, rows)
     elif actor == "CSTO":
         s.csto[np.ix_(rows, idx)] = True
     elif actor == "EU":
@@ -69,9 +102,9 @@ def accession(b, s, e, rows, step):
 
 
 def partnership_offer(b, s, e, rows, step):
+    """An offer only: NATO's coverage (and so its centrality) moves when the targets accept (a partner
+    counts in the ``coverage`` table), never by the offer itself."""
     _queue_offer(s, e, rows, step)
-    if e.attr("actor") == "NATO":  # NATO as the hub
-        s.function[rows] = np.minimum(1.0, s.function[rows] + 0.5 * b.pr["operation_centrality"][rows])
     return f"offer of {e.attr('institution')} queued for decision"
 
 
@@ -84,7 +117,7 @@ def membership_pledge(b, s, e, rows, step):
     idx = _idx(b, e.attr("targets"))
     _raise_ladder(s, rows, idx, PLEDGED)
     ix = np.ix_(rows, idx)
-    s.expected_join[ix] = np.maximum(s.expected_join[ix], 0.5)
+    s.expected_join[ix] = np.maximum(s.expected_join[ix], b.pr["pledge_expected_join"][rows, None])
     return "pledge without MAP: stake rises, protection does not"
 
 
@@ -96,7 +129,7 @@ def map_granted(b, s, e, rows, step):
 def association_agreement(b, s, e, rows, step):
     ix = np.ix_(rows, _idx(b, e.attr("targets")))
     s.eu_level[ix] = np.maximum(s.eu_level[ix], 1)
-    s.alignment[ix] = np.minimum(1.0, s.alignment[ix] + 0.1)
+    s.alignment[ix] = np.minimum(1.0, s.alignment[ix] + b.pr["association_alignment"][rows, None])
     return "EU association"
 
 
@@ -106,49 +139,67 @@ def eu_accession(b, s, e, rows, step):
 
 
 def operation(b, s, e, rows, step):
-    delta = order.operation_effect(e.attr("run_by"), e.attr("un_mandate"), b.pr)[rows]
+    """NATO's governing function moves by the operation's attributes: who ran it (``run_by``), whether the
+    UN mandated it (``no_mandate_factor``), and whether it changed a regime (``regime_change_operation_factor``)."""
+    pr = b.pr
+    delta = np.broadcast_to(order.operation_effect(e.attr("run_by"), e.attr("un_mandate"), pr), (b.R,))[rows]
     if e.attr("regime_change"):
-        delta = delta * 1.5  # regime change beyond (or without) a mandate: NATO as the order's enforcer
-    s.function[rows] = np.minimum(1.0, np.maximum(0.05, s.function[rows] + delta))
+        delta = delta * (1.0 + pr["regime_change_operation_factor"][rows])
+    s.function[rows] = np.minimum(1.0, np.maximum(pr["function_floor"][rows], s.function[rows] + delta))
     if e.attr("run_by") == "alliance":
-        s.atrophy[rows] *= 0.8
-    return [f"NATO function {d:+.3f} ({e.attr('run_by')}, UN mandate {e.attr('un_mandate')})" for d in delta]
+        _mark_nato_acted(s, rows)
+    return [f"NATO function {d:+.3f} ({e.attr('run_by')}, UN mandate {e.attr('un_mandate')}, "
+            f"regime change {e.attr('regime_change')})" for d in delta]
 
 
 def posture_change(b, s, e, rows, step):
+    pr = b.pr
     comp, change = e.attr("component"), e.attr("change")
-    s.posture[rows, POSTURE_COMPONENTS.index(comp)] = POSTURE_LEVEL[change]
-    total = 0
+    level = pr["posture_plan_level"][rows] if change == "plan" else POSTURE_LEVEL[change]
+    s.posture[rows, POSTURE_COMPONENTS.index(comp)] = level
+    total = 0.0
     for c, name in enumerate(POSTURE_COMPONENTS):
-        total = total + POSTURE_OFFENSE[name] * s.posture[rows, c]
+        total = total + pr[f"posture_offense_{name}"][rows] * s.posture[rows, c]
     s.offense_west[rows] = 1.0 + total
-    weight = POSTURE_OFFENSE[comp]
-    return [f"{comp} {change}: West offense {o:.2f} (weight {weight})" for o in s.offense_west[rows]]
+    weight = pr[f"posture_offense_{comp}"][rows]
+    return [f"{comp} {change}: West offense {o:.2f} (weight {w:.2f})" for o, w in zip(s.offense_west[rows], weight)]
 
 
 def regime_change(b, s, e, rows, step):
+    """A domestic regime change: its size is the change in the democracy level it brings, as a share of a
+    full regime change (``regime_change_scale``), its direction the event's. Alignment moves by
+    ``regime_alignment_shift`` × size toward that side; a westward change leaves Russia a regime memory of
+    that size (its regime threat, M3), an eastward one erases that share of the memory. A regime change with
+    no new democracy level is a marker without effect."""
+    pr = b.pr
     i = b.cw.index[e.attr("target")]
-    if e.attr("democracy") is not None:
-        s.democracy[rows, i] = e.attr("democracy")
-    a = s.alignment[rows, i]
+    now = s.democracy[rows, i]
+    new = now if e.attr("democracy") is None else np.full(len(rows), float(e.attr("democracy")))
+    size = np.clip(np.abs(new - now) / pr["regime_change_scale"][rows], 0.0, 1.0)
+    s.democracy[rows, i] = new
+    shift = pr["regime_alignment_shift"][rows] * size
+    a, memory = s.alignment[rows, i], s.regime_memory[rows, i]
     if e.attr("direction") == "west":
-        s.alignment[rows, i] = np.minimum(1.0, np.maximum(a, 0.0) + 0.4)
-        s.regime_memory[rows, i] = 1.0
+        s.alignment[rows, i] = np.minimum(1.0, a + shift)
+        s.regime_memory[rows, i] = np.maximum(memory, size)
     else:
-        s.alignment[rows, i] = np.maximum(-1.0, np.minimum(a, 0.0) - 0.3)
-        s.regime_memory[rows, i] = 0.0
-    return f"regime turns {e.attr('direction')}"
+        s.alignment[rows, i] = np.maximum(-1.0, a - shift)
+        s.regime_memory[rows, i] = memory * (1.0 - size)
+    return [f"regime turns {e.attr('direction')}: democracy {d0:.2f} -> {d1:.2f}, size {z:.2f}, alignment "
+            f"{sh:+.2f}" for d0, d1, z, sh in zip(now, new, size, shift if e.attr("direction") == "west" else -shift)]
 
 
 def statehood_change(b, s, e, rows, step):
     if e.attr("unilateral"):
         # a secession recognised by the West without the UN: NATO's order is the one that counts (Sushentsov & Wohlforth 2020)
-        s.function[rows] = np.minimum(1.0, s.function[rows] + b.pr["operation_centrality"][rows])
+        s.function[rows] = np.minimum(1.0, s.function[rows] + b.pr["recognition_centrality"][rows])
         return "unilateral statehood recognised by the West"
     return "statehood change"
 
 
 def common_threat(b, s, e, rows, step):
+    """A threat both sides share (9/11): it acts through the threat and insecurity terms of M2/M3 (the engine
+    reads ``common_threat``), not as a bonus on cooperation margins."""
     s.common_threat[rows] = 1.0
     return "common threat"
 
@@ -161,16 +212,34 @@ def economic_shock(b, s, e, rows, step):
 
 
 def sanctions(b, s, e, rows, step):
-    i = b.cw.index[e.attr("target")]
-    s.capacity[rows, i] = np.maximum(0.2, s.capacity[rows, i] * 0.9)
-    return "sanctions: fiscal cost (capacity x 0.9)"
+    """The target is under the actor's sanctions (``s.sanctions``, ``[R, N]``): what they cost is the
+    economy's (M1), not a factor set here."""
+    field = getattr(s, "sanctions", None)
+    if field is None:
+        return "sanctions (no sanctions field in this engine: no effect)"
+    field[rows, b.cw.index[e.attr("target")]] = 1.0
+    return f"sanctions by {e.attr('actor')}"
 
 
 def suspend_cooperation(b, s, e, rows, step):
+    """Seats withdrawn. A response rule's suspension with ``resume_after`` offers the seat again that many
+    quarters later, in the runs where a seat was withdrawn (NATO, 5 Mar 2009: the NRC resumed)."""
     inst = e.attr("institution")
-    if any(a.id == inst for a in b.scenario.alliances):
-        targets = e.attr("targets") or [b.cw.iso3[b.cw.rus]]
-        s.members[np.ix_(rows, [_alliance(b, inst)], _idx(b, targets))] = False
+    if not any(a.id == inst for a in b.scenario.alliances):
+        return f"{inst} suspended"
+    ai = _alliance(b, inst)
+    targets = e.attr("targets") or (b.cw.iso3[b.cw.rus],)
+    idx = _idx(b, targets)
+    held = s.members[np.ix_(rows, [ai], idx)].reshape(len(rows), len(idx)).any(axis=1)
+    s.members[np.ix_(rows, [ai], idx)] = False
+    resume = e.attr("_resume_after")
+    if resume and held.any() and step + resume < b.n_steps:
+        offer = EventSpec(id=f"{e.id}:resumed", date=b.scenario.start + step + resume, kind="institution_offer",
+                          attrs=MappingProxyType({"actor": e.attr("actor"), "institution": inst,
+                                                  "targets": tuple(targets)}),
+                          source=e.source, origin=e.origin)
+        s.due.setdefault(step + resume, []).append((offer, _mask(b, rows[held])))
+        return [f"{inst} suspended" + (f"; seat offered again in {resume} quarters" if h else "") for h in held]
     return f"{inst} suspended"
 
 
@@ -184,6 +253,12 @@ def _alliance(b: Batch, alliance_id: str) -> int:
     return next(k for k, a in enumerate(b.scenario.alliances) if a.id == alliance_id)
 
 
+def _mask(b: Batch, rows) -> np.ndarray:
+    mask = np.zeros(b.R, dtype=bool)
+    mask[rows] = True
+    return mask
+
+
 def _queue_offer(s: State, e, rows, step):
     """Offers are decided by their targets one step later (generic lag, docs/theory.md §9)."""
     mask = np.zeros(len(s.function), dtype=bool)
@@ -191,11 +266,124 @@ def _queue_offer(s: State, e, rows, step):
     s.pending_offers.append((e, step, mask))
 
 
+# --- what the West's acts do to the order and to Russia's sphere (the evidence Russia reads, M4) ---------
+
+def _tables(b: Batch):
+    return getattr(b, "tables", None) or None
+
+
+def order_and_sphere(b: Batch, s: State, ladder=None):
+    """NATO's centrality C and Russia's sphere loss (``[R]`` each) as the engine perceives them (docs/theory.md
+    §3, M3), with ``ladder`` in place of the state's ladder if given."""
+    cw, pr = b.cw, b.pr
+    ladder = s.ladder if ladder is None else ladder
+    tables = _tables(b)
+    importance = getattr(b, "importance", None)
+    importance = cw.importance if importance is None else importance
+    european = cw.european * s.exists
+    func = order.function_from_voice(s.function, s.voice, pr)
+    c = order.centrality(s.capability, ladder, european, func, tables)
+    drift = security.western_drift(ladder, s.eu_level, s.alignment, tables, b.ps)
+    return c, security.sphere_loss(drift, importance, cw.in_sphere, s.exists)
+
+
+def western_act(b: Batch, s: State, e, rows) -> np.ndarray:
+    """The rows (of ``rows``) where ``e`` is an act of the West: by NATO, by an alliance or union that Russia
+    is not part of and whose leader (if any) is the West's leader, by a state that is a NATO member in that
+    run, or the West's recognition of a unilateral secession."""
+    if e.kind == "statehood_change":
+        return rows if e.attr("unilateral") else rows[:0]
+    actor = e.attr("actor")
+    if actor is None:
+        return rows[:0]
+    spec = next((a for a in b.scenario.alliances if a.id == actor), None)
+    if spec is not None:
+        rus, usa = b.cw.iso3[b.cw.rus], b.cw.iso3[b.cw.usa]
+        west = actor == "NATO" or (rus not in spec.members and spec.leader in (None, usa) and spec.kind != "institution")
+        return rows if west else rows[:0]
+    i = b.cw.index[actor]
+    return rows[s.ladder[rows, i] == MEMBER]
+
+
+def _add_west_evidence(s: State, rows, loglik):
+    ev = getattr(s, "west_evidence", None)
+    if ev is not None and len(rows):
+        ev[rows] += loglik
+
+
+# --- NATO's decisions (M8): voted, scored, taken or withheld --------------------------------------------
+
+def member_votes(b: Batch, s: State, targets, level=INVITED):
+    """M8 for a decision raising ``targets`` to ``level``: ``(members, base, delta_c, delta_sphere)`` —
+    which states vote ``[R, N]``, each member's net value of the decision before the leader's type bonus
+    ``[R, N]``, and the gain in NATO's centrality and in Russia's sphere loss the decision would bring
+    ``[R]`` (what the leader's type values, :func:`sim.mechanisms.alliance.leader_bonus`)."""
+    cw, ps = b.cw, b.ps
+    members = (s.ladder == MEMBER) & s.exists
+    idx = _idx(b, targets)
+    cap_members = np.where(members, s.capability, 0.0).sum(axis=1)
+    added = s.capability[:, idx].sum(axis=1) / np.maximum(cap_members, 1e-9)
+    gain = alliance.applicant_gain(added[:, None], cw.border_km[:, idx].sum(axis=1) > 0, ps)
+    importance = getattr(b, "importance", None)
+    imp = (cw.importance if importance is None else importance)[..., idx]
+    provocation = alliance.provocation_of(cw.in_sphere[idx], imp)
+    provocation = np.asarray(provocation)[:, None] if np.ndim(provocation) == 1 else provocation
+    exposure_m = np.clip(s.threat_from_russia, 0.0, 1.0)
+    base = alliance.member_votes(gain, provocation, s.belief_about_russia, exposure_m, 0.0, ps)
+    raised = s.ladder.copy()
+    raised[:, idx] = np.maximum(raised[:, idx], level)
+    c0, sp0 = order_and_sphere(b, s)
+    c1, sp1 = order_and_sphere(b, s, raised)
+    return members, base, c1 - c0, sp1 - sp0
+
+
+def _with_leader(b: Batch, base, bonus):
+    votes = base.copy()
+    votes[:, b.cw.usa] += bonus
+    return votes
+
+
+def nato_decision(b: Batch, s: State, log, rec, e, step: int, rows) -> np.ndarray:
+    """A NATO decision on the ladder in the runs ``rows``: decided by the members' vote if ``e`` is endogenous
+    (an ``alliance_decision`` row in the log), else as the record has it (taken, or withheld). Either way it
+    is scored: its log-likelihood under the vote rule of the run's own world and of each leader type (S, R,
+    G) goes to the decision log, and the per-type log-likelihoods to ``s.west_evidence``. Returns ``[R]``
+    bool: taken."""
+    pr = b.pr
+    members, base, dc, dsph = member_votes(b, s, e.targets(), DECISION_LEVEL[e.kind])
+    own = _with_leader(b, base, alliance.leader_bonus(b.west.order_weight, b.west.greed, dc, dsph, pr))
+    yes = ((own > 0) & members).sum(axis=1)
+    n = members.sum(axis=1)
+    rule = next(a.rule for a in b.scenario.alliances if a.id == "NATO")
+    if e.endogenous:
+        # each member votes with the noise the scoring assumes (logistic, scale vote_noise): a decision is
+        # as likely in the run as :func:`sim.mechanisms.alliance.decision_loglik` says
+        u = np.clip(uniform(b.seeds[:, None], b.cw.agent_keys, "vote:" + e.id, step), 1e-12, 1.0 - 1e-12)
+        noisy = own + pr["vote_noise"][:, None] * np.log(u / (1.0 - u))
+        yes = ((noisy > 0) & members).sum(axis=1)
+        taken, split = alliance.aggregate(noisy, s.capability, rule, members)
+        log.add(rows, step, "alliance_decision", "NATO", ",".join(e.targets()), False,
+                [f"M8 vote on {e.kind}: {yes[r]}/{n[r]} yes, rule {rule}" + (" (split)" if split[r] else "")
+                 + (" -> adopted" if taken[r] else " -> blocked") for r in rows], e.id)
+    else:
+        taken = np.full(b.R, not e.withheld)
+    noise = pr["vote_noise"][:, None]
+    ll_own = alliance.decision_loglik(own, taken, noise, members)
+    ow, greed = type_motives(pr)
+    ll = np.stack([alliance.decision_loglik(_with_leader(b, base, alliance.leader_bonus(ow[:, t], greed[:, t], dc,
+                                                                                         dsph, pr)),
+                                            taken, noise, members) for t in range(ow.shape[-1])], axis=-1)
+    scripted = not (e.endogenous or e.origin.startswith("M8"))
+    rec.add_decisions(rows, e.id, e.kind, step, taken[rows], scripted, ll_own[rows], ll[rows], yes[rows], n[rows])
+    _add_west_evidence(s, rows, ll[rows])
+    return taken
+
+
 # --- firing ---------------------------------------------------------------------------------------
 
 def fire_due(b: Batch, s: State, log, rec, k: int):
-    """Fire the events due before step ``k``: scripted ones in every run, conditional ones in the runs whose
-    condition held, in the order they were scheduled."""
+    """Fire the events due before step ``k`` — scripted ones in every run; conditional ones, responses and
+    NATO's votes on applications in the runs where they were scheduled — in the order they were scheduled."""
     for e, mask in s.due.pop(k, []):
         apply_event(b, s, log, rec, e, k, mask)
 
@@ -207,79 +395,38 @@ def schedule_scripted(b: Batch, s: State):
 
 
 def apply_event(b: Batch, s: State, log, rec, e, step: int, mask):
-    mask = mask.copy()
-    if e.endogenous and e.kind in DECIDED_BY_VOTE:
-        mask &= endogenous_decision(b, s, log, e, step, mask)
     rows = np.flatnonzero(mask)
     if not len(rows):
         return
+    if e.kind in DECISION_LEVEL and e.attr("actor") == "NATO":
+        taken = nato_decision(b, s, log, rec, e, step, rows)
+        if e.withheld and not e.endogenous:
+            what = {"invitation": "no invitation", "accession": "no accession", "map_granted": "no MAP",
+                    "membership_pledge": "no pledge"}[e.kind]
+            log.add(rows, step, "decision_withheld", "NATO", ",".join(e.targets()), True,
+                    f"withheld: {what} (scored under the M8 vote rule; no effect)", e.id)
+            return
+        rows = rows[taken[rows]]
+        if not len(rows):
+            return
+        west = rows[:0]  # a decision's evidence is its vote likelihood (above)
+    else:
+        west = western_act(b, s, e, rows)
+    if len(west):
+        c0, sp0 = order_and_sphere(b, s)
     cause = APPLY[e.kind](b, s, e, rows, step)
-    if e.kind in ("invitation", "membership_pledge", "map_granted") and not e.endogenous:
-        score_decision(b, s, rec, e, step, rows)
-    prefix = "conditional: " if e.requires else ""
+    if len(west):
+        c1, sp1 = order_and_sphere(b, s)
+        ll = np.asarray(beliefs.west_act_loglik(c1 - c0, sp1 - sp0, b.pr))
+        _add_west_evidence(s, west, ll[west])
+    prefix = "conditional: " if e.requires else ("response: " if e.origin.startswith("rule") else "")
     cause = prefix + cause if isinstance(cause, str) else [prefix + c for c in cause]
-    log.add(rows, step, e.kind, e.attr("actor") or "", ",".join(e.targets()), True, cause, e.id)
+    log.add(rows, step, e.kind, e.attr("actor") or "", ",".join(e.targets()), not e.origin.startswith("M8"),
+            cause, e.id)
     if e.requires is not None:
         s.condition_done[rows, b.cw.conditional.index(e)] = True
-
-
-def member_votes(b: Batch, s: State, targets, level=MEMBER, leader=None):
-    """M8: each NATO member's net value of admitting the targets to ladder ``level``, ``[R, N]`` (meaningful
-    on members). The leader adds its type's motive (:func:`sim.mechanisms.alliance.leader_bonus`): the gain in
-    NATO's centrality and in Russia's sphere loss that the decision brings. ``leader`` = (order_weight, greed)
-    overrides the run's own leader type (``[R]`` arrays; used to score a decision under every type)."""
-    cw, ps = b.cw, b.ps
-    members = (s.ladder == MEMBER) & s.exists
-    idx = _idx(b, targets)
-    cap_members = np.where(members, s.capability, 0.0).sum(axis=1)
-    added = s.capability[:, idx].sum(axis=1) / np.maximum(cap_members, 1e-9)
-    gain = alliance.applicant_gain(added[:, None], cw.border_km[:, idx].sum(axis=1) > 0, ps)
-    provocation = alliance.provocation_of(cw.in_sphere[idx], cw.importance[idx])
-    exposure_m = np.clip(s.threat_from_russia, 0.0, 1.0)
-    delta_c, delta_sphere = decision_deltas(b, s, idx, level)
-    ow, greed = (b.west.order_weight, b.west.greed) if leader is None else leader
-    bonus = np.zeros_like(s.capability)
-    bonus[:, cw.usa] = alliance.leader_bonus(ow, greed, delta_c, delta_sphere, b.pr)
-    votes = alliance.member_votes(gain, provocation, s.belief_about_russia, exposure_m, bonus, ps)
-    return members, votes
-
-
-def decision_deltas(b: Batch, s: State, idx, level):
-    """What raising states ``idx`` to ladder ``level`` would change (``[R]`` each): NATO's centrality and
-    Russia's sphere loss — the quantities an order revisionist and a greedy leader value (M8)."""
-    cw = b.cw
-    european = cw.european * s.exists
-    ladder = s.ladder.copy()
-    ladder[:, idx] = np.maximum(ladder[:, idx], level)
-    func = order.function_from_voice(s.function, s.voice, b.pr)
-    c_now = order.centrality(s.capability, s.ladder, european, func)
-    c_new = order.centrality(s.capability, ladder, european, func)
-    drift_now = security.western_drift(s.ladder, s.eu_level, s.alignment)
-    drift_new = security.western_drift(ladder, s.eu_level, s.alignment)
-    sph_now = security.sphere_loss(drift_now, cw.importance, cw.in_sphere, s.exists)
-    sph_new = security.sphere_loss(drift_new, cw.importance, cw.in_sphere, s.exists)
-    return c_new - c_now, sph_new - sph_now
-
-
-def endogenous_decision(b, s, log, e, step, mask):
-    members, votes = member_votes(b, s, e.targets())
-    rule = next(a.rule for a in b.scenario.alliances if a.id == "NATO")
-    decided, split = alliance.aggregate(votes, s.capability, rule, members)
-    yes = ((votes > 0) & members).sum(axis=1)
-    n = members.sum(axis=1)
-    rows = np.flatnonzero(mask)
-    causes = [f"M8 vote on {e.kind}: {yes[r]}/{n[r]} yes, rule {rule}" + (" (split)" if split[r] else "")
-              + (" -> adopted" if decided[r] else " -> blocked") for r in rows]
-    log.add(rows, step, "alliance_decision", "NATO", ",".join(e.targets()), False, causes, e.id)
-    return decided
-
-
-def score_decision(b, s, rec, e, step, rows):
-    members, votes = member_votes(b, s, e.targets())
-    ll = alliance.decision_loglik(votes, True, b.ps["vote_noise"], members=members)
-    yes = ((votes > 0) & members).sum(axis=1)
-    n = members.sum(axis=1)
-    rec.add_decisions(rows, e.id, step, ll[rows], yes[rows], n[rows])
+    if e.origin.startswith(f"M8 {REVIEW}"):
+        _schedule_accession(b, s, e, rows, step)
 
 
 # --- offers (decided one step after they were made) ------------------------------------------------------
@@ -306,23 +453,16 @@ def decide_offers(b: Batch, s: State, log, k: int):
                                                  b.russia.order_weight, pr)
                 value = value + pr["decision_noise"] * normal(b.seeds, cw.agent_keys[i], "accept:" + inst, k)
                 ok = value >= 0
-                # M4: the West reads Russia's answer by each type's acceptance rule on what it sees
-                ow3, _ = type_motives(pr)
-                col = {n: pr[n][:, None] for n in ("status_weight", "acceptance_stance_share", "consent_cost")}
-                seen = stance.acceptance_margin(voice, s.centrality[:, None], consent, s.russia_seen_margin,
-                                                s.russia_seen_gain[:, None], ow3, col)
-                ll = beliefs.choice_loglik(seen, ok[:, None],
-                                           beliefs.observer_noise(pr["decision_noise"], pr["private_uncertainty"])[:, None])
-                s.russia_evidence[rows] += ll[rows]
                 causes = [f"M5: value of {inst} seat {value[r]:+.2f} (voice {voice:.2f}, C {s.centrality[r]:.2f}, "
                           f"consent {'required' if consent else 'not required'}, stance margin "
                           f"{s.russia_margin[r]:+.2f})" for r in rows]
                 log.add(rows, k, ["acceptance" if ok[r] else "refusal" for r in rows], c, inst, False, causes, e.id)
             else:
-                ok = small_states.accepts_partnership(s.alignment[:, i], s.ladder[:, i] == MEMBER)
+                ok = small_states.accepts_partnership(s.alignment[:, i], s.ladder[:, i] == MEMBER, pr)
                 yes = rows[ok[rows]]
                 log.add(yes, k, "acceptance", c, inst, False,
-                        [f"M7: alignment {s.alignment[r, i]:+.2f} > -0.5 joins {inst}" for r in yes], e.id)
+                        [f"M7: alignment {s.alignment[r, i]:+.2f} > {pr['partnership_refusal_alignment'][r]:+.2f} "
+                         f"joins {inst}" for r in yes], e.id)
             acc = rows[ok[rows]]
             if ai is not None:
                 s.members[acc, ai, i] = True
@@ -331,11 +471,12 @@ def decide_offers(b: Batch, s: State, log, k: int):
     s.pending_offers = keep
 
 
-# --- conditional events -----------------------------------------------------------------------------
+# --- after each step: conditional events, responses, NATO's votes on applications ------------------------
 
 def check_conditions(b: Batch, s: State, k: int):
-    """After step ``k``: schedule for step k+1 the conditional events whose condition now holds (after their
-    delay and not before their date), each in the runs where it holds."""
+    """After step ``k``: schedule the conditional events whose condition now holds (after their delay and
+    not before their date), the responses to Russia's acts of this step (:func:`check_responses`) and NATO's
+    votes on open applications (:func:`review_applications`), each in the runs where it applies."""
     start, T = b.scenario.start, b.n_steps
     for c, e in enumerate(b.cw.conditional):
         open_ = ~s.condition_done[:, c]
@@ -353,6 +494,8 @@ def check_conditions(b: Batch, s: State, k: int):
         if now.any() and k + 1 < T:
             s.condition_done[now, c] = True
             s.due.setdefault(k + 1, []).append((e, now))
+    check_responses(b, s, k)
+    review_applications(b, s, k)
 
 
 def condition_holds(b: Batch, s: State, c) -> np.ndarray:
@@ -372,3 +515,109 @@ def condition_holds(b: Batch, s: State, c) -> np.ndarray:
     since = (c.since - b.scenario.start) if c.since is not None else -1
     cols = _idx(b, c.against) if c.against else slice(None)
     return (last[:, cols] >= since).any(axis=1)
+
+
+def _pending(s: State, R: int, test) -> np.ndarray:
+    """``[R]`` bool: the runs in which an event for which ``test(event)`` holds is due at a later step."""
+    out = np.zeros(R, dtype=bool)
+    for entries in s.due.values():
+        for e, mask in entries:
+            if test(e):
+                out |= mask
+    return out
+
+
+def check_responses(b: Batch, s: State, k: int):
+    """The scenario's response rules answer the Russian acts of step ``k``: for a rule whose act (force or
+    coercion) Russia took this step against a target whose tie to NATO is in the rule's ``tie`` (and whose
+    place in Russia's sphere matches ``in_sphere``), the rule's response is scheduled ``lag`` quarters
+    later, in those runs — unless an answer of the same rule is already due there. Roles become states:
+    ``by`` is Russia, ``against`` the act's target."""
+    rules = b.scenario.responses
+    if not rules:
+        return
+    cw, T = b.cw, b.n_steps
+    acts = {"force": s.last_force_against == k, "coercion": s.last_coercion_of == k}
+    for rule in rules:
+        if k + rule.lag >= T:
+            continue
+        hit = acts[rule.act] & s.exists
+        if rule.tie:
+            hit &= np.isin(s.ladder, [LADDER_NAMES.index(t) for t in rule.tie])
+        if rule.in_sphere is not None:
+            hit &= (cw.in_sphere > 0) == rule.in_sphere
+        if not hit.any():
+            continue
+        busy = _pending(s, b.R, lambda e: e.id == rule.id and e.origin.startswith("rule"))
+        for j in np.flatnonzero(hit.any(axis=0)):
+            rows = hit[:, j] & ~busy
+            if not rows.any():
+                continue
+            busy |= rows
+            s.due.setdefault(k + rule.lag, []).append((_response_event(b, rule, j, k + rule.lag), rows))
+
+
+def _response_event(b: Batch, rule, target: int, step: int) -> EventSpec:
+    cw = b.cw
+    role = {"by": cw.iso3[cw.rus], "against": cw.iso3[target]}
+    attrs = {}
+    for key, val in rule.attrs.items():
+        if isinstance(val, tuple):
+            attrs[key] = tuple(role.get(v, v) for v in val)
+        else:
+            attrs[key] = role.get(val, val) if isinstance(val, str) and val in role else val
+    if rule.resume_after:
+        attrs["_resume_after"] = rule.resume_after
+    return EventSpec(id=rule.id, date=b.scenario.start + step, kind=rule.kind, attrs=MappingProxyType(attrs),
+                     source=rule.source, origin=f"rule {rule.origin}")
+
+
+@lru_cache(maxsize=32)
+def _scripted_nato(scenario) -> tuple[str, ...]:
+    """States whose NATO invitation or accession the scenario scripts (taken, or put to a scripted vote)."""
+    return tuple(sorted({t for e in scenario.events if e.kind in ("invitation", "accession")
+                         and e.attr("actor") == "NATO" and not e.withheld for t in e.targets()}))
+
+
+def review_applications(b: Batch, s: State, k: int):
+    """NATO votes (M8) on the open applications whose accession the scenario does not script:
+    ``application_review_quarters`` after the application or after NATO's last refusal. A NATO whose
+    ``open_door`` is 0 takes up no application."""
+    nato = next(a for a in b.scenario.alliances if a.id == "NATO")
+    if nato.open_door <= 0:
+        return
+    cw, T = b.cw, b.n_steps
+    open_ = s.applied & s.exists & (s.ladder < INVITED)
+    open_[:, cw.rus] = False
+    scripted = _scripted_nato(b.scenario)
+    if scripted:
+        open_[:, _idx(b, scripted)] = False
+    if not open_.any():
+        return
+    lag = np.maximum(1, np.rint(b.pr["application_review_quarters"]).astype(np.int64))
+    for j in np.flatnonzero(open_.any(axis=0)):
+        iso = cw.iso3[j]
+        busy = _pending(s, b.R, lambda e: e.origin.startswith("M8") and e.targets() == (iso,))
+        rows = np.flatnonzero(open_[:, j] & ~busy)
+        for q in np.unique(lag[rows]):
+            step = k + int(q)
+            if step >= T:
+                continue
+            e = EventSpec(id=f"{REVIEW}:{iso}", date=b.scenario.start + step, kind="invitation",
+                          attrs=MappingProxyType({"actor": "NATO", "targets": (iso,)}),
+                          source="M8: NATO's members vote on an open application (docs/theory.md §4 (M8))",
+                          endogenous=True, origin=f"M8 {REVIEW}")
+            s.due.setdefault(step, []).append((e, _mask(b, rows[lag[rows] == q])))
+
+
+def _schedule_accession(b: Batch, s: State, e, rows, step: int):
+    """An invitation NATO's vote adopted is followed by accession ``ratification_quarters`` later."""
+    lag = np.maximum(1, np.rint(b.pr["ratification_quarters"][rows]).astype(np.int64))
+    for q in np.unique(lag):
+        at = step + int(q)
+        if at >= b.n_steps:
+            continue
+        acc = EventSpec(id=f"{RATIFIED}:{','.join(e.targets())}", date=b.scenario.start + at, kind="accession",
+                        attrs=MappingProxyType({"actor": "NATO", "targets": e.targets()}),
+                        source="M8: accession after an invitation NATO's members voted", origin=f"M8 {RATIFIED}")
+        s.due.setdefault(at, []).append((acc, _mask(b, rows[lag == q])))

@@ -17,7 +17,7 @@ import pandas as pd
 
 from sim.calendar import quarter_label
 from sim.engine import BatchResult, simulate
-from sim.engine.record import OBSERVABLES
+from sim.engine.record import DECISION_COLUMNS, OBSERVABLES
 from sim.mechanisms.observables import REGIMES
 from sim.mechanisms.security import LADDER_NAMES
 from sim.scenario import Scenario, load_scenario
@@ -101,7 +101,7 @@ def frames(res: BatchResult, keep=TABLES) -> RunResult:
         runs = dec["run"]
         out.decisions = pd.DataFrame({"world": ident["world"][runs], "scenario": res.scenario.name,
                                       "seed": ident["seed"][runs],
-                                      **{c: dec[c] for c in ("event_id", "step", "loglik", "yes", "members")}})
+                                      **{c: dec[c] for c in DECISION_COLUMNS if c != "run"}})
     return out
 
 

@@ -11,13 +11,14 @@ from functools import lru_cache
 from pathlib import Path
 
 from sim.scenario.edits import Counterfactual, apply_edits
-from sim.scenario.schema import (EMERGENT_KINDS, EVENT_KINDS, TYPES, AllianceSpec, BorderSpec, Condition,
-                                 EventSpec, ForceSpec, Scenario, StateSpec, build_scenario)
+from sim.scenario.schema import (DECISION_KINDS, EMERGENT_KINDS, EVENT_KINDS, RESPONSE_KINDS, TYPES, AllianceSpec,
+                                 BorderSpec, Condition, EventSpec, ForceSpec, ResponseSpec, Scenario, StateSpec,
+                                 build_scenario)
 from sim.scenario.yamlsafe import LineDict, LineList, ScenarioError, load_yaml, nearest
 
 # record lists merged by key when one file extends another
 _KEYED = {"states": ("iso3",), "borders": ("a", "b"), "alliances": ("id",), "forces_abroad": ("by", "in"),
-          "events": ("id",)}
+          "events": ("id",), "responses": ("id",)}
 
 
 def _record_key(rec, fields):
@@ -78,7 +79,7 @@ def _parse_file(path: Path):
 # the top-level fields of a scenario file (schema.build_scenario validates them; a file reached through
 # ``extends:`` with any other field is not a scenario, and the error names the file that referred to it)
 _TOP_FIELDS = ("name", "description", "extends", "period", "parameters", "states", "borders", "alliances",
-               "spheres", "forces_abroad", "economy", "events", "edits", "types")
+               "spheres", "forces_abroad", "economy", "events", "responses", "edits", "types")
 _SUFFIXES = (".yaml", ".yml")
 
 
@@ -201,4 +202,5 @@ def load_scenario(path: str | Path) -> Scenario:
 
 
 __all__ = ["load_scenario", "Scenario", "StateSpec", "BorderSpec", "AllianceSpec", "ForceSpec", "EventSpec",
-           "Condition", "ScenarioError", "Counterfactual", "EVENT_KINDS", "EMERGENT_KINDS", "TYPES"]
+           "Condition", "ResponseSpec", "ScenarioError", "Counterfactual", "EVENT_KINDS", "EMERGENT_KINDS",
+           "DECISION_KINDS", "RESPONSE_KINDS", "TYPES"]

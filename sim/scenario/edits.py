@@ -19,6 +19,9 @@ Operations (one key each):
 - ``add_alliance: {...}`` — a whole alliance or institution record, as in ``alliances:``
 - ``set_type: {actor: RUS|USA, type: security_seeker|order_revisionist|greedy_expansionist}``
 - ``set_parameter: {name: P, value: V}``
+- ``add_response: {...}`` — a whole response rule, as in ``responses:``
+- ``remove_response: ID`` or ``remove_response: [ID, ...]``
+- ``set_response: {id: ID, field: NAME, value: V}`` — change one field of a response rule
 
 A record an edit changes is re-homed to the edit's file and line, so that a value the edit made invalid is
 reported where the edit is written, not in the base file. Python edits carry the file and line of the
@@ -34,13 +37,15 @@ from sim.calendar import parse_quarter
 from sim.scenario.yamlsafe import LineDict, LineList, ScenarioError, nearest
 
 EDIT_OPS = ("remove_event", "remove_events", "move_event", "set_event", "add_event", "endogenous",
-            "set_state", "set_alliance", "add_alliance", "set_type", "set_parameter")
+            "set_state", "set_alliance", "add_alliance", "set_type", "set_parameter", "add_response",
+            "remove_response", "set_response")
 ENDOGENOUS_KINDS = ("invitation", "accession", "membership_pledge", "map_granted")  # NATO decisions (M8)
 # keys each mapping-bodied operation takes (required first); add_event / add_alliance take a record
 _KEYS = {"remove_events": (("kind",), ("actor", "targets", "after", "before")),
          "move_event": (("id", "date"), ()), "set_event": (("id", "field", "value"), ()),
          "set_state": (("iso3", "field", "value"), ()), "set_alliance": (("id", "field", "value"), ()),
-         "set_type": (("actor", "type"), ()), "set_parameter": (("name", "value"), ())}
+         "set_type": (("actor", "type"), ()), "set_parameter": (("name", "value"), ()),
+         "set_response": (("id", "field", "value"), ())}
 
 
 def _where(obj):
@@ -88,7 +93,7 @@ def _rehome(records, rec, edit, body):
 def apply_edits(raw: LineDict, edits) -> LineDict:
     """Apply edit records to a merged raw scenario (returns a new raw mapping)."""
     out = copy.copy(raw)
-    for key in ("events", "states", "alliances"):
+    for key in ("events", "states", "alliances", "responses"):
         if key in out:
             lst = LineList(copy.copy(r) for r in out[key])
             lst.file, lst.line = getattr(out[key], "file", "<python>"), getattr(out[key], "line", 0)
@@ -183,6 +188,22 @@ def apply_edits(raw: LineDict, edits) -> LineDict:
             params.key_lines = {k: params.line for k in params}
             params[body["name"]] = body["value"]
             out["parameters"] = params
+        elif op == "add_response":
+            if not isinstance(body, dict) or "id" not in body:
+                _fail(edit, "edit 'add_response' takes a response rule with at least an id")
+            responses = out.setdefault("responses", LineList())
+            if any(isinstance(r, dict) and r.get("id") == body["id"] for r in responses):
+                _fail(body, f"edit 'add_response': response {body['id']!r} exists already (change it with set_response)")
+            responses.append(body)
+        elif op == "remove_response":
+            responses = out.get("responses", [])
+            for rid in body if isinstance(body, list) else [body]:
+                responses.remove(_find(responses, "id", rid, "response", edit))
+        elif op == "set_response":
+            _need(edit, body, "id", "field", "value")
+            responses = out.get("responses", [])
+            rec = _rehome(responses, _find(responses, "id", body["id"], "response", edit), edit, body)
+            rec[body["field"]] = body["value"]
     return out
 
 
@@ -268,6 +289,15 @@ class Counterfactual:
 
     def set_parameter(self, name: str, value):
         return self._add("set_parameter", {"name": name, "value": value})
+
+    def add_response(self, **record):
+        return self._add("add_response", dict(record))
+
+    def remove_response(self, *ids: str):
+        return self._add("remove_response", list(ids) if len(ids) > 1 else ids[0])
+
+    def set_response(self, rule_id: str, field: str, value):
+        return self._add("set_response", {"id": rule_id, "field": field, "value": value})
 
     def to_yaml(self, base_relative_to=None) -> str:
         import os

@@ -60,6 +60,19 @@ EVENT_KINDS: dict[str, dict[str, object]] = {
 # Kinds the model must produce itself (docs/theory.md §5: "never scripted — it must emerge").
 EMERGENT_KINDS = ("use_of_force", "coercion", "acceptance", "refusal", "proposal", "application", "arming")
 CONDITION_KINDS = ("force_used", "coercion_used", "applied", "stance", "all", "any")
+# NATO's decisions on the ladder: voted on (M8) when endogenous, scored against the vote rule when scripted,
+# and the kinds a scripted decision *withheld* may take (``withheld: true``: scored, no effect).
+DECISION_KINDS = ("invitation", "accession", "membership_pledge", "map_granted")
+# Response rules (``responses:``): the Western answers to a Russian act in the run. A rule names the act
+# (``answers``), the target's tie to NATO at the act (``tie``, ladder names; default any) and whether the
+# target is in Russia's claimed sphere (``in_sphere``; default either), a lag in quarters, and a response of
+# one of these kinds. Its states are roles, never names: ``by`` (the state that acted), ``against`` (the
+# state it acted against). It carries no calendar window: it answers the act whenever it happens.
+RESPONSE_ACTS = ("force", "coercion")
+RESPONSE_KINDS = ("suspend_cooperation", "sanctions", "posture_change")
+RESPONSE_ROLES = ("by", "against")
+TIES = ("none", "partner", "aspirant", "pledged", "map", "invited", "member")  # sim.mechanisms.security.LADDER_NAMES
+_CALENDAR_KEYS = ("date", "since", "latest", "until", "before", "after", "delay", "requires")
 
 
 @dataclass(frozen=True)
@@ -136,6 +149,7 @@ class EventSpec:
     delay: int = 0
     latest: int | None = None
     endogenous: bool = False
+    withheld: bool = False          # a decision NATO did not take: scored against the vote rule, no effect
     origin: str = ""                # file:line, for messages
 
     def attr(self, name, default=None):
@@ -147,6 +161,25 @@ class EventSpec:
                 return tuple(self.attrs[key])
         t = self.attrs.get("target")
         return (t,) if t else ()
+
+
+@dataclass(frozen=True)
+class ResponseSpec:
+    """A response rule: the West answers a Russian act of kind ``act`` against a target whose tie to NATO
+    is in ``tie`` (and whose place in Russia's sphere matches ``in_sphere``) ``lag`` quarters later, by an
+    event of ``kind`` whose state attributes are roles (``by``, ``against``). A suspension with
+    ``resume_after`` offers the suspended seat again that many quarters after it."""
+
+    id: str
+    act: str                        # one of RESPONSE_ACTS
+    tie: tuple[str, ...]            # ladder names; () means any
+    in_sphere: bool | None          # None means either
+    lag: int                        # quarters after the act (>= 1: the engine's one-step lag)
+    kind: str                       # one of RESPONSE_KINDS
+    attrs: MappingProxyType
+    source: str
+    resume_after: int | None = None
+    origin: str = ""                # file:line, for messages
 
 
 @dataclass(frozen=True)
@@ -167,6 +200,7 @@ class Scenario:
     burden_paths: MappingProxyType
     events: tuple[EventSpec, ...]
     type_overrides: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))
+    responses: tuple[ResponseSpec, ...] = ()
     files: tuple[str, ...] = ()
     # iso3 -> annual growth continuing a GDP path after its last year (rule T1, docs/economy.md)
     gdp_trend: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))
@@ -190,6 +224,12 @@ class Scenario:
             if e.id == event_id:
                 return e
         raise KeyError(event_id)
+
+    def response(self, rule_id: str) -> ResponseSpec:
+        for r in self.responses:
+            if r.id == rule_id:
+                return r
+        raise KeyError(rule_id)
 
     def to_dict(self) -> dict:
         """Canonical plain-data form (no provenance): equal scenarios give equal dicts."""
@@ -363,30 +403,62 @@ def _event(rec, iso3s, alliance_ids, start, end) -> EventSpec:
         v.fail("date", f"event {eid}: date {quarter_label(date)} is outside the run "
                        f"{quarter_label(start)}..{quarter_label(end)}")
     schema = EVENT_KINDS[kind]
-    common = ("id", "date", "kind", "source", "requires", "delay", "latest", "endogenous", "note")
+    common = ("id", "date", "kind", "source", "requires", "delay", "latest", "endogenous", "withheld", "note")
     v.no_unknown(tuple(schema) + common)
+    attrs = _attributes(v, rec, schema, iso3s, alliance_ids, f"event {eid}", kind)
+    requires = _condition(rec["requires"], iso3s, f"event {eid} requires") if rec.get("requires") else None
+    latest = v.get("latest", "quarter", default=None)
+    delay = int(v.get("delay", float, default=0.0, lo=0, hi=400))
+    withheld = v.get("withheld", bool, default=False)
+    if withheld and (kind not in DECISION_KINDS or attrs.get("actor") != "NATO"):
+        v.fail("withheld", f"event {eid}: only NATO's decisions ({', '.join(DECISION_KINDS)}) can be withheld, "
+                           f"not a {kind} by {attrs.get('actor', '?')}")
+    if withheld and requires is not None:
+        v.fail("withheld", f"event {eid}: a withheld decision is part of the record; it cannot be conditional")
+    return EventSpec(
+        id=eid, date=date, kind=kind, attrs=MappingProxyType(attrs), source=v.get("source", str),
+        requires=requires, delay=delay, latest=latest,
+        endogenous=v.get("endogenous", bool, default=False), withheld=withheld,
+        origin=f"{v.file}:{v.line()}",
+    )
+
+
+def _attributes(v: "_V", rec, schema, iso3s, alliance_ids, what, kind, roles=None) -> dict:
+    """The attributes of an event kind (``schema``), validated. With ``roles`` (a response rule), state
+    attributes take role words instead of states: a state named there is refused."""
     attrs = {}
     actors = set(iso3s) | set(alliance_ids)
+
+    def one_state(key, x):
+        if roles is None:
+            return v.state(key, iso3s, x)
+        if x in roles:
+            return x
+        if isinstance(x, str) and x in iso3s:
+            v.fail(key, f"{what}: {key!r} names the state {x!r}; a response rule names roles "
+                        f"({', '.join(roles)}), never a state")
+        v.fail(key, f"{what}: {key!r} = {x!r} is not a role ({', '.join(roles)}){nearest(x, roles)}")
+
     for key, typ in schema.items():
         optional = isinstance(typ, str) and typ.endswith("?")
         t = typ[:-1] if optional else typ
         if key not in rec or rec[key] is None:
             if not optional:
-                v.fail(None, f"event {eid} ({kind}): missing field {key!r}")
+                v.fail(None, f"{what} ({kind}): missing field {key!r}")
             continue
         val = rec[key]
         if isinstance(t, tuple):
             val = v.get(key, str, allowed=t)
         elif t == "state":
-            val = v.state(key, iso3s)
+            val = one_state(key, val)
         elif t == "states":
-            val = v.states(key, iso3s)
+            val = tuple(one_state(key, x) for x in v.get(key, list))
         elif t == "alliance":
             if val not in alliance_ids:
-                v.fail(key, f"event {eid}: unknown alliance or institution {val!r}{nearest(val, alliance_ids)}")
+                v.fail(key, f"{what}: unknown alliance or institution {val!r}{nearest(val, alliance_ids)}")
         elif t == "actor":
             if val not in actors:
-                v.fail(key, f"event {eid}: unknown actor {val!r}{nearest(val, actors)}")
+                v.fail(key, f"{what}: unknown actor {val!r}{nearest(val, actors)}")
         elif t == "bool":
             val = v.get(key, bool)
         elif t == "unit":
@@ -394,22 +466,55 @@ def _event(rec, iso3s, alliance_ids, start, end) -> EventSpec:
         elif t == "fraction":
             val = v.get(key, float, lo=-1.0, hi=1.0)
         attrs[key] = val
-    requires = _condition(rec["requires"], iso3s, f"event {eid} requires") if rec.get("requires") else None
-    latest = v.get("latest", "quarter", default=None)
-    delay = int(v.get("delay", float, default=0.0, lo=0, hi=400))
-    return EventSpec(
-        id=eid, date=date, kind=kind, attrs=MappingProxyType(attrs), source=v.get("source", str),
-        requires=requires, delay=delay, latest=latest,
-        endogenous=v.get("endogenous", bool, default=False),
-        origin=f"{v.file}:{v.line()}",
-    )
+    return attrs
+
+
+def _response(rec, iso3s, alliance_ids) -> ResponseSpec:
+    rid = rec.get("id", "?") if isinstance(rec, dict) else "?"
+    v = _V(rec, f"response {rid}")
+    rid = v.get("id", str)
+    what = f"response {rid}"
+    for key in rec:
+        if key in _CALENDAR_KEYS:
+            v.fail(key, f"{what}: a response rule has no calendar window or condition ({key!r}): it answers the "
+                        f"act whenever it happens in the run, after its 'lag'")
+    kind = v.get("kind", str)
+    if kind not in RESPONSE_KINDS:
+        hint = nearest(kind, RESPONSE_KINDS) or (f" (a {kind} is not a response)" if kind in EVENT_KINDS else "")
+        v.fail("kind", f"{what}: kind {kind!r} is not one of {', '.join(RESPONSE_KINDS)}{hint}")
+    schema = EVENT_KINDS[kind]
+    common = ("id", "answers", "tie", "in_sphere", "lag", "kind", "resume_after", "source", "note")
+    v.no_unknown(tuple(schema) + common)
+    act = v.get("answers", str, allowed=RESPONSE_ACTS)
+    tie = ()
+    if rec.get("tie") is not None:
+        raw = v.get("tie", list)
+        for x in raw:
+            if x not in TIES:
+                where = x if isinstance(x, str) and x in iso3s else None
+                if where:
+                    v.fail("tie", f"{what}: 'tie' names the state {x!r}; a rule answers by the target's tie to "
+                                  f"NATO ({', '.join(TIES)}), never a named target")
+                v.fail("tie", f"{what}: unknown tie {x!r}{nearest(x, TIES)} (one of {', '.join(TIES)})")
+        tie = tuple(raw)
+    in_sphere = v.get("in_sphere", bool, default=None)
+    lag = v.get("lag", float, lo=1, hi=40)
+    if lag != int(lag):
+        v.fail("lag", f"{what}: 'lag' must be a whole number of quarters, got {lag}")
+    attrs = _attributes(v, rec, schema, iso3s, alliance_ids, what, kind, roles=RESPONSE_ROLES)
+    resume = v.get("resume_after", float, default=None, lo=1, hi=40)
+    if resume is not None and (kind != "suspend_cooperation" or resume != int(resume)):
+        v.fail("resume_after", f"{what}: 'resume_after' (whole quarters) belongs to a suspend_cooperation rule")
+    return ResponseSpec(id=rid, act=act, tie=tie, in_sphere=in_sphere, lag=int(lag), kind=kind,
+                        attrs=MappingProxyType(attrs), source=v.get("source", str),
+                        resume_after=None if resume is None else int(resume), origin=f"{v.file}:{v.line()}")
 
 
 def build_scenario(raw: LineDict, files: tuple[str, ...] = ()) -> Scenario:
     """Validate a merged raw scenario (after ``extends`` and ``edits``) into a :class:`Scenario`."""
     top = _V(raw, "scenario")
     top.no_unknown(("name", "description", "extends", "period", "parameters", "states", "borders", "alliances",
-                    "spheres", "forces_abroad", "economy", "events", "edits", "types"))
+                    "spheres", "forces_abroad", "economy", "events", "responses", "edits", "types"))
     name = top.get("name", str)
     period = _V(top.get("period", dict), "period")
     start, end = period.get("start", "quarter"), period.get("end", "quarter")
@@ -523,6 +628,15 @@ def build_scenario(raw: LineDict, files: tuple[str, ...] = ()) -> Scenario:
         events.append(e)
     events.sort(key=lambda e: e.date)  # stable: within a quarter, events keep their order in the file
 
+    responses, rids = [], set()
+    for rec in top.get("responses", list, default=LineList()):
+        r = _response(rec, iso3s, alliance_ids)
+        if r.id in rids or r.id in ids:
+            what = "response" if r.id in rids else "id (an event has it)"
+            raise ScenarioError(getattr(rec, "file", None), getattr(rec, "line", None), f"duplicate {what} {r.id!r}")
+        rids.add(r.id)
+        responses.append(r)
+
     types = {}
     tr = top.get("types", dict, default=LineDict())
     tv = _V(tr, "types")
@@ -542,15 +656,16 @@ def build_scenario(raw: LineDict, files: tuple[str, ...] = ()) -> Scenario:
         parameters=MappingProxyType(params), states=tuple(states), borders=tuple(borders),
         alliances=tuple(alliances), spheres=MappingProxyType(spheres), forces=tuple(forces),
         gdp_paths=paths["gdp"], burden_paths=paths["burden"], events=tuple(events),
-        type_overrides=MappingProxyType(types), files=files,
+        type_overrides=MappingProxyType(types), responses=tuple(responses), files=files,
         gdp_trend=MappingProxyType(trend),
     )
 
 
 def scenario_summary(s: Scenario) -> dict:
     return {"name": s.name, "hash": s.hash, "start": quarter_label(s.start), "end": quarter_label(s.end),
-            "states": len(s.states), "events": len(s.events)}
+            "states": len(s.states), "events": len(s.events), "responses": len(s.responses)}
 
 
 __all__ = ["Scenario", "StateSpec", "BorderSpec", "AllianceSpec", "ForceSpec", "EventSpec", "Condition",
-           "build_scenario", "EVENT_KINDS", "EMERGENT_KINDS", "TYPES", "asdict", "scenario_summary"]
+           "ResponseSpec", "build_scenario", "EVENT_KINDS", "EMERGENT_KINDS", "DECISION_KINDS", "RESPONSE_KINDS",
+           "TYPES", "asdict", "scenario_summary"]
