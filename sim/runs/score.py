@@ -522,6 +522,11 @@ def decision_evidence(decisions: pd.DataFrame | None, start_year: float = 1992,
         columns=["_w", "_t", "_y"]).reset_index(drop=True)
 
 
+def _num(x: float, width: int) -> str:
+    """Two decimals, without a '-0.00'."""
+    return f"{round(float(x), 2) + 0.0:{width}.2f}"
+
+
 def format_evidence(ev: pd.DataFrame | None) -> str:
     if ev is None or not len(ev):
         return ""
@@ -551,9 +556,9 @@ def format_evidence(ev: pd.DataFrame | None) -> str:
         for _, r in g.iterrows():
             name = str(r["decision"])[:36]
             status = "" if r["decision"] == "total" else ("taken" if r["taken"] else "withheld")
-            cells = f"{name:36s} {status:8s} {r['loglik']:9.2f}"
+            cells = f"{name:36s} {status:8s} {_num(r['loglik'], 9)}"
             if typed:
-                cells += "".join(f" {r[f'loglik_{t}']:8.2f}" for t in LEADER_TYPES)
-                cells += f" {r['ln_bf_order_revisionist']:9.2f} {r['ln_bf_greedy_expansionist']:9.2f}"
+                cells += "".join(f" {_num(r[f'loglik_{t}'], 8)}" for t in LEADER_TYPES)
+                cells += f" {_num(r['ln_bf_order_revisionist'], 9)} {_num(r['ln_bf_greedy_expansionist'], 9)}"
             lines.append(cells)
     return "\n".join(lines)
