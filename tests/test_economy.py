@@ -231,3 +231,16 @@ def test_capability_ratio_stays_within_the_stated_band_of_cinc_every_year(histor
             if not 1.0 / CINC_BAND <= r_ <= CINC_BAND:
                 bad.append(f"{w} {y}: model/CINC {r_:.2f}")
     assert not bad, "\n".join(bad[:20])
+
+
+def test_gdp_damage_broadcasts_over_runs():
+    """A batch of runs ([R, N] damage, [R, 1] parameters) gives each run what it gets alone."""
+    import numpy as np
+
+    from sim.mechanisms.capacity import gdp_damage
+    rng = np.random.default_rng(3)
+    d, hit, sanc = rng.uniform(0, 0.1, (4, 6)), rng.uniform(0, 0.1, (4, 6)), rng.uniform(0, 1, (4, 6))
+    cost, half = rng.uniform(0.005, 0.06, (4, 1)), rng.uniform(0.5, 10, (4, 1))
+    batched = gdp_damage(d, hit, sanc, cost, half)
+    for r in range(4):
+        assert np.array_equal(batched[r], gdp_damage(d[r], hit[r], sanc[r], float(cost[r, 0]), float(half[r, 0])))
