@@ -25,7 +25,7 @@ class ParamInfo:
 _P = ParamInfo
 PARAMETERS: MappingProxyType = MappingProxyType({
     # --- M1 capacity
-    "depreciation": _P(0.08, 0.04, 0.15, "annual depreciation of the military capability stock", "standard perpetual-inventory assumption", "M1"),
+    "depreciation": _P(0.08, 0.04, 0.15, "annual depreciation of the military capability stock", "design choice: the standard perpetual-inventory assumption (docs/economy.md)", "M1"),
     "fiscal_reference_years": _P(8.7, 3.0, 20.0, "half-life (years) of the economic peak that fiscal capacity is measured against (budgets adapt to a new normal)", "theory, not fitted: = ln 2 / depreciation (0.08): the commitments a budget carries (forces, personnel, procurement) were sized for the economy of their time and turn over at the rate the capability stock depreciates, so the economy they were sized for is forgotten at that rate; replaces 10 years, which had been chosen with the 2014-15 rouble fall in view (docs/economy.md). Capacity constraint: Chamberlain 2013, ch. III, “IR Theory and the Bush Administration”", "M1"),
     "fiscal_memory": _P(0.15, 0.05, 0.5, "quarterly speed at which fiscal capacity follows the economy's recent growth", "Chamberlain 2013, ch. III, “IR Theory and the Bush Administration” (capacity constraint)", "M1"),
     "force_gdp_damage": _P(0.05, 0.01, 0.15, "share of the target's GDP a use of force destroys (then recovering with gdp_damage_half_life)", "pre-2014 evidence: Collier 1999 (a state at war grows about 2.2 points a year more slowly, so a war of two years costs some 4-5 % of output); Cerra & Saxena 2008 (output lost to wars and crises is on average not regained); judgement for a short war on a small state", "M1"),
@@ -149,7 +149,7 @@ PARAMETERS: MappingProxyType = MappingProxyType({
     "coercion_cooldown": _P(0.8, 0.5, 1.0, "coercion stops when pressure falls below this share of the coercion threshold (hysteresis)", "docs/theory.md §4 (M9: escalation and cool-down)", "M9"),
     "force_offense": _P(0.5, 0.0, 1.0, "rise of Russia's perceived offense posture right after a use of force (decays with force_memory_years)", "Walt 1987 (offensive intentions); docs/theory.md §4 (M9)", "M9"),
     "force_memory_years": _P(2.0, 0.5, 5.0, "half-life (years) of the memory of a use of force in others' perception", "docs/theory.md §9 (aftermath)", "M9"),
-    "west_pulses_off": _P(0.0, 0.0, 1.0, "switch (1 = on): every NATO member's stance held at cooperate — the 'Western pulses off' check", "issue: scoring that cannot be scripted", "check"),
+    "west_pulses_off": _P(0.0, 0.0, 1.0, "switch (1 = on): every NATO member's stance held at cooperate — the 'Western pulses off' check", "design choice: the check that shows which patterns come from Western pulses (docs/scoring.md)", "check"),
     # --- centrality (docs/theory.md §3)
     "initial_function": _P(0.55, 0.3, 0.8, "share of European security governance run through NATO rather than the CSCE in 1992", "Ratti 2009, p. 400 (NATO's post-Cold War role); Sushentsov & Wohlforth 2020", "C"),
     "operation_centrality": _P(0.06, 0.0, 0.15, "function gained by an alliance operation (doubled without a UN mandate)", "Sushentsov & Wohlforth 2020 (Kosovo, Libya move C)", "C"),

@@ -9,7 +9,7 @@ import pytest
 from sim.mechanisms import (alliance, arming, beliefs, capacity, coercion, observables, order, paradigms,
                             randomness, security, small_states, stance, threat)
 from sim.params import PARAMETERS, defaults
-from sim.worlds import Motive
+from sim.worlds import Motive, type_motives
 
 R, N = 5, 7
 rng = np.random.default_rng(42)
@@ -75,17 +75,28 @@ CASES = {
                             lambda: security.insecurity(S["a"], S["b"], S["c"], S["d"], PR)["total"]),
     "security.west_holding": (lambda r: security.west_holding(LADDER[r], X["a"][r]),
                               lambda: security.west_holding(LADDER, X["a"])),
-    "beliefs.log_likelihood_ratio": (
-        lambda r: beliefs.log_likelihood_ratio(X["a"][r] - 0.5, P1(r)["distinguishability"], P1(r)["misperception"],
-                                               S["a"][r], X["b"][r], P1(r)["max_log_lr"], X["c"][r] * 0.1),
-        lambda: beliefs.log_likelihood_ratio(X["a"] - 0.5, PB["distinguishability"], PB["misperception"],
-                                             S["a"][:, None], X["b"], PB["max_log_lr"], X["c"] * 0.1)),
-    "beliefs.update": (lambda r: beliefs.update(X["a"][r], X["b"][r] - 0.5),
-                       lambda: beliefs.update(X["a"], X["b"] - 0.5)),
+    "beliefs.update (three types)": (
+        lambda r: beliefs.update(beliefs.prior_vector(X["a"][r]), np.stack([X["b"][r], X["c"][r], X["d"][r]], -1) * 3,
+                                 P1(r)["max_log_lr"]),
+        lambda: beliefs.update(beliefs.prior_vector(X["a"]), np.stack([X["b"], X["c"], X["d"]], -1) * 3,
+                               PR["max_log_lr"])),
     "beliefs.predict": (lambda r: beliefs.predict(X["a"][r], X["b"][r], P1(r)["type_switch_hazard"]),
                         lambda: beliefs.predict(X["a"], X["b"], PB["type_switch_hazard"])),
-    "beliefs.stance_harm": (lambda r: beliefs.stance_harm(X["a"][r] > 0.5, P1(r)["exploitation_cost"]),
-                            lambda: beliefs.stance_harm(X["a"] > 0.5, PB["exploitation_cost"])),
+    "beliefs.predict (vectors)": (
+        lambda r: beliefs.predict(beliefs.prior_vector(X["a"][r]), beliefs.prior_vector(X["b"][r]),
+                                  P1(r)["type_switch_hazard"]),
+        lambda: beliefs.predict(beliefs.prior_vector(X["a"]), beliefs.prior_vector(X["b"]), PR["type_switch_hazard"])),
+    "beliefs.choice_loglik": (lambda r: beliefs.choice_loglik(X["a"][r] - 0.5, X["b"][r] > 0.5, P1(r)["decision_noise"]),
+                              lambda: beliefs.choice_loglik(X["a"] - 0.5, X["b"] > 0.5, PB["decision_noise"])),
+    "beliefs.estimated_insecurity": (lambda r: beliefs.estimated_insecurity(X["a"][r], S["a"][r], P1(r)["empathy"]),
+                                     lambda: beliefs.estimated_insecurity(X["a"], S["a"][:, None], PB["empathy"])),
+    "beliefs.misperception_bias": (
+        lambda r: beliefs.misperception_bias(X["a"][r] - 0.5, P1(r)["misperception"], P1(r)["distinguishability"]),
+        lambda: beliefs.misperception_bias(X["a"] - 0.5, PB["misperception"], PB["distinguishability"])),
+    "beliefs.west_act_loglik": (lambda r: beliefs.west_act_loglik(S["a"][r] - 0.5, S["b"][r] * 0.1, P1(r)),
+                                lambda: beliefs.west_act_loglik(S["a"] - 0.5, S["b"] * 0.1, PR)),
+    "beliefs.atrophy_belief": (lambda r: beliefs.atrophy_belief(S["a"][r], S["b"][r] > 0.5, P1(r)),
+                               lambda: beliefs.atrophy_belief(S["a"], S["b"] > 0.5, PR)),
     "stance.security_margin": (lambda r: stance.security_margin(X["a"][r], X["b"][r], P1(r)),
                                lambda: stance.security_margin(X["a"], X["b"], PB)),
     "stance.order_gain": (lambda r: stance.order_gain(S["a"][r], S["b"][r], 0.0, P1(r)["order_scale"]),
@@ -94,16 +105,21 @@ CASES = {
         lambda r: stance.stance_margin(motive_of(r), S["a"][r], S["b"][r], S["c"][r] - 0.5, S["d"][r], P1(r)),
         lambda: stance.stance_margin(MOT_R, S["a"], S["b"], S["c"] - 0.5, S["d"], PR)),
     "stance.acceptance_margin": (
-        lambda r: stance.acceptance_margin(0.3, S["a"][r], True, S["b"][r] - 0.5, S["c"][r] - 0.5, motive_of(r), P1(r)),
-        lambda: stance.acceptance_margin(0.3, S["a"], True, S["b"] - 0.5, S["c"] - 0.5, MOT_R, PR)),
+        lambda r: stance.acceptance_margin(0.3, S["a"][r], True, S["b"][r] - 0.5, S["c"][r] - 0.5,
+                                           MOT_R.order_weight[r], P1(r)),
+        lambda: stance.acceptance_margin(0.3, S["a"], True, S["b"] - 0.5, S["c"] - 0.5, MOT_R.order_weight, PR)),
+    "stance.margins_by_type": (
+        lambda r: stance.margins_by_type(S["a"][r], S["b"][r], S["c"][r] - 0.5, S["d"][r], *type_motives(P1(r)), P1(r)),
+        lambda: stance.margins_by_type(S["a"], S["b"], S["c"] - 0.5, S["d"], *type_motives(PR), PR)),
     "stance.proposes_inclusive_order": (
         lambda r: stance.proposes_inclusive_order(S["a"][r] > 0.3, MOT_R.order_weight[r], S["b"][r], S["c"][r],
                                                   S["d"][r] * 20, P1(r))[0],
         lambda: stance.proposes_inclusive_order(S["a"] > 0.3, MOT_R.order_weight, S["b"], S["c"], S["d"] * 20, PR)[0]),
     "arming.target_effort": (lambda r: arming.target_effort(X["a"][r] * 2, X["b"][r], X["c"][r], 0.02, P1(r)),
                              lambda: arming.target_effort(X["a"] * 2, X["b"], X["c"], 0.02, PB)),
-    "arming.adjust_effort": (lambda r: arming.adjust_effort(X["a"][r], X["b"][r], P1(r)["arming_speed"]),
-                             lambda: arming.adjust_effort(X["a"], X["b"], PB["arming_speed"])),
+    "arming.adjust_effort": (lambda r: arming.adjust_effort(X["a"][r], X["b"][r], P1(r)["arming_speed"],
+                                                            P1(r)["arming_fatigue"], 0.02),
+                             lambda: arming.adjust_effort(X["a"], X["b"], PB["arming_speed"], PB["arming_fatigue"], 0.02)),
     "arming.reaction_term": (
         lambda r: arming.reaction_term(0.05, 0.015, S["a"][r], 1.0, 1.0, S["b"][r], S["c"][r], S["d"][r] * 0.05),
         lambda: arming.reaction_term(0.05, 0.015, S["a"], 1.0, 1.0, S["b"], S["c"], S["d"] * 0.05)),
@@ -115,18 +131,21 @@ CASES = {
                                                                           P1(r)["depreciation"]),
                                     lambda: capacity.initial_capability(X["a"], X["b"], X["c"], 1, PR["depreciation"])),
     "coercion.pressure": (lambda r: coercion.pressure(X["a"][r], X["b"][r], X["c"][r], S["a"][r], X["d"][r],
-                                                      X["e"][r] > 0.5, X["f"][r]),
+                                                      X["e"][r] > 0.5, X["f"][r], X["g"][r], P1(r)),
                           lambda: coercion.pressure(X["a"], X["b"], X["c"], S["a"][:, None], X["d"], X["e"] > 0.5,
-                                                    X["f"])),
+                                                    X["f"], X["g"], PB)),
     "coercion.local_balance": (lambda r: coercion.local_balance(S["a"][r], X["a"][r], X["b"][r], S["b"][r]),
                                lambda: coercion.local_balance(S["a"][:, None], X["a"], X["b"], S["b"][:, None])),
     "coercion.force_decision": (
-        lambda r: coercion.force_decision(X["a"][r], 0.5, S["a"][r], 0.3, X["b"][r], X["c"][r], S["b"][r] * 20, 12.0),
-        lambda: coercion.force_decision(X["a"], 0.5, S["a"][:, None], 0.3, X["b"], X["c"], S["b"][:, None] * 20, 12.0)),
-    "coercion.coercion_decision": (lambda r: coercion.coercion_decision(X["a"][r], P1(r)["coercion_threshold"],
-                                                                        S["a"][r], X["b"][r] > 0.5),
-                                   lambda: coercion.coercion_decision(X["a"], PB["coercion_threshold"],
-                                                                      S["a"][:, None], X["b"] > 0.5)),
+        lambda r: coercion.force_decision(X["a"][r], 0.5, X["d"][r] * 0.1,
+                                          coercion.force_possible(S["a"][r], X["b"][r], X["c"][r], S["b"][r] * 20, P1(r))),
+        lambda: coercion.force_decision(X["a"], 0.5, X["d"] * 0.1,
+                                        coercion.force_possible(S["a"][:, None], X["b"], X["c"], S["b"][:, None] * 20, PB))),
+    "coercion.coercion_decision": (
+        lambda r: coercion.coercion_decision(X["a"][r], P1(r)["coercion_threshold"], X["d"][r] * 0.1,
+                                             coercion.coercion_possible(S["a"][r], X["b"][r] > 0.5, P1(r))),
+        lambda: coercion.coercion_decision(X["a"], PB["coercion_threshold"], X["d"] * 0.1,
+                                           coercion.coercion_possible(S["a"][:, None], X["b"] > 0.5, PB))),
     "coercion.decay": (lambda r: coercion.decay(X["a"][r], P1(r)["frozen_conflict_years"] * 4),
                        lambda: coercion.decay(X["a"], PB["frozen_conflict_years"] * 4)),
     "coercion.act_signal": (lambda r: coercion.act_signal(P1(r)["force_signal"], 1.3, X["a"][r]),
@@ -174,10 +193,14 @@ CASES = {
     "alliance.aggregate (majority)": (lambda r: alliance.aggregate(X["a"][r] - 0.3, X["b"][r], "majority",
                                                                    X["c"][r] > 0.3)[0],
                                       lambda: alliance.aggregate(X["a"] - 0.3, X["b"], "majority", X["c"] > 0.3)[0]),
-    "alliance.decision_loglik": (lambda r: alliance.decision_loglik(X["a"][r] - 0.3, True, members=X["c"][r] > 0.3),
-                                 lambda: alliance.decision_loglik(X["a"] - 0.3, True, members=X["c"] > 0.3)),
-    "alliance.leader_bonus": (lambda r: alliance.leader_bonus(MOT_R.order_weight[r], MOT_R.greed[r], S["a"][r], 0.8),
-                              lambda: alliance.leader_bonus(MOT_R.order_weight, MOT_R.greed, S["a"], 0.8)),
+    "alliance.decision_loglik": (lambda r: alliance.decision_loglik(X["a"][r] - 0.3, True, P1(r)["vote_noise"],
+                                                                    members=X["c"][r] > 0.3),
+                                 lambda: alliance.decision_loglik(X["a"] - 0.3, True, PB["vote_noise"],
+                                                                  members=X["c"] > 0.3)),
+    "alliance.leader_bonus": (lambda r: alliance.leader_bonus(MOT_R.order_weight[r], MOT_R.greed[r], S["a"][r] * 0.1,
+                                                              S["b"][r] * 0.1, P1(r)),
+                              lambda: alliance.leader_bonus(MOT_R.order_weight, MOT_R.greed, S["a"] * 0.1, S["b"] * 0.1,
+                                                            PR)),
 }
 KM = np.triu(U(N, N) > 0.6, 1) * U(N, N) * 500
 KM = KM + KM.T

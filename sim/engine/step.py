@@ -25,7 +25,7 @@ from sim.mechanisms import (arming, beliefs, capacity, coercion, order, paradigm
                             threat)
 from sim.worlds import type_motives
 from sim.mechanisms.randomness import normal
-from sim.mechanisms.security import ASPIRANT, EXPECTED_LOSS, LADDER_NAMES, MEMBER, PARTNER, PROTECTION
+from sim.mechanisms.security import ASPIRANT, LADDER_NAMES, MEMBER, PARTNER
 
 
 def step(b: Batch, s: State, log, rec: Recorder, k: int) -> dict:
@@ -62,7 +62,7 @@ def russia_opportunity(b: Batch, s: State, prot, P_nato):
     """Russia's perceived opportunity: the importance-weighted local balance over unprotected sphere
     states (used by revisionist and greedy types in M5 and M6)."""
     cw = b.cw
-    imp = cw.importance * cw.in_sphere * s.exists
+    imp = b.importance * cw.in_sphere * s.exists
     total = imp.sum(axis=1)
     bal = coercion.local_balance(s.capability[:, cw.rus, None], s.capability, prot, P_nato[:, None])
     opp = (imp * (1 - prot) * bal).sum(axis=1)
@@ -76,7 +76,7 @@ def decide(b: Batch, s: State, log, k: int):
     rus, usa = cw.rus, cw.usa
     noise = ps["decision_noise"] * normal(b.seeds[:, None], cw.agent_keys, "stance", k)
     nato = nato_mask(s)
-    prot = PROTECTION[s.ladder]
+    prot = security.ladder_value(b.tables["protection"], s.ladder)
     P_nato = nato_power(b, s, nato)
     opp_r = russia_opportunity(b, s, prot, P_nato)
     s.opportunity_russia = opp_r
@@ -134,7 +134,7 @@ def decide(b: Batch, s: State, log, k: int):
 
 def empathy(b: Batch, s: State):
     """Observers' empathy this quarter (``[R]``): the parameter, raised by shared identity under M10."""
-    return paradigms.constructivist_empathy(b.pr["empathy"], s.identity, b.pr["constructivist"])
+    return paradigms.constructivist_empathy(b.pr["empathy"], s.identity, b.pr["constructivist"], b.pr)
 
 
 def decide_coercion(b: Batch, s: State, log, k: int, prot, P_nato):
@@ -178,7 +178,7 @@ def decide_coercion(b: Batch, s: State, log, k: int, prot, P_nato):
         runs, targets = np.nonzero(start)
         causes = []
         for r, t in zip(runs, targets):
-            inst = coercion.coercion_instrument(cw.energy_dependence[t], bool(s.ladder[r, t] == MEMBER))
+            inst = coercion.coercion_instrument(b.energy_dependence[r, t], bool(s.ladder[r, t] == MEMBER))
             causes.append(f"M9: pressure {pres[r, t]:.2f} + noise {z_c[r, t]:+.2f} >= coercion threshold "
                           f"{pr['coercion_threshold'][r]:.2f}: {inst} (stake {s.stakes[r, t]:.2f}, "
                           f"tie '{LADDER_NAMES[s.ladder[r, t]]}')")
@@ -189,7 +189,7 @@ def decide_coercion(b: Batch, s: State, log, k: int, prot, P_nato):
     # observers integrate over its distribution
     ow3, greed3 = type_motives(pr)
     p3 = {n: ps[n][..., None] for n in ("regime_pressure", "greed_pressure")}
-    pres3 = coercion.pressure(s.stakes[..., None], b.cw.importance[None, :, None], s.regime_memory[..., None],
+    pres3 = coercion.pressure(s.stakes[..., None], b.importance[..., None], s.regime_memory[..., None],
                               greed3[:, None, :], prot[..., None], cw.in_sphere[None, :, None],
                               s.frozen[..., None], bal[..., None], p3)
     sd = beliefs.observer_noise(ps["coercion_noise"], ps["private_uncertainty"])[..., None]
@@ -290,15 +290,16 @@ def perceive(b: Batch, s: State, k: int, first: bool = False):
     nato_m = nato_mask(s)
     nato = nato_m.astype(float)
     csto = (s.csto & s.exists).astype(float)
-    prot = PROTECTION[s.ladder]
+    prot = security.ladder_value(b.tables["protection"], s.ladder)
     # exposure (M2): Russia's to the West's holdings, others' to Russia's bloc and footholds
-    held_w = security.west_holding(s.ladder, s.expected_join) * exists
+    held_w = security.west_holding(s.ladder, s.expected_join, b.tables, ps) * exists
     held_w[:, usa] = 1.0
-    bw_rus = cw.border_weighted[rus] * exists[:, rus, None] * exists
+    bw_rus = b.border_weighted[:, rus] * exists[:, rus, None] * exists
     x_r = threat.exposure_row(bw_rus, held_w)
     held_r = csto.copy()
     held_r[:, rus] = 1.0
-    x_o = _exposure_of_others(cw, exists, held_r * exists, s.foothold * exists, ps["foothold_exposure"])
+    x_o = _exposure_of_others(cw, exists, held_r * exists, s.foothold * exists, ps["foothold_exposure"],
+                              b.border_weighted)
     european = cw.european * exists
     P_west = threat.bloc_power(s.capability, nato, usa, pr["alliance_cohesion"])
     P_rus = threat.bloc_power(s.capability, csto, rus, pr["alliance_cohesion"])
@@ -307,7 +308,7 @@ def perceive(b: Batch, s: State, k: int, first: bool = False):
     # --- Russia's threat from the West (M2), weighed against any threat both sides share (Walt 1987)
     common = pr["common_threat_level"] * s.common_threat
     base_now = threat.relative_power(P_west, P_rus, pr["power_exponent"]) * x_r * s.offense_west
-    lib_r = paradigms.liberal_threat_discount(s.democracy[:, rus], s.democracy[:, usa], lib)
+    lib_r = paradigms.liberal_threat_discount(s.democracy[:, rus], s.democracy[:, usa], lib, pr)
     b_rw = s.belief_about_west
     t_r = threat.against_prevailing(threat.perceived_threat(base_now * lib_r, 1.0, 1.0, b_rw, pr["kappa"]), common)
     # --- the order (C) and Russia's voice
@@ -317,9 +318,9 @@ def perceive(b: Batch, s: State, k: int, first: bool = False):
             vprod = np.where(s.members[:, ai, rus], vprod * (1.0 - a.voice), vprod)
     s.voice = 1.0 - vprod
     func = order.function_from_voice(s.function, s.voice, pr)
-    s.centrality = order.centrality(s.capability, s.ladder, european, func)
+    s.centrality = order.centrality(s.capability, s.ladder, european, func, b.tables)
     s.expected_centrality = order.expected_centrality(s.capability, s.ladder, s.expected_join, european, func,
-                                                      s.atrophy)
+                                                      s.atrophy, b.tables)
     if first:
         s.reference_centrality = s.expected_centrality.copy()
         s.west_reference_centrality = s.centrality.copy()
@@ -329,9 +330,9 @@ def perceive(b: Batch, s: State, k: int, first: bool = False):
         s.west_reference_centrality = s.west_reference_centrality + pr["order_adaptation"] * (
             s.centrality - s.west_reference_centrality)
     # --- M3 Russia's broad insecurity
-    drift = security.western_drift(s.ladder, s.eu_level, s.alignment)
-    sphere = security.sphere_loss(drift, cw.importance, cw.in_sphere, s.exists)
-    regime = security.regime_threat(s.regime_memory, cw.importance, cw.in_sphere)
+    drift = security.western_drift(s.ladder, s.eu_level, s.alignment, b.tables, ps)
+    sphere = security.sphere_loss(drift, b.importance, cw.in_sphere, s.exists)
+    regime = security.regime_threat(s.regime_memory, b.importance, cw.in_sphere)
     status = security.status_gap(s.centrality, s.voice)
     comps = security.insecurity(t_r + common, status, sphere, regime, pr)
     s.ins_military, s.ins_status, s.ins_sphere, s.ins_regime, s.ins_total = (
@@ -342,7 +343,7 @@ def perceive(b: Batch, s: State, k: int, first: bool = False):
     own = np.where(nato > 0, P_west[:, None], own)
     offense_r = coercion.offense_after_force(s.force_memory, pr["force_offense"])
     base_o_actual = threat.relative_power(P_rus[:, None], own, ps["power_exponent"]) * x_o * offense_r[:, None]
-    base_o = base_o_actual * paradigms.liberal_threat_discount(s.democracy, s.democracy[:, rus, None], ps["liberal"])
+    base_o = base_o_actual * paradigms.liberal_threat_discount(s.democracy, s.democracy[:, rus, None], ps["liberal"], ps)
     t_o = threat.against_prevailing(threat.perceived_threat(base_o, 1.0, 1.0, s.belief_about_russia, ps["kappa"]),
                                     common[:, None])
     t_o[:, rus] = 0.0
@@ -351,9 +352,9 @@ def perceive(b: Batch, s: State, k: int, first: bool = False):
     ins[:, rus] = s.ins_total
     s.insecurity = ins
     # --- M9 pressure (read next step)
-    s.stakes = security.stakes(s.ladder, s.eu_level, s.alignment)
+    s.stakes = security.stakes(s.ladder, s.eu_level, s.alignment, b.tables, ps)
     bal = coercion.local_balance(s.capability[:, rus, None], s.capability, prot, P_west[:, None])
-    s.pressure = coercion.pressure(s.stakes, cw.importance, s.regime_memory, b.russia.greed[:, None], prot,
+    s.pressure = coercion.pressure(s.stakes, b.importance, s.regime_memory, b.russia.greed[:, None], prot,
                                    cw.in_sphere, s.frozen, bal, ps) * exists
     if first:  # what the great powers felt before anything either side did in the run (observers' empathy, M4)
         s.threat0_russia, s.ins0_russia = t_r.copy(), s.ins_total.copy()
@@ -395,7 +396,7 @@ def update_beliefs(b, s, k, nato_m, P_west, P_rus, x_r, x_o, lib_r, status, sphe
               + pr["status_weight"] * (status - s.prev_status)
               + pr["sphere_weight"] * (sphere - s.prev_sphere)
               + pr["regime_weight"] * (regime - s.prev_regime))
-    harm_r = harm_r * paradigms.liberal_harm_damping(s.voice, pr["liberal"])
+    harm_r = harm_r * paradigms.liberal_harm_damping(s.voice, pr["liberal"], pr)
     ident = s.identity
     noise_all = ps["perception_noise"] * normal(b.seeds[:, None], cw.agent_keys, "perception", k)
     # Russia about the West
@@ -403,7 +404,7 @@ def update_beliefs(b, s, k, nato_m, P_west, P_rus, x_r, x_o, lib_r, status, sphe
     ll_w[:, 1:] += (beliefs.misperception_bias(harm_r, pr["misperception"], pr["distinguishability"])
                     + noise_all[:, rus])[:, None]
     prior_w = beliefs.prior_vector(paradigms.constructivist_prior(pr["prior_russia_about_west"], ident,
-                                                                  pr["constructivist"]))
+                                                                  pr["constructivist"], pr))
     s.belief_west = beliefs.update(beliefs.predict(s.belief_west, prior_w, pr["type_switch_hazard"]), ll_w,
                                    pr["max_log_lr"])
     s.belief_about_west = beliefs.not_security_seeker(s.belief_west)
@@ -413,12 +414,12 @@ def update_beliefs(b, s, k, nato_m, P_west, P_rus, x_r, x_o, lib_r, status, sphe
     hit = np.flatnonzero(s.force_target >= 0)
     if len(hit):
         ft = s.force_target[hit]
-        harm_o[hit] = harm_o[hit] + coercion.act_signal(ps["force_signal"][hit], 1.0 + cw.importance[ft][:, None],
-                                                        cw.core_weight[:, ft].T)
+        harm_o[hit] = harm_o[hit] + coercion.act_signal(ps["force_signal"][hit], 1.0 + b.importance[hit, ft][:, None],
+                                                        b.core_weight[hit, :, ft])
     for j in np.flatnonzero(s.coerced_now.any(axis=0)):  # in the order of the states, as added one by one
         rows = np.flatnonzero(s.coerced_now[:, j])
         harm_o[rows] = harm_o[rows] + coercion.act_signal(ps["force_signal"][rows], ps["coercion_share"][rows],
-                                                          cw.core_weight[:, j])
+                                                          b.core_weight[rows, :, j])
     ll_o = np.repeat(s.russia_evidence[:, None, :], cw.n, axis=1)
     ll_o[..., 1:] += (beliefs.misperception_bias(harm_o, ps["misperception"], ps["distinguishability"])
                       + noise_all)[..., None]
@@ -428,4 +429,4 @@ def update_beliefs(b, s, k, nato_m, P_west, P_rus, x_r, x_o, lib_r, status, sphe
     s.west_evidence[:] = 0.0
     s.russia_evidence[:] = 0.0
     channels = s.members[:, :, rus].sum(axis=1)
-    s.identity = paradigms.identity_update(ident, channels, np.maximum(harm_r, 0.0), pr["constructivist"])
+    s.identity = paradigms.identity_update(ident, channels, np.maximum(harm_r, 0.0), pr["constructivist"], pr)
