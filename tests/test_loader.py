@@ -124,3 +124,35 @@ def test_cli_prints_one_line_and_exits_2(tmp_path):
     assert r.returncode == 2
     lines = [x for x in r.stderr.splitlines() if x.strip()]
     assert len(lines) == 1 and "bad.yaml:4" in lines[0] and "Traceback" not in r.stderr
+
+
+def test_only_natos_decisions_can_be_withheld(tmp_path):
+    e = error_of(write(tmp_path, "events:\n  - {id: e1, date: 1994Q1, kind: invitation, actor: NATO, targets: [EST], "
+                                 "withheld: maybe, source: t}\n"))
+    assert "'withheld' must be true or false" in e.message and e.line == 4
+    e = error_of(write(tmp_path, "events:\n  - {id: e1, date: 1994Q1, kind: association_agreement, actor: NATO, "
+                                 "targets: [EST], withheld: true, source: t}\n"))
+    assert "only NATO's decisions" in e.message and e.line == 4
+    s = load_scenario(write(tmp_path, "events:\n  - {id: e1, date: 1994Q1, kind: map_granted, actor: NATO, "
+                                      "targets: [EST], withheld: true, source: t}\n"))
+    assert s.event("e1").withheld
+
+
+RULE = ("responses:\n  - {id: r1, answers: force, tie: [partner], lag: 1, kind: suspend_cooperation, actor: NATO, "
+        "institution: PJC, targets: [by], source: t}\n")
+
+
+def test_response_rules_load_and_are_checked_in_one_line(tmp_path):
+    s = load_scenario(write(tmp_path, RULE))
+    r = s.response("r1")
+    assert (r.act, r.tie, r.lag, r.kind, r.attrs["targets"]) == ("force", ("partner",), 1, "suspend_cooperation", ("by",))
+    for bad, text in (("tie: [partner]", "tie: [partnr]"), ("lag: 1", "lag: 0"), ("lag: 1", "lag: 1.5"),
+                      ("answers: force", "answers: invasion"), ("institution: PJC", "institution: PJK"),
+                      ("targets: [by]", "targets: [EST]"), ("lag: 1", "lag: 1, since: 2013Q4"),
+                      ("lag: 1", "lag: 1, resume_after: 2, kind2: x")):
+        e = error_of(write(tmp_path, RULE.replace(bad, text)))
+        assert e.file.endswith("bad.yaml") and e.line == 4, (text, str(e))
+    e = error_of(write(tmp_path, RULE + RULE.split("\n", 1)[1]))
+    assert "duplicate response 'r1'" in e.message
+    e = error_of(write(tmp_path, "events:\n" + GOOD_EVENT + RULE.replace("id: r1", "id: e1")))
+    assert "duplicate id (an event has it) 'e1'" in e.message

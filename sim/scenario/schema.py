@@ -480,7 +480,7 @@ def _response(rec, iso3s, alliance_ids) -> ResponseSpec:
                         f"act whenever it happens in the run, after its 'lag'")
     kind = v.get("kind", str)
     if kind not in RESPONSE_KINDS:
-        hint = nearest(kind, RESPONSE_KINDS) or (f" (a {kind} is not a response)" if kind in EVENT_KINDS else "")
+        hint = f" ({kind!r} is an event kind, not a response)" if kind in EVENT_KINDS else nearest(kind, RESPONSE_KINDS)
         v.fail("kind", f"{what}: kind {kind!r} is not one of {', '.join(RESPONSE_KINDS)}{hint}")
     schema = EVENT_KINDS[kind]
     common = ("id", "answers", "tie", "in_sphere", "lag", "kind", "resume_after", "source", "note")
