@@ -244,3 +244,25 @@ def test_gdp_damage_broadcasts_over_runs():
     batched = gdp_damage(d, hit, sanc, cost, half)
     for r in range(4):
         assert np.array_equal(batched[r], gdp_damage(d[r], hit[r], sanc[r], float(cost[r, 0]), float(half[r, 0])))
+
+
+def test_fiscal_capacity_falls_in_a_slump_of_real_gdp_and_recovers_with_the_economy():
+    """Chamberlain 2013 (M1): a collapsing economy cuts capacity, recovery restores it. On real GDP a slump
+    of 5 % a year for six years (Russia 1992-98) weighs on capacity while it lasts; a new high resets the
+    reference; a one-off fall is absorbed at the pace fiscal_reference_years sets."""
+    import numpy as np
+
+    from sim.mechanisms.capacity import fiscal_capacity, fiscal_reference
+    gdp = np.concatenate([np.full(4, 100.0), 100.0 * 0.95 ** (np.arange(1, 25) / 4), np.full(40, 100.0 * 0.95 ** 6),
+                          100.0 * 0.95 ** 6 * 1.08 ** (np.arange(1, 41) / 4)])
+    ref, cap, caps = 100.0, 1.0, []
+    for y in gdp:
+        ref = fiscal_reference(ref, y, 8.7)
+        cap = fiscal_capacity(cap, y, ref, 0.15)
+        caps.append(cap)
+    caps = np.array(caps)
+    assert caps[:4].min() == 1.0
+    assert caps[27] < 0.85                       # at the bottom of the slump
+    assert caps[67] > caps[27]                   # the reference adapts to the new normal
+    assert caps[-1] == pytest.approx(1.0, abs=1e-3)   # growth above the old reference restores full capacity
+    assert fiscal_reference(80.0, 120.0, 8.7) == 120.0

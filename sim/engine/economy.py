@@ -28,12 +28,13 @@ def force_hits(b: Batch, s: State) -> np.ndarray:
 
 
 def evolve_economy(b: Batch, s: State, k: int) -> None:
-    """Damage, GDP, the reference peak, fiscal capacity and capability of every run after quarter ``k``."""
+    """Damage, GDP, the fiscal reference (``s.gdp_peak``), fiscal capacity and capability of every run after
+    quarter ``k``."""
     cw, ps = b.cw, b.ps
     s.gdp_damage = np.where(s.exists, capacity.gdp_damage(s.gdp_damage, force_hits(b, s), s.sanctions,
                                                           ps["sanctions_gdp_cost"], ps["gdp_damage_half_life"]),
                             0.0)
     s.gdp = cw.gdp[k][None, :] * (1.0 - s.gdp_damage)
-    s.gdp_peak = np.maximum(s.gdp_peak * capacity.decay_factor(ps["fiscal_reference_years"]), s.gdp)
+    s.gdp_peak = capacity.fiscal_reference(s.gdp_peak, s.gdp, ps["fiscal_reference_years"])
     s.capacity = capacity.fiscal_capacity(s.capacity, s.gdp, s.gdp_peak, ps["fiscal_memory"])
     s.capability = capacity.accumulate(s.capability, s.effort, s.gdp, ps["depreciation"])

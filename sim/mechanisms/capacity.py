@@ -55,14 +55,23 @@ def steady_state(effort: np.ndarray, gdp: np.ndarray, depreciation: float) -> np
     return effort * gdp / depreciation
 
 
-def fiscal_capacity(capacity, gdp, gdp_peak, memory):
-    """Capacity in (0, 1]: how far the economy stands below its reference peak, smoothed. The reference is
-    the running peak decaying with a half-life (``fiscal_reference_years``): budgets adapt to a new normal.
+def fiscal_reference(reference, gdp, half_life_years):
+    """The economy a state's commitments (forces, personnel, procurement) are sized for, one quarter on: a new
+    high of GDP becomes the reference at once; below it, the reference adapts toward current GDP with a
+    half-life (``fiscal_reference_years``): budgets adapt to a new normal, at the pace the commitments turn
+    over. (Partial adjustment toward GDP, not decay toward zero: a slump of a few per cent a year, as Russia's
+    real GDP fell from 1992 to 1998, then weighs on capacity for as long as it lasts.)"""
+    return gdp + decay_factor(half_life_years) * np.maximum(reference - gdp, 0.0)
+
+
+def fiscal_capacity(capacity, gdp, reference, memory):
+    """Capacity in (0, 1]: how far the economy stands below its reference (``fiscal_reference``), smoothed
+    at ``memory`` per quarter.
 
     A collapsing economy (Russia in the 1990s) cuts what the state can spend on arms; recovery restores it
     (Chamberlain 2013). GDP is real, so a devaluation is not a collapse of the economy.
     """
-    target = clip(gdp / np.maximum(gdp_peak, 1e-9), 0.0, 1.0)
+    target = clip(gdp / np.maximum(reference, 1e-9), 0.0, 1.0)
     return capacity + memory * (target - capacity)
 
 
