@@ -395,3 +395,18 @@ def test_every_counterfactual_world_runs_with_the_rules(world):
     force = ev[ev["kind"] == "use_of_force"]
     sanc = ev[ev["kind"] == "sanctions"]
     assert set(sanc["run"]) <= set(force["run"])
+
+
+def test_russias_answer_to_an_offer_is_evidence_about_russia_not_the_west(tmp_path):
+    sc = mini(tmp_path, "", "events:\n  - {id: pjc, date: 1992Q2, kind: institution_offer, actor: NATO, "
+                            "institution: PJC, targets: [RUS], source: test}\n")
+    eng = engine(sc, R=3)
+    b, s = eng.batch, eng.state
+    if getattr(s, "russia_evidence", None) is None:
+        pytest.skip("the engine has no russia_evidence")
+    eng.step()
+    events.fire_due(b, s, eng.log, eng.rec, 1)        # the offer
+    ru, we = s.russia_evidence.copy(), s.west_evidence.copy()
+    events.decide_offers(b, s, eng.log, 2)            # Russia answers one step later
+    assert not np.array_equal(s.russia_evidence, ru)
+    np.testing.assert_array_equal(s.west_evidence, we)

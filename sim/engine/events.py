@@ -55,14 +55,6 @@ def _raise_ladder(s: State, rows, idx, level):
     s.ladder[np.ix_(rows, idx)] = np.maximum(sub, level)
 
 
-def _mark_nato_acted(s: State, rows):
-    """NATO extended its role (an enlargement step, an alliance operation): evidence against the atrophy a
-    revisionist Russia expects (docs/theory.md §4 (M5); Sushentsov & Wohlforth 2020)."""
-    acted = getattr(s, "nato_acted", None)
-    if acted is not None:
-        acted[rows] = True
-
-
 # --- the effects, by kind ---------------------------------------------------------------------------
 
 def enlargement_signal(b, s, e, rows, step):
@@ -71,8 +63,6 @@ def enlargement_signal(b, s, e, rows, step):
     ix = np.ix_(rows, idx)
     s.expected_join[ix] = np.maximum(s.expected_join[ix], cred[:, None])
     _raise_ladder(s, rows, idx, ASPIRANT)
-    if e.attr("actor") == "NATO":
-        _mark_nato_acted(s, rows)
     names = ", ".join(e.attr("candidates"))
     return [f"expected accession of {names} at credibility {c:.2f}" for c in cred]
 
@@ -82,8 +72,6 @@ def invitation(b, s, e, rows, step):
     _raise_ladder(s, rows, idx, INVITED)
     ix = np.ix_(rows, idx)
     s.expected_join[ix] = np.maximum(s.expected_join[ix], b.pr["invitation_expected_join"][rows, None])
-    if e.attr("actor") == "NATO":
-        _mark_nato_acted(s, rows)
     return "targets invited"
 
 
@@ -91,7 +79,6 @@ def accession(b, s, e, rows, step):
     actor, idx = e.attr("actor"), _idx(b, e.attr("targets"))
     if actor == "NATO":
         _raise_ladder(s, rows, idx, MEMBER)
-        _mark_nato_acted(s, rows)
     elif actor == "CSTO":
         s.csto[np.ix_(rows, idx)] = True
     elif actor == "EU":
@@ -146,8 +133,6 @@ def operation(b, s, e, rows, step):
     if e.attr("regime_change"):
         delta = delta * (1.0 + pr["regime_change_operation_factor"][rows])
     s.function[rows] = np.minimum(1.0, np.maximum(pr["function_floor"][rows], s.function[rows] + delta))
-    if e.attr("run_by") == "alliance":
-        _mark_nato_acted(s, rows)
     return [f"NATO function {d:+.3f} ({e.attr('run_by')}, UN mandate {e.attr('un_mandate')}, "
             f"regime change {e.attr('regime_change')})" for d in delta]
 
@@ -457,6 +442,7 @@ def decide_offers(b: Batch, s: State, log, k: int):
                           f"consent {'required' if consent else 'not required'}, stance margin "
                           f"{s.russia_margin[r]:+.2f})" for r in rows]
                 log.add(rows, k, ["acceptance" if ok[r] else "refusal" for r in rows], c, inst, False, causes, e.id)
+                _read_russias_answer(b, s, rows, ok, voice, consent)
             else:
                 ok = small_states.accepts_partnership(s.alignment[:, i], s.ladder[:, i] == MEMBER, pr)
                 yes = rows[ok[rows]]
@@ -469,6 +455,23 @@ def decide_offers(b: Batch, s: State, log, k: int):
             if inst == "PFP" and i != cw.rus:
                 s.ladder[acc, i] = np.maximum(s.ladder[acc, i], PARTNER)
     s.pending_offers = keep
+
+
+def _read_russias_answer(b: Batch, s: State, rows, accepted, voice: float, consent: bool):
+    """M4: observers read Russia's answer to an offer as an act of Russia's — its likelihood under each type's
+    acceptance rule (:func:`sim.mechanisms.stance.acceptance_margin`) applied to what they see (Russia's stance
+    margin and order gain as observers see them, ``s.russia_seen_margin``, ``s.russia_seen_gain``), with the
+    noise an observer allows (``beliefs.observer_noise``), goes to ``s.russia_evidence``; never to the evidence
+    about the West."""
+    ev = getattr(s, "russia_evidence", None)
+    if ev is None:
+        return
+    ow3, _ = type_motives(b.pr)
+    seen = stance.acceptance_margin(voice, s.centrality[:, None], consent, s.russia_seen_margin,
+                                    s.russia_seen_gain[:, None], ow3, b.ps)
+    sd = beliefs.observer_noise(b.pr["decision_noise"], b.pr["private_uncertainty"])[:, None]
+    ll = beliefs.choice_loglik(seen, np.asarray(accepted, dtype=bool)[:, None], sd)
+    ev[rows] += ll[rows]
 
 
 # --- after each step: conditional events, responses, NATO's votes on applications ------------------------
