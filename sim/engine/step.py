@@ -192,7 +192,7 @@ def decide_coercion(b: Batch, s: State, log, k: int, prot, P_nato):
     pres3 = coercion.pressure(s.stakes[..., None], b.importance[..., None], s.regime_memory[..., None],
                               greed3[:, None, :], prot[..., None], cw.in_sphere[None, :, None],
                               s.frozen[..., None], bal[..., None], p3)
-    sd = beliefs.observer_noise(ps["coercion_noise"], ps["private_uncertainty"])[..., None]
+    sd = ps["coercion_noise"][..., None]  # M9 reads only public quantities: nothing private to add but the noise
     sd_f = np.sqrt(sd * sd + ps["force_threshold_sd"][..., None] ** 2)
     ll_f = beliefs.choice_loglik(pres3 - cost[..., None] - ps["force_threshold_mean"][..., None], force[..., None],
                                  sd_f)

@@ -201,6 +201,19 @@ def load_scenario(path: str | Path) -> Scenario:
     return finish(raw, edits, files)
 
 
-__all__ = ["load_scenario", "Scenario", "StateSpec", "BorderSpec", "AllianceSpec", "ForceSpec", "EventSpec",
+def until(scenario: Scenario, end: str | int) -> Scenario:
+    """The same scenario ending at quarter ``end`` (e.g. "2013Q4"): the training window of docs/theory.md §6,
+    so that nothing after it is even simulated. Events after ``end`` are dropped."""
+    import dataclasses
+
+    from sim.calendar import parse_quarter
+
+    q = parse_quarter(end) if isinstance(end, str) else int(end)
+    if not scenario.start <= q <= scenario.end:
+        raise ScenarioError(None, None, f"end {end} lies outside the scenario's period")
+    return dataclasses.replace(scenario, end=q, events=tuple(e for e in scenario.events if e.date <= q))
+
+
+__all__ = ["load_scenario", "until", "Scenario", "StateSpec", "BorderSpec", "AllianceSpec", "ForceSpec", "EventSpec",
            "Condition", "ResponseSpec", "ScenarioError", "Counterfactual", "EVENT_KINDS", "EMERGENT_KINDS",
            "DECISION_KINDS", "RESPONSE_KINDS", "TYPES"]
