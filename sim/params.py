@@ -104,7 +104,7 @@ PARAMETERS: MappingProxyType = MappingProxyType({
     "arming_reaction": _P(0.015, 0.0, 0.05, "Richardson reaction: target burden points per unit of insecurity", "Richardson 1960", "M6"),
     "arming_fatigue": _P(0.5, 0.1, 1.0, "Richardson fatigue: pull of the burden back to its peacetime floor", "Richardson 1960", "M6"),
     "arming_speed": _P(0.05, 0.02, 0.3, "quarterly adjustment speed of effort toward its target", "Richardson 1960", "M6"),
-    "peace_burden": _P(0.0164, 0.01, 0.03, "peacetime floor of a state's military burden (share of GDP)", "SIPRI 2025 (Military Expenditure Database, April 2025 release): median burden of the European states 1995-2005, 1.64 % (the 2018 WDI vintage gave about 2 %)", "M6"),
+    "peace_burden": _P(0.0164, 0.01, 0.03, "peacetime floor of a state's military burden (share of GDP)", "SIPRI 2025 (Military Expenditure Database, April 2025 release): median burden of the European NATO members of 1995, 1995-2005, 1.64 % (all European states of the world file: 1.62 %)", "M6"),
     "max_burden": _P(0.15, 0.08, 0.3, "upper bound of a state's target military burden (share of GDP) short of total war", "SIPRI: no European state above 15 % of GDP in 1992-2013 (design bound)", "M6"),
     "opportunity_reaction": _P(0.01, 0.0, 0.06, "extra target burden per unit of perceived opportunity (R and G types)", "docs/theory.md §4 (M6)", "M6"),
     # --- M7 small states

@@ -15,7 +15,8 @@ OBSERVABLES = ("tension", "tension_russia", "trust_russia_in_nato", "trust_nato_
                "nato_europe_burden", "russia_capability", "capability_ratio", "russia_insecurity",
                "russia_insecurity_military", "russia_insecurity_status", "russia_insecurity_sphere",
                "russia_insecurity_regime", "russia_stance", "nato_stance", "russia_coercing", "richardson_margin",
-               "regime")
+               "regime", "russia_belief_west_revisionist", "russia_belief_west_greedy",
+               "nato_belief_russia_revisionist", "nato_belief_russia_greedy", "russia_expects_atrophy")
 INTEGER_OBSERVABLES = ("nato_members", "russia_stance", "nato_stance", "russia_coercing")
 STATE_VARIABLES = ("alignment", "demand", "burden", "capability", "insecurity", "stance", "belief_about_russia",
                    "threat_from_russia", "ladder", "exists")
@@ -116,6 +117,13 @@ def observe(b: Batch, s: State, k: int) -> dict[str, np.ndarray]:
     o["tension_russia"] = observables.tension_russia(s.belief_about_west, r_def, s.effort[:, rus])
     o["trust_russia_in_nato"] = 1.0 - s.belief_about_west
     o["trust_nato_in_russia"] = 1.0 - b_nato
+    # M4 beliefs by type: Russia's about the West's leader, NATO's (capability-weighted) about Russia
+    o["russia_belief_west_revisionist"] = s.belief_west[:, 1]
+    o["russia_belief_west_greedy"] = s.belief_west[:, 2]
+    p_nato = (s.belief_russia * w[..., None]).sum(axis=1) / w.sum(axis=1)[:, None]
+    o["nato_belief_russia_revisionist"] = p_nato[:, 1]
+    o["nato_belief_russia_greedy"] = p_nato[:, 2]
+    o["russia_expects_atrophy"] = s.atrophy
     o["centrality"] = s.centrality
     o["russia_expected_centrality"] = s.expected_centrality
     o["russia_voice"] = s.voice
@@ -140,9 +148,9 @@ def observe(b: Batch, s: State, k: int) -> dict[str, np.ndarray]:
 
 
 def richardson(b: Batch, s: State, nato, nato_eu) -> np.ndarray:
-    """M6 diagnostic: fatigue_R·fatigue_W − reaction_R·reaction_W of the linearised Russia–NATO arms
-    process (> 0: stable). Fatigue is the adjustment speed; NATO's reaction is that of its European members
-    (the US effort is exogenous)."""
+    """M6 diagnostic: α_R·α_W − k_R·k_W of the linearised Russia–NATO arms process (> 0: stable, < 0: a
+    runaway race). α = λ(1 + f) is the fatigue term of the effort dynamics (:func:`sim.mechanisms.arming.fatigue_term`);
+    NATO's reaction is that of its European members (the US effort is exogenous)."""
     cw, pr = b.cw, b.pr
     rus = cw.rus
     P_w = threat.bloc_power(s.capability, nato, cw.usa, pr["alliance_cohesion"])
@@ -157,7 +165,7 @@ def richardson(b: Batch, s: State, nato, nato_eu) -> np.ndarray:
     cap_eu = np.where(has, (s.capacity * nato_eu).sum(axis=1) / d, 1.0)
     k_w = arming.reaction_term(pr["arming_speed"], pr["arming_reaction"], cap_eu, pr["w_military"],
                                pr["power_exponent"], t_eu, 1 - share_w, s.effort[:, rus])
-    fat = pr["arming_speed"]
+    fat = arming.fatigue_term(pr["arming_speed"], pr["arming_fatigue"])
     return arming.richardson_margin(k_r, k_w, fat, fat)
 
 
