@@ -404,14 +404,12 @@ def pulses_off_card(scenario, worlds, seeds, parameters: dict | None = None, wor
                     progress: bool = True) -> pd.DataFrame:
     """The scorecard of the same runs (scenario, worlds, seeds, parameters) with every NATO member's stance
     held at cooperate (``west_pulses_off`` = 1), cut at 2013Q4 (the patterns read nothing later)."""
-    import dataclasses
-
     from sim.calendar import parse_quarter
     from sim.runs.ensemble import run_ensemble
+    from sim.scenario import until
 
-    end = parse_quarter("2013Q4")
-    if scenario.end > end:
-        scenario = dataclasses.replace(scenario, end=end)
+    if scenario.end > parse_quarter("2013Q4"):
+        scenario = until(scenario, "2013Q4")
     ens = run_ensemble(scenario, worlds, seeds, {**(parameters or {}), **PULSES_OFF},
                        keep=("observables", "events"), workers=workers, progress=progress, desc="pulses off")
     return scorecard(ens.observables, ens.events)

@@ -25,7 +25,6 @@ not what values fit.
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import html
 import json
@@ -74,11 +73,10 @@ def sample(prob: dict, trajectories: int, levels: int = 4, seed: int = 0) -> np.
 def training_scenario(scenario):
     """The scenario cut at 2013Q4 (the training features read nothing later)."""
     from sim.calendar import parse_quarter
-    from sim.scenario import Scenario, load_scenario
+    from sim.scenario import Scenario, load_scenario, until
 
     s = scenario if isinstance(scenario, Scenario) else load_scenario(Path(scenario))
-    end = parse_quarter(TRAINING_END)
-    return dataclasses.replace(s, end=end) if s.end > end else s
+    return until(s, TRAINING_END) if s.end > parse_quarter(TRAINING_END) else s
 
 
 # --- Y = f(X) ----------------------------------------------------------------------------------------------
