@@ -129,6 +129,7 @@ PARAMETERS: MappingProxyType = MappingProxyType({
     # --- M8 alliance decisions
     "applicant_base_gain": _P(0.2, 0.0, 0.5, "security value a member sees in any applicant, before the capability it adds", "Walt 1987 (aggregate power); design choice", "M8"),
     "border_shield_gain": _P(0.3, 0.0, 0.6, "extra value of an applicant to the members it borders (it shields them)", "Walt 1987 (proximity)", "M8"),
+    "leader_influence": _P(0.5, 0.0, 1.0, "share of the leader's type bonus by which its leadership of the alliance (agenda setting, side payments) moves every member's margin on a decision", "design choice: under consensus the decision hangs on the least willing member, so the leader's type matters only through its leadership (docs/model.md, M8); Walt 1987 (alliance leadership)", "M8"),
     "vote_noise": _P(0.3, 0.1, 1.0, "s.d. (logistic scale) of the noise on a member's vote margin: the likelihood of NATO's decisions under each world (M8 evidence)", "docs/theory.md §4 (M8)", "M8"),
     "provocation_aversion": _P(1.0, 0.0, 3.0, "weight a member gives to provoking Russia when voting on an applicant", "docs/theory.md §4 (M8)", "M8"),
     # --- M9 coercion

@@ -195,8 +195,12 @@ CASES = {
                                       lambda: alliance.aggregate(X["a"] - 0.3, X["b"], "majority", X["c"] > 0.3)[0]),
     "alliance.decision_loglik": (lambda r: alliance.decision_loglik(X["a"][r] - 0.3, True, P1(r)["vote_noise"],
                                                                     members=X["c"][r] > 0.3),
-                                 lambda: alliance.decision_loglik(X["a"] - 0.3, True, PB["vote_noise"],
+                                 lambda: alliance.decision_loglik(X["a"] - 0.3, True, PR["vote_noise"],
                                                                   members=X["c"] > 0.3)),
+    "alliance.decision_loglik (majority, withheld)": (
+        lambda r: alliance.decision_loglik(X["a"][r] - 0.3, False, P1(r)["vote_noise"], X["c"][r] > 0.3, X["b"][r],
+                                           "majority"),
+        lambda: alliance.decision_loglik(X["a"] - 0.3, False, PR["vote_noise"], X["c"] > 0.3, X["b"], "majority")),
     "alliance.leader_bonus": (lambda r: alliance.leader_bonus(MOT_R.order_weight[r], MOT_R.greed[r], S["a"][r] * 0.1,
                                                               S["b"][r] * 0.1, P1(r)),
                               lambda: alliance.leader_bonus(MOT_R.order_weight, MOT_R.greed, S["a"] * 0.1, S["b"] * 0.1,

@@ -281,3 +281,19 @@ def test_applicant_gain_provocation_and_leader_bonus():
 def test_west_holds_members_fully_and_candidates_by_expected_accession():
     held = security.west_holding(np.array([security.MEMBER, security.NONE, security.NONE]), np.array([0.0, 0.0, 0.8]))
     assert held.tolist() == pytest.approx([1.0, 0.0, 0.4])
+
+
+def test_consensus_hangs_on_the_least_willing_member_and_withheld_decisions_carry_evidence():
+    """M8 with a common bargaining shock: P(taken) = logistic(min margin / noise), whatever the number of
+    members; a withheld decision is likely when the pivotal member is against, and tells types apart."""
+    few = np.array([0.3, 0.4])
+    many = np.concatenate([few, np.full(28, 0.9)])
+    assert alliance.decision_probability(few, 1.0, "consensus", 0.3) == pytest.approx(
+        alliance.decision_probability(many, 1.0, "consensus", 0.3))
+    assert alliance.decision_probability(few, 1.0, "consensus", 0.3) == pytest.approx(1 / (1 + np.exp(-1.0)))
+    against = np.array([-0.3, 0.5, 0.5])
+    assert alliance.decision_loglik(against, False, 0.3) > alliance.decision_loglik(against, True, 0.3)
+    # a leader bonus that pushes the pivotal member makes withholding less likely: evidence about the type
+    assert alliance.decision_loglik(against + 0.4, False, 0.3) < alliance.decision_loglik(against, False, 0.3)
+    # majority: the capability-weighted median member decides
+    assert alliance.pivotal_margin(np.array([0.5, 0.2, -0.1]), np.array([5.0, 1.0, 1.0]), "majority") == 0.5

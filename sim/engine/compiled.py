@@ -31,6 +31,7 @@ class CompiledWorld:
     usa: int
     european: np.ndarray          # [N] float mask
     in_sphere: np.ndarray         # [N] float mask (Russia's claimed sphere)
+    sphere_idx: np.ndarray        # indices of the claimed states
     importance: np.ndarray
     energy_dependence: np.ndarray
     exists: np.ndarray            # [T, N] bool
@@ -90,6 +91,7 @@ def _compile(scenario: Scenario) -> CompiledWorld:
         scenario=s, n=n, iso3=iso3, index=index,
         agent_keys=np.array([key_of(c) for c in iso3], dtype=np.uint64),
         positions=positions, rus=rus, usa=us, european=european, in_sphere=sphere,
+        sphere_idx=np.flatnonzero(sphere),
         importance=np.array([st.importance_to_russia for st in s.states]),
         energy_dependence=np.array([st.energy_dependence for st in s.states]),
         exists=exists, gdp=gdp, us_burden=us_burden, border_km=km, core_weight=core_weights(positions),

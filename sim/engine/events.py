@@ -323,8 +323,11 @@ def member_votes(b: Batch, s: State, targets, level=INVITED):
 
 
 def _with_leader(b: Batch, base, bonus):
-    votes = base.copy()
-    votes[:, b.cw.usa] += bonus
+    """Members' margins with the leader's type: the leader values the decision by its full bonus and, by its
+    leadership of the alliance (agenda, side payments), moves every member by ``leader_influence`` of it —
+    under consensus the leader's type can matter only so (M8; docs/model.md)."""
+    votes = base + (b.pr["leader_influence"] * bonus)[:, None]
+    votes[:, b.cw.usa] += (1.0 - b.pr["leader_influence"]) * bonus
     return votes
 
 
@@ -341,10 +344,10 @@ def nato_decision(b: Batch, s: State, log, rec, e, step: int, rows) -> np.ndarra
     n = members.sum(axis=1)
     rule = next(a.rule for a in b.scenario.alliances if a.id == "NATO")
     if e.endogenous:
-        # each member votes with the noise the scoring assumes (logistic, scale vote_noise): a decision is
-        # as likely in the run as :func:`sim.mechanisms.alliance.decision_loglik` says
-        u = np.clip(uniform(b.seeds[:, None], b.cw.agent_keys, "vote:" + e.id, step), 1e-12, 1.0 - 1e-12)
-        noisy = own + pr["vote_noise"][:, None] * np.log(u / (1.0 - u))
+        # one common logistic shock per run (scale vote_noise) moves every member alike: a decision is as
+        # likely in the run as :func:`sim.mechanisms.alliance.decision_loglik` says
+        u = np.clip(uniform(b.seeds, b.cw.agent_keys[b.cw.usa], "vote:" + e.id, step), 1e-12, 1.0 - 1e-12)
+        noisy = own + (pr["vote_noise"] * np.log(u / (1.0 - u)))[:, None]
         yes = ((noisy > 0) & members).sum(axis=1)
         taken, split = alliance.aggregate(noisy, s.capability, rule, members)
         log.add(rows, step, "alliance_decision", "NATO", ",".join(e.targets()), False,
@@ -352,12 +355,13 @@ def nato_decision(b: Batch, s: State, log, rec, e, step: int, rows) -> np.ndarra
                  + (" -> adopted" if taken[r] else " -> blocked") for r in rows], e.id)
     else:
         taken = np.full(b.R, not e.withheld)
-    noise = pr["vote_noise"][:, None]
-    ll_own = alliance.decision_loglik(own, taken, noise, members)
+    noise = pr["vote_noise"]
+    ll_own = alliance.decision_loglik(own, taken, noise, members, s.capability, rule)
     ow, greed = type_motives(pr)
     ll = np.stack([alliance.decision_loglik(_with_leader(b, base, alliance.leader_bonus(ow[:, t], greed[:, t], dc,
                                                                                          dsph, pr)),
-                                            taken, noise, members) for t in range(ow.shape[-1])], axis=-1)
+                                            taken, noise, members, s.capability, rule)
+                   for t in range(ow.shape[-1])], axis=-1)
     scripted = not (e.endogenous or e.origin.startswith("M8"))
     rec.add_decisions(rows, e.id, e.kind, step, taken[rows], scripted, ll_own[rows], ll[rows], yes[rows], n[rows])
     _add_west_evidence(s, rows, ll[rows])

@@ -118,7 +118,9 @@ def world_data(cw: CompiledWorld, seeds, pr: dict) -> dict:
     core = threat.core_weights(cw.positions, scales[:, None, None])
     core = np.broadcast_to(core[0], (R,) + core.shape[1:]) if len(scales) == 1 else core[which]
     border = np.broadcast_to(cw.border_km * core[0], core.shape) if len(scales) == 1 else cw.border_km * core
-    return {"tables": security.ladder_tables(pr), "importance": importance, "energy_dependence": energy,
+    tables = {k: v[0] if v.ndim == 2 and (v == v[:1]).all() else v  # shared by every run: one [L] table
+              for k, v in security.ladder_tables(pr).items()}
+    return {"tables": tables, "importance": importance, "energy_dependence": energy,
             "core_weight": core, "border_weighted": border}
 
 

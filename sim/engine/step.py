@@ -187,18 +187,19 @@ def decide_coercion(b: Batch, s: State, log, k: int, prot, P_nato):
     s.coercing &= pres >= ps["coercion_cooldown"] * ps["coercion_threshold"]
     # M4: the pressure each type would feel in the same situation; the force threshold's draw is private, so
     # observers integrate over its distribution
+    # (computed on the claimed states only: elsewhere nothing is open)
     ow3, greed3 = type_motives(pr)
+    j = cw.sphere_idx
     p3 = {n: ps[n][..., None] for n in ("regime_pressure", "greed_pressure")}
-    pres3 = coercion.pressure(s.stakes[..., None], b.importance[..., None], s.regime_memory[..., None],
-                              greed3[:, None, :], prot[..., None], cw.in_sphere[None, :, None],
-                              s.frozen[..., None], bal[..., None], p3)
+    pres3 = coercion.pressure(s.stakes[:, j, None], b.importance[:, j, None], s.regime_memory[:, j, None],
+                              greed3[:, None, :], prot[:, j, None], 1.0, s.frozen[:, j, None], bal[:, j, None], p3)
     sd = ps["coercion_noise"][..., None]  # M9 reads only public quantities: nothing private to add but the noise
     sd_f = np.sqrt(sd * sd + ps["force_threshold_sd"][..., None] ** 2)
-    ll_f = beliefs.choice_loglik(pres3 - cost[..., None] - ps["force_threshold_mean"][..., None], force[..., None],
-                                 sd_f)
-    ll_c = beliefs.choice_loglik(pres3 - ps["coercion_threshold"][..., None], start[..., None], sd)
-    s.russia_evidence += (np.where(open_f[..., None], ll_f, 0.0).sum(axis=1)
-                          + np.where(open_c[..., None], ll_c, 0.0).sum(axis=1))
+    ll_f = beliefs.choice_loglik(pres3 - cost[:, j, None] - ps["force_threshold_mean"][..., None],
+                                 force[:, j, None], sd_f)
+    ll_c = beliefs.choice_loglik(pres3 - ps["coercion_threshold"][..., None], start[:, j, None], sd)
+    s.russia_evidence += (np.where(open_f[:, j, None], ll_f, 0.0).sum(axis=1)
+                          + np.where(open_c[:, j, None], ll_c, 0.0).sum(axis=1))
 
 
 def decide_small_states(b: Batch, s: State, log, k: int, prot, P_nato):

@@ -34,15 +34,39 @@ def aggregate(votes, weights, rule: str, members=None):
     return (w * yes).sum(axis=-1) > 0.5 * w.sum(axis=-1), split
 
 
-def decision_loglik(votes, decided, noise, members=None):
-    """Log-likelihood of an observed consensus decision under the members' vote margins (probit-like
-    logistic noise) over the last axis: evidence about the West's type (docs/theory.md §4 (M8))."""
+def pivotal_margin(votes, weights, rule: str, members=None):
+    """The margin on which the decision hangs, over the last axis: under consensus the least willing member's
+    (every member must say yes); under a capability-weighted majority the weighted median member's."""
     votes = np.asarray(votes, dtype=float)
-    p_yes = 1.0 / (1.0 + np.exp(-votes / np.maximum(noise, 1e-6)))
-    if members is not None:
-        p_yes = np.where(members, p_yes, 1.0)
-    p_all = np.prod(p_yes, axis=-1)
-    p = np.where(decided, p_all, 1.0 - p_all)
+    members = np.ones(votes.shape, dtype=bool) if members is None else np.asarray(members, dtype=bool)
+    if rule == "consensus":
+        return np.where(members, votes, np.inf).min(axis=-1)
+    order = np.argsort(np.where(members, votes, np.inf), axis=-1)
+    v = np.take_along_axis(votes, order, axis=-1)
+    w = np.take_along_axis(np.where(members, np.broadcast_to(weights, votes.shape), 0.0), order, axis=-1)
+    cum = np.cumsum(w, axis=-1)
+    k = np.argmax(cum >= 0.5 * cum[..., -1:], axis=-1)
+    return np.take_along_axis(v, k[..., None], axis=-1)[..., 0]
+
+
+def decision_probability(votes, weights, rule: str, noise, members=None):
+    """P(the alliance takes the decision): a common logistic shock of scale ``vote_noise`` — the summit's
+    bargaining, which moves every member alike — added to the pivotal member's margin
+    (:func:`pivotal_margin`). Members' positions are correlated in consensus bargaining, so the decision
+    hangs on its least willing member rather than on the product of independent votes (which would make any
+    unanimous decision of 16–30 members all but impossible): design choice, docs/model.md (M8)."""
+    z = pivotal_margin(votes, weights, rule, members) / np.maximum(np.asarray(noise, dtype=float), 1e-6)
+    return 1.0 / (1.0 + np.exp(-np.clip(z, -500.0, 500.0)))
+
+
+def decision_loglik(votes, decided, noise, members=None, weights=1.0, rule: str = "consensus"):
+    """Log-likelihood of an observed decision (taken or withheld) under the members' vote margins
+    (:func:`decision_probability`): evidence about the West's type (docs/theory.md §4 (M8)). ``noise`` is a
+    float or an ``[R, 1]`` column."""
+    noise = np.asarray(noise, dtype=float)
+    noise = noise[..., 0] if noise.ndim and noise.shape[-1] == 1 else noise
+    p = decision_probability(votes, weights, rule, noise, members)
+    p = np.where(decided, p, 1.0 - p)
     return np.log(np.maximum(p, 1e-12))
 
 

@@ -105,8 +105,8 @@ def ladder_value(table, ladder):
         return table[ladder]
     if ladder.ndim == 0:
         return table[:, ladder]
-    flat = ladder.reshape(ladder.shape[0], -1)
-    return np.take_along_axis(table, flat, axis=1).reshape(ladder.shape)
+    offset = (np.arange(table.shape[0]) * table.shape[1]).reshape((-1,) + (1,) * (ladder.ndim - 1))
+    return np.take(table, ladder + offset)  # table[r, ladder[r, ...]] as one flat take (same values)
 
 
 _DEFAULT_P = _param_defaults()
