@@ -331,15 +331,39 @@ def _with_leader(b: Batch, base, bonus):
     return votes
 
 
-def nato_decision(b: Batch, s: State, log, rec, e, step: int, rows) -> np.ndarray:
+_SUBSET_FIELDS = ("ladder", "exists", "capability", "function", "voice", "eu_level", "alignment",
+                  "belief_about_russia", "threat_from_russia")
+
+
+def _subset(b: Batch, s: State, rows):
+    """The batch and state restricted to ``rows`` (read-only views for M8's scoring), so that a vote held in a
+    few runs — NATO's review of an emergent application — costs in proportion to those runs."""
+    from types import SimpleNamespace
+
+    def cut(x):
+        x = np.asarray(x)
+        return x[rows] if x.ndim and x.shape[0] == b.R else x
+
+    tables = {k: cut(v) if np.ndim(v) == 2 else v for k, v in (_tables(b) or {}).items()} or None
+    bs = SimpleNamespace(cw=b.cw, R=len(rows), pr={k: v[rows] for k, v in b.pr.items()},
+                         ps={k: v[rows] for k, v in b.ps.items()}, tables=tables,
+                         importance=cut(getattr(b, "importance", b.cw.importance)), scenario=b.scenario,
+                         seeds=b.seeds[rows])
+    ss = SimpleNamespace(**{f: cut(getattr(s, f)) for f in _SUBSET_FIELDS})
+    return bs, ss
+
+
+def nato_decision(b: Batch, state: State, log, rec, e, step: int, rows) -> np.ndarray:
     """A NATO decision on the ladder in the runs ``rows``: decided by the members' vote if ``e`` is endogenous
     (an ``alliance_decision`` row in the log), else as the record has it (taken, or withheld). Either way it
     is scored: its log-likelihood under the vote rule of the run's own world and of each leader type (S, R,
     G) goes to the decision log, and the per-type log-likelihoods to ``s.west_evidence``. Returns ``[R]``
     bool: taken."""
+    full_R, ow_own, greed_own = b.R, b.west.order_weight[rows], b.west.greed[rows]
+    b, s = _subset(b, state, rows)  # everything below is over the runs ``rows`` only
     pr = b.pr
     members, base, dc, dsph = member_votes(b, s, e.targets(), DECISION_LEVEL[e.kind])
-    own = _with_leader(b, base, alliance.leader_bonus(b.west.order_weight, b.west.greed, dc, dsph, pr))
+    own = _with_leader(b, base, alliance.leader_bonus(ow_own, greed_own, dc, dsph, pr))
     yes = ((own > 0) & members).sum(axis=1)
     n = members.sum(axis=1)
     rule = next(a.rule for a in b.scenario.alliances if a.id == "NATO")
@@ -351,10 +375,10 @@ def nato_decision(b: Batch, s: State, log, rec, e, step: int, rows) -> np.ndarra
         yes = ((noisy > 0) & members).sum(axis=1)
         taken, split = alliance.aggregate(noisy, s.capability, rule, members)
         log.add(rows, step, "alliance_decision", "NATO", ",".join(e.targets()), False,
-                [f"M8 vote on {e.kind}: {yes[r]}/{n[r]} yes, rule {rule}" + (" (split)" if split[r] else "")
-                 + (" -> adopted" if taken[r] else " -> blocked") for r in rows], e.id)
+                [f"M8 vote on {e.kind}: {yes[i]}/{n[i]} yes, rule {rule}" + (" (split)" if split[i] else "")
+                 + (" -> adopted" if taken[i] else " -> blocked") for i in range(len(rows))], e.id)
     else:
-        taken = np.full(b.R, not e.withheld)
+        taken = np.full(len(rows), not e.withheld)
     noise = pr["vote_noise"]
     ll_own = alliance.decision_loglik(own, taken, noise, members, s.capability, rule)
     ow, greed = type_motives(pr)
@@ -363,9 +387,11 @@ def nato_decision(b: Batch, s: State, log, rec, e, step: int, rows) -> np.ndarra
                                             taken, noise, members, s.capability, rule)
                    for t in range(ow.shape[-1])], axis=-1)
     scripted = not (e.endogenous or e.origin.startswith("M8"))
-    rec.add_decisions(rows, e.id, e.kind, step, taken[rows], scripted, ll_own[rows], ll[rows], yes[rows], n[rows])
-    _add_west_evidence(s, rows, ll[rows])
-    return taken
+    rec.add_decisions(rows, e.id, e.kind, step, taken, scripted, ll_own, ll, yes, n)
+    _add_west_evidence(state, rows, ll)
+    out = np.zeros(full_R, dtype=bool)
+    out[rows] = taken
+    return out
 
 
 # --- firing ---------------------------------------------------------------------------------------
