@@ -607,9 +607,12 @@ def _response_event(b: Batch, rule, target: int, step: int) -> EventSpec:
 
 @lru_cache(maxsize=32)
 def _scripted_nato(scenario) -> tuple[str, ...]:
-    """States whose NATO invitation or accession the scenario scripts (taken, or put to a scripted vote)."""
-    return tuple(sorted({t for e in scenario.events if e.kind in ("invitation", "accession")
-                         and e.attr("actor") == "NATO" and not e.withheld for t in e.targets()}))
+    """States whose path on NATO's ladder the scenario scripts: an invitation or accession taken, or any ladder
+    decision the record holds, taken or withheld (Bucharest's refused MAPs for Ukraine and Georgia are NATO's
+    recorded answer to them; the replay keeps it instead of voting again). Applications of other states go to
+    NATO's M8 vote."""
+    return tuple(sorted({t for e in scenario.events if e.kind in DECISION_LEVEL and e.attr("actor") == "NATO"
+                         and not e.endogenous for t in e.targets()}))
 
 
 def review_applications(b: Batch, s: State, k: int):
