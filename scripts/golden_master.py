@@ -1,8 +1,11 @@
 """Save (or check) the golden master of the model's outputs.
 
-The master was written from the one-run-at-a-time model (commit 4acda5f) before the batched engine
-replaced it (issue "One engine for one run or a million"): the engine must reproduce it — events exactly,
-continuous outputs within 1e-12. ``tests/test_golden_master.py`` compares the engine with it.
+The master is written by the engine, one run per batch, from the model as revised by issue 10 (the four
+worlds as a test: Kydd's updating over three types, real capabilities, no stealth scripting). The first
+master (from the one-run-at-a-time model, commit 4acda5f) checked that the batched engine reproduced the old
+model exactly; this one pins the revised model: ``tests/test_golden_master.py`` checks that every run is
+reproduced — events exactly, continuous outputs within 1e-12 — alone and inside mixed batches. A change
+that deliberately moves the outputs replaces the master in the same commit, and says why.
 
     .venv/bin/python scripts/golden_master.py --write tests/golden/master.npz
 
@@ -52,33 +55,42 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--write", type=Path, required=True)
     a = ap.parse_args()
-    from sim.model import MODEL_REPORTERS
-    from sim.runs.single import run_model
+    from sim.calendar import quarter_label
+    from sim.engine import simulate
+    from sim.engine.record import OBSERVABLES
+    from sim.mechanisms.observables import REGIMES
     from sim.scenario import load_scenario
 
+    names = [n for n in OBSERVABLES if n != "regime"]
     cache = {}
     arrays, meta = {}, []
     for i, (label, path, world, seed, params, full) in enumerate(plan()):
         s = cache.setdefault(path, load_scenario(path))
-        m = run_model(s, world, seed, params or None)
-        T = m.steps
+        res = simulate(s, world, [seed], params or None)  # one run per batch
+        T = res.steps
         key = f"r{i}"
-        obs = m.datacollector.model_vars
-        arrays[key + "/obs"] = np.array([[float(v) for v in obs[name][:T]] for name in MODEL_REPORTERS
-                                         if name != "regime"])
-        regimes = list(obs["regime"][:T])
-        arrays[key + "/belief_west"] = m.rec_belief_west[:T]
-        st = np.stack([m.rec_states[v][:T] for v in STATE_VARS])  # [V, T, N]
+        arrays[key + "/obs"] = np.stack([res.observables[n][0].astype(float) for n in names])
+        regimes = [REGIMES[c] for c in res.observables["regime"][0]]
+        arrays[key + "/belief_west"] = res.belief_west[0]
+        st = np.stack([res.states[v][0].astype(float) for v in STATE_VARS])  # [V, T, N]
         if full:
             arrays[key + "/states"] = st
         arrays[key + "/states_by_step"] = st.sum(axis=2)
         arrays[key + "/states_by_state"] = st.sum(axis=1)
+        ev = res.events
+        events = [{"step": int(ev["step"][k]), "date": quarter_label(s.start + int(ev["step"][k])),
+                   "kind": ev["kind"][k], "actor": ev["actor"][k], "target": ev["target"][k],
+                   "scripted": bool(ev["scripted"][k]), "cause": ev["cause"][k], "event_id": ev["event_id"][k]}
+                  for k in range(len(ev["run"]))]
+        dec = res.decisions
+        decisions = [{"event_id": dec["event_id"][k], "step": int(dec["step"][k]), "yes": int(dec["yes"][k]),
+                      "members": int(dec["members"][k]), "loglik": float(dec["loglik"][k])}
+                     for k in range(len(dec["run"]))]
         meta.append({"key": key, "label": label, "scenario": str(path.relative_to(ROOT)), "world": world,
                      "seed": seed, "parameters": params, "full_states": full, "steps": T, "regime": regimes,
-                     "events": m.event_log, "decisions": m.decision_logliks})
-        print(f"{i + 1:4d} {label} {world} {seed}: {len(m.event_log)} events", file=sys.stderr)
-    arrays["meta"] = np.frombuffer(json.dumps({"runs": meta, "observables": [n for n in MODEL_REPORTERS
-                                                                           if n != "regime"],
+                     "events": events, "decisions": decisions})
+        print(f"{i + 1:4d} {label} {world} {seed}: {len(events)} events", file=sys.stderr)
+    arrays["meta"] = np.frombuffer(json.dumps({"runs": meta, "observables": names,
                                                "state_vars": STATE_VARS}).encode(), dtype=np.uint8)
     a.write.parent.mkdir(parents=True, exist_ok=True)
     np.savez_compressed(a.write, **arrays)

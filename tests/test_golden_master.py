@@ -1,13 +1,14 @@
-"""The batched engine reproduces the golden master of the one-run-at-a-time model (issue "One engine for
-one run or a million"): events exactly, continuous outputs within 1e-12 (relative to max(1, |value|)).
+"""The golden master: the engine reproduces every run of tests/golden/master.npz — events exactly, continuous
+outputs within 1e-12 (relative to max(1, |value|)) — with one run per batch and with all runs of a scenario in
+one mixed batch (worlds, seeds and parameter values differing inside the batch).
 
-The master (tests/golden/master.npz, written by scripts/golden_master.py from commit 4acda5f) holds 216
-runs: the four worlds x 20 seeds of the historical replay, every counterfactual and the three M10 switches
-x the four worlds x 2 seeds. The engine is checked with one run per batch and with all runs of a scenario
-in one mixed batch (worlds, seeds and parameter values differing inside the batch).
-
-When the science revision deliberately changes the model's outputs, it replaces this master (and says so)
-in the commit that changes them.
+The master (written by scripts/golden_master.py, one run per batch) holds 224 runs: the four worlds x 20
+seeds of the historical replay, every counterfactual and the three M10 switches x the four worlds x 2 seeds.
+It was replaced by issue 10 (the model as a test of the four worlds), which changed the model's outputs on
+purpose: Kydd's updating over three types from the types' own rules, real capabilities at PPP, response rules
+instead of dated answers, M8 by consensus bargaining, every number a parameter. The first master (from the
+one-run-at-a-time model, commit 4acda5f) had checked that the batched engine reproduced the old model.
+A change that deliberately moves the outputs replaces this master in the same commit, and says so.
 """
 from __future__ import annotations
 
