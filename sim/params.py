@@ -136,6 +136,7 @@ PARAMETERS: MappingProxyType = MappingProxyType({
     "coercion_threshold": _P(0.25, 0.1, 0.6, "Russia's stake in a neighbour above which it coerces short of force", "Chamberlain 2013, ch. II, “Realism”; docs/theory.md §4 (M9)", "M9"),
     "force_threshold_mean": _P(0.5, 0.25, 0.9, "mean of the force threshold, drawn once per run", "docs/theory.md §9 (threshold drawn once per run)", "M9"),
     "force_threshold_sd": _P(0.08, 0.0, 0.2, "s.d. of the per-run force threshold", "docs/theory.md §9", "M9"),
+    "force_threshold_floor": _P(0.05, 0.0, 0.2, "floor of the per-run force threshold (a draw below it is raised to it)", "design choice: a threshold near zero would make force a quarterly routine (docs/model.md, M9)", "M9"),
     "force_capacity_min": _P(0.7, 0.4, 1.0, "fiscal capacity Russia needs before it uses force", "Chamberlain 2013, ch. III, “IR Theory and the Bush Administration” (hard balancing once the economy recovered)", "M9"),
     "force_cost": _P(0.5, 0.0, 2.0, "cost of force per unit of the target's capability relative to Russia's", "docs/theory.md §9 (threat scales with the size of the force)", "M9"),
     "refractory_quarters": _P(12.0, 4.0, 24.0, "quarters after a use of force before another", "docs/theory.md §9 (refractory period)", "M9"),

@@ -251,7 +251,7 @@ def initial_state(b: Batch) -> State:
             foothold[cw.index[f.host]] = 1.0
     prior = np.array([st.prior_about_russia for st in specs])
     pr = b.pr
-    threshold = np.maximum(0.05, pr["force_threshold_mean"] + pr["force_threshold_sd"]
+    threshold = np.maximum(pr["force_threshold_floor"], pr["force_threshold_mean"] + pr["force_threshold_sd"]
                            * normal(b.seeds[:, None], cw.agent_keys[[cw.rus]], "force_threshold", 0)[:, 0])
     zeros, zn = np.zeros(R), np.zeros((R, n))
     n_cond = len(cw.conditional)
