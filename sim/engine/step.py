@@ -150,7 +150,7 @@ def decide_coercion(b: Batch, s: State, log, k: int, prot, P_nato):
     sphere = s.exists & (cw.in_sphere > 0)
     sphere[:, rus] = False
     open_f = coercion.force_possible(cap[:, None], bal, prot, since[:, None], ps) & sphere
-    z_f = ps["coercion_noise"] * normal(b.seeds[:, None], cw.agent_keys, "force", k)
+    z_f = _sphere_noise(b, "force", k)
     force = coercion.force_decision(pres - cost, s.force_threshold[:, None], z_f, open_f) & (pres > 0)
     rows = np.flatnonzero(force.any(axis=1))
     s.force_target[:] = -1
@@ -169,7 +169,7 @@ def decide_coercion(b: Batch, s: State, log, k: int, prot, P_nato):
             f"{s.force_threshold[r]:.2f} (drawn once), capacity {cap[r]:.2f}, local balance {bal[r, t]:.2f}, "
             f"protection {prot[r, t]:.2f}, tie '{LADDER_NAMES[s.ladder[r, t]]}'" for r, t in zip(rows, j)])
     open_c = coercion.coercion_possible(cap[:, None], s.coercing, ps) & sphere & ~force
-    z_c = ps["coercion_noise"] * normal(b.seeds[:, None], cw.agent_keys, "coercion", k)
+    z_c = _sphere_noise(b, "coercion", k)
     start = coercion.coercion_decision(pres, ps["coercion_threshold"], z_c, open_c)
     s.coerced_now = start
     if start.any():
@@ -200,6 +200,15 @@ def decide_coercion(b: Batch, s: State, log, k: int, prot, P_nato):
     ll_c = beliefs.choice_loglik(pres3 - ps["coercion_threshold"][..., None], start[:, j, None], sd)
     s.russia_evidence += (np.where(open_f[:, j, None], ll_f, 0.0).sum(axis=1)
                           + np.where(open_c[:, j, None], ll_c, 0.0).sum(axis=1))
+
+
+def _sphere_noise(b: Batch, stream: str, k: int):
+    """M9 decision noise ``[R, N]``, drawn for the claimed states only (elsewhere nothing is open; the keyed
+    draws of a state do not depend on which other states are drawn)."""
+    cw = b.cw
+    z = np.zeros((b.R, cw.n))
+    z[:, cw.sphere_idx] = b.ps["coercion_noise"] * normal(b.seeds[:, None], cw.agent_keys[cw.sphere_idx], stream, k)
+    return z
 
 
 def decide_small_states(b: Batch, s: State, log, k: int, prot, P_nato):
