@@ -1,4 +1,4 @@
-"""The layers depend one way (docs/model.md, "Architecture"): scenarios → mechanisms → engine → Mesa face →
+"""The layers depend one way (README, "Layout"): scenarios → mechanisms → engine → Mesa face →
 runs → faces. Checked on the imports of every module (ast), so a violation fails here."""
 from __future__ import annotations
 

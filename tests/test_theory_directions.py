@@ -116,3 +116,17 @@ def test_western_pulses_off_holds_natos_stance(hist):
     assert (res.observables["nato_stance"][:, :TRAIN] == 1).all()
     free = _run(hist, "security_dilemma", seeds=range(1, 6))
     assert (free.observables["nato_stance"][:, :TRAIN] == 0).any()
+
+
+@pytest.mark.parametrize("offer", ["founding_act_pjc_offer_1997", "nrc_offer_2002"])
+def test_a_costly_offer_reassures_a_security_seeker_when_nobody_misperceives(hist, offer):
+    """Kydd 2000 on the record: an offer of a seat with voice costs NATO centrality, which a revisionist
+    leader would not pay, so with misperception 0 Russia's belief that the (security-seeking) West is not a
+    security seeker falls in the quarter of the offer, against the same history without it."""
+    without = Counterfactual(HIST, name="without").remove_event(offer).build()
+    k = next(e.date for e in hist.events if e.id == offer) - hist.start
+    p = {"misperception": 0.0}
+    a, b = _run(hist, "security_dilemma", p), _run(without, "security_dilemma", p)
+    trust_with = a.observables["trust_russia_in_nato"][:, k]
+    trust_without = b.observables["trust_russia_in_nato"][:, k]
+    assert (trust_with > trust_without).mean() >= 0.9

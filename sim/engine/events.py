@@ -39,6 +39,7 @@ from sim.worlds import type_motives
 # The ladder level each NATO decision brings its targets to (docs/theory.md §9, "stakes against protection").
 DECISION_LEVEL = {"invitation": INVITED, "accession": MEMBER, "membership_pledge": PLEDGED, "map_granted": MAP}
 DECIDED_BY_VOTE = tuple(DECISION_LEVEL)
+OFFERS = ("partnership_offer", "institution_offer")
 # Posture levels by change: definitions (a deployment or a withdrawal from a treaty is the full step, a
 # cancellation none of it); a plan counts ``posture_plan_level`` of a deployment.
 POSTURE_LEVEL = {"deploy": 1.0, "cancel": 0.0, "withdraw": 1.0}
@@ -257,19 +258,46 @@ def _tables(b: Batch):
     return getattr(b, "tables", None) or None
 
 
-def order_and_sphere(b: Batch, s: State, ladder=None):
+def russia_voice(b: Batch, members):
+    """Russia's voice in joint institutions (``[R]``): 1 − Π (1 − voice) over the institutions with voice in
+    which it holds a seat (``members`` ``[R, A, N]``)."""
+    rus = b.cw.rus
+    vprod = np.ones(members.shape[0])
+    for ai, a in enumerate(b.scenario.alliances):
+        if a.voice > 0:
+            vprod = np.where(members[:, ai, rus], vprod * (1.0 - a.voice), vprod)
+    return 1.0 - vprod
+
+
+def order_and_sphere(b: Batch, s: State, ladder=None, members=None):
     """NATO's centrality C and Russia's sphere loss (``[R]`` each) as the engine perceives them (docs/theory.md
-    §3, M3), with ``ladder`` in place of the state's ladder if given."""
+    §3, M3), from the current seats (or ``members``) and ladder (or ``ladder``)."""
     cw, pr = b.cw, b.pr
     ladder = s.ladder if ladder is None else ladder
+    members = s.members if members is None else members
     tables = _tables(b)
     importance = getattr(b, "importance", None)
     importance = cw.importance if importance is None else importance
     european = cw.european * s.exists
-    func = order.function_from_voice(s.function, s.voice, pr)
+    func = order.function_from_voice(s.function, russia_voice(b, members), pr)
     c = order.centrality(s.capability, ladder, european, func, tables)
     drift = security.western_drift(ladder, s.eu_level, s.alignment, tables, b.ps)
     return c, security.sphere_loss(drift, importance, cw.in_sphere, s.exists)
+
+
+def offer_if_accepted(b: Batch, s: State, e):
+    """The seats and ladder if every target of an offer accepted it — what the offer puts on the table, which
+    is what it costs or gains the West's order (M4: an offer's evidence is read when it is made, Kydd 2000)."""
+    ladder, members = s.ladder.copy(), s.members.copy()
+    inst = e.attr("institution")
+    spec = next((a for a in b.scenario.alliances if a.id == inst), None)
+    idx = [b.cw.index[c] for c in e.targets() if c in b.cw.index]
+    if spec is not None:
+        members[:, _alliance(b, inst), idx] = True
+    if inst == "PFP":
+        others = [i for i in idx if i != b.cw.rus]
+        ladder[:, others] = np.maximum(ladder[:, others], PARTNER)
+    return ladder, members
 
 
 def western_act(b: Batch, s: State, e, rows) -> np.ndarray:
@@ -331,7 +359,7 @@ def _with_leader(b: Batch, base, bonus):
     return votes
 
 
-_SUBSET_FIELDS = ("ladder", "exists", "capability", "function", "voice", "eu_level", "alignment",
+_SUBSET_FIELDS = ("ladder", "exists", "capability", "function", "voice", "members", "eu_level", "alignment",
                   "belief_about_russia", "threat_from_russia")
 
 
@@ -431,7 +459,7 @@ def apply_event(b: Batch, s: State, log, rec, e, step: int, mask):
         c0, sp0 = order_and_sphere(b, s)
     cause = APPLY[e.kind](b, s, e, rows, step)
     if len(west):
-        c1, sp1 = order_and_sphere(b, s)
+        c1, sp1 = order_and_sphere(b, s, *(offer_if_accepted(b, s, e) if e.kind in OFFERS else (None, None)))
         ll = np.asarray(beliefs.west_act_loglik(c1 - c0, sp1 - sp0, b.pr))
         _add_west_evidence(s, west, ll[west])
     prefix = "conditional: " if e.requires else ("response: " if e.origin.startswith("rule") else "")

@@ -322,11 +322,7 @@ def perceive(b: Batch, s: State, k: int, first: bool = False):
     b_rw = s.belief_about_west
     t_r = threat.against_prevailing(threat.perceived_threat(base_now * lib_r, 1.0, 1.0, b_rw, pr["kappa"]), common)
     # --- the order (C) and Russia's voice
-    vprod = np.ones(b.R)
-    for ai, a in enumerate(b.scenario.alliances):
-        if a.voice > 0:
-            vprod = np.where(s.members[:, ai, rus], vprod * (1.0 - a.voice), vprod)
-    s.voice = 1.0 - vprod
+    s.voice = events.russia_voice(b, s.members)
     func = order.function_from_voice(s.function, s.voice, pr)
     s.centrality = order.centrality(s.capability, s.ladder, european, func, b.tables)
     s.expected_centrality = order.expected_centrality(s.capability, s.ladder, s.expected_join, european, func,
