@@ -76,3 +76,10 @@ def test_the_cli_runs_a_tiny_budget_end_to_end(tmp_path, capsys):
     assert m["runs"] == 2 * 2 * (k + 1) and m["simulated_to"] == "2013Q4"
     page = (out / "sensitivity.html").read_text()
     assert "Plotly" in page and "normalised mu*" in page and "http" not in page.split("<script")[0]
+
+
+def test_world_data_are_named_for_the_summary():
+    """The ladder-table entries and the per-state table perturbations are recognised as world data."""
+    data = sensitivity.world_data_parameters()
+    assert {"protection_pledged", "loss_aspirant", "coverage_invited", "importance_jitter"} <= data
+    assert "coercion_threshold" not in data and data <= set(sensitivity.varied_parameters())

@@ -54,6 +54,19 @@ def varied_parameters() -> list[str]:
             if k not in SWITCHES and k not in NOT_VARIED and p.high > p.low]
 
 
+def world_data_parameters() -> set[str]:
+    """The parameters that are world data rather than mechanism: every entry of the ladder tables
+    (:data:`sim.mechanisms.security.LADDER_TABLES`), the perturbations of per-state tables (mechanism
+    ``world``: ``importance_jitter``, ``energy_jitter``) and the border-to-core distance (docs/sweeps.md,
+    "World data")."""
+    from sim.mechanisms.security import LADDER_TABLES
+    from sim.params import PARAMETERS
+
+    names = {e for entries in LADDER_TABLES.values() for e in entries if isinstance(e, str)}
+    names |= {k for k, p in PARAMETERS.items() if p.mechanism == "world"}
+    return (names | {"core_distance_km"}) & set(PARAMETERS)
+
+
 def problem(names: list[str] | None = None) -> dict:
     """SALib's problem: the parameters and their plausible ranges."""
     from sim.params import PARAMETERS
@@ -235,16 +248,30 @@ def run_morris(scenario, worlds, trajectories: int = 10, seeds: int | list[int] 
     return SensitivityResult(indices, pd.concat(designs, ignore_index=True), manifest)
 
 
-def top_parameters(indices: pd.DataFrame, k: int = 3) -> pd.DataFrame:
-    """Per (world, outcome): the ``k`` parameters with the largest mu*, as 'name (normalised mu*)'."""
+def top_parameters(indices: pd.DataFrame, k: int = 3, design: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Per (world, outcome): the mean of the outcome over the design (for a pattern: the share of runs in
+    which it holds), the largest mu*, the ``k`` parameters with the largest mu* as 'name (normalised mu*)',
+    and the most influential world datum (:func:`world_data_parameters`) with its rank. "(within noise)":
+    even the largest mu* lies within its own 95 % bootstrap half-width."""
+    data = world_data_parameters()
+    means = design.groupby("world").mean(numeric_only=True) if design is not None else None
     rows = []
     for (world, outcome), g in indices.groupby(["world", "outcome"], sort=False):
+        mean = float(means.loc[world, outcome]) if means is not None and outcome in means else np.nan
         if g["constant"].all():
-            rows.append({"world": world, "outcome": outcome, "top": "(constant over the design)"})
+            rows.append({"world": world, "outcome": outcome, "mean": mean, "largest_mu_star": 0.0,
+                         "top": "(constant over the design)", "world_datum": ""})
             continue
-        g = g.sort_values("mu_star", ascending=False, kind="stable").head(k)
-        rows.append({"world": world, "outcome": outcome,
-                     "top": ", ".join(f"{p} ({v:.2f})" for p, v in zip(g["parameter"], g["mu_star_norm"]))})
+        g = g.sort_values("mu_star", ascending=False, kind="stable").reset_index(drop=True)
+        head = g.head(k)
+        wd = g[g["parameter"].isin(data) & (g["mu_star"] > 0)].head(1)
+        datum = "none moves it" if wd.empty else (f"{wd['parameter'].iloc[0]} (#{int(wd.index[0]) + 1}, "
+                                     f"{wd['mu_star_norm'].iloc[0]:.2f})")
+        noise = bool(g["mu_star"].iloc[0] <= g["mu_star_conf"].iloc[0])  # the largest mu* within its 95 % band
+        rows.append({"world": world, "outcome": outcome, "mean": mean, "largest_mu_star": float(g["mu_star"].iloc[0]),
+                     "top": ("(within noise) " if noise else "")
+                     + ", ".join(f"{p} ({v:.2f})" for p, v in zip(head["parameter"], head["mu_star_norm"])),
+                     "world_datum": datum})
     return pd.DataFrame(rows)
 
 
@@ -260,17 +287,20 @@ def format_summary(res: SensitivityResult, k: int = 3) -> str:
     ind = res.indices
     m = res.manifest
     lines = [f"Morris screening ({m['trajectories']} trajectories x {len(m['parameters']) + 1} points, "
-             f"{len(m['seeds'])} seeds, {m['runs']} runs, 1992-2013): top {k} parameters by mu* per world and "
-             "pattern (mu* / the largest mu* for that outcome)"]
-    top = top_parameters(ind, k)
+             f"{len(m['seeds'])} seeds, {m['runs']} runs, 1992-2013), per world and pattern: the share of runs in "
+             "which it holds over the whole design,", f"the largest mu* (change of that share across a "
+             f"parameter's range), the top {k} parameters (mu* / the largest mu*) and the most influential world "
+             "datum (#rank). '(within noise)': even the", "largest mu* lies within its 95 % bootstrap band; a pattern that rarely holds has a small largest mu* and a noisy ranking."]
+    top = top_parameters(ind, k, res.design)
     patterns = [pattern_feature(p.id) for p in PATTERNS]
     for world, g in top.groupby("world", sort=False):
         lines.append("")
-        lines.append(world)
+        lines.append(f"{world:32s} {'held':>5s} {'mu*':>5s}  top parameters | world datum")
         for _, r in g[g["outcome"].isin(patterns)].iterrows():
-            lines.append(f"  {r['outcome'].removeprefix('pattern_'):32s} {r['top']}")
+            lines.append(f"  {r['outcome'].removeprefix('pattern_'):30s} {r['mean']:5.0%} {r['largest_mu_star']:5.2f}  "
+                         f"{r['top']} | {r['world_datum']}")
         rk = ranking(ind[ind["world"] == world]).head(8)
-        lines.append(f"  {'overall (mean over outcomes)':32s} "
+        lines.append(f"  {'overall (mean normalised mu*)':30s} "
                      + ", ".join(f"{p} ({v:.2f})" for p, v in zip(rk["parameter"], rk["influence"])))
     return "\n".join(lines)
 
@@ -337,13 +367,15 @@ def write_html(res: SensitivityResult, path: Path) -> Path:
             "outcome can be fixed anywhere in its range without changing the training results; a world-data "
             "parameter high on a pattern means that pattern rests on a table. Screening ranks; it does not "
             "measure shares of variance. See docs/sensitivity.md.</p>"]
-    top = top_parameters(res.indices, 3)
+    top = top_parameters(res.indices, 3, res.design)
     for world, heat, bar in _figures(res):
         body.append(f"<h2>{html.escape(world)}</h2>")
         for fig, suffix in ((heat, "heat"), (bar, "bar")):
             body.append(fig.to_html(include_plotlyjs=False, full_html=False, div_id=f"{world}-{suffix}"))
-        t = top[top["world"] == world][["outcome", "top"]].rename(columns={"top": "top 3 parameters (mu*/max)"})
-        body.append(t.to_html(index=False, border=0, escape=True))
+        t = top[top["world"] == world].drop(columns="world").rename(columns={
+            "mean": "mean over the design (patterns: share held)", "largest_mu_star": "largest mu*",
+            "top": "top 3 parameters (mu*/max)", "world_datum": "most influential world datum (#rank, mu*/max)"})
+        body.append(t.to_html(index=False, border=0, escape=True, float_format=lambda x: f"{x:.3g}"))
     page = ("<!DOCTYPE html><html><head><meta charset='utf-8'><title>Morris screening</title>"
             f"<style>{_CSS}</style><script type='text/javascript'>{plotly.offline.get_plotlyjs()}</script>"
             "</head><body>" + "\n".join(body) + "</body></html>")
