@@ -77,11 +77,13 @@ class Runs:
     """The observables of many runs of one scenario, 1992–2013 only, as ``[runs, quarters]`` arrays (one
     row per run, in the order of ``keys``), so that every pattern is tested on all runs at once."""
 
-    def __init__(self, keys: pd.DataFrame, year: np.ndarray, columns):
-        """``columns``: a name -> ``[runs, quarters]`` array mapping, or a callable giving one."""
+    def __init__(self, keys: pd.DataFrame, year: np.ndarray, columns, end: float = TRAINING_END):
+        """``columns``: a name -> ``[runs, quarters]`` array mapping, or a callable giving one. Quarters from
+        ``end`` on are never read (the training window; the held-out scoring of sim.runs.calibrate.heldout
+        passes a later end, and only it)."""
         self.keys = keys.reset_index(drop=True)
         self.n = len(self.keys)
-        keep = np.asarray(year, dtype=float) < TRAINING_END
+        keep = np.asarray(year, dtype=float) < end
         self._keep = keep if not keep.all() else slice(None)
         self.year = np.asarray(year, dtype=float)[keep]
         self.T = len(self.year)
@@ -89,7 +91,7 @@ class Runs:
         self._cols: dict = {}
 
     @classmethod
-    def from_frame(cls, obs: pd.DataFrame) -> "Runs":
+    def from_frame(cls, obs: pd.DataFrame, end: float = TRAINING_END) -> "Runs":
         """From the observables frame of one scenario (``spiral run``'s ``observables.parquet``)."""
         obs = obs.sort_values(["world", "seed", "step"], kind="stable")
         keys = obs[["scenario", "world", "seed"]].drop_duplicates().reset_index(drop=True)
@@ -97,14 +99,14 @@ class Runs:
         T = len(obs) // max(n, 1)
         if T * n != len(obs):
             raise ValueError("runs of one scenario must all have the same number of quarters")
-        return cls(keys, obs["year"].to_numpy()[:T], lambda name: obs[name].to_numpy().reshape(n, T))
+        return cls(keys, obs["year"].to_numpy()[:T], lambda name: obs[name].to_numpy().reshape(n, T), end)
 
     @classmethod
-    def from_batch(cls, res) -> "Runs":
+    def from_batch(cls, res, end: float = TRAINING_END) -> "Runs":
         """From a :class:`sim.engine.BatchResult` (no frame is built: sweeps score thousands of runs)."""
         keys = pd.DataFrame({"scenario": res.scenario.name, "world": list(res.worlds), "seed": res.seeds})
         year = (res.scenario.start + np.arange(res.steps)) / 4.0
-        return cls(keys, year, res.observables)
+        return cls(keys, year, res.observables, end)
 
     def col(self, name) -> np.ndarray:
         if name not in self._cols:
@@ -124,9 +126,9 @@ class Runs:
 class Events:
     """The emergent events of the same runs before 2014, each with its run's row in :class:`Runs`."""
 
-    def __init__(self, run, year, kind, target, cause, n: int):
+    def __init__(self, run, year, kind, target, cause, n: int, end: float = TRAINING_END):
         year = np.asarray(year, dtype=float)
-        keep = (year < TRAINING_END) & (np.asarray(run) >= 0)
+        keep = (year < end) & (np.asarray(run) >= 0)
         self.n = n
         self.run = np.asarray(run, dtype=np.int64)[keep]
         self.year = year[keep]
@@ -135,21 +137,21 @@ class Events:
         self.cause = pd.Series(np.asarray(cause, dtype=object)[keep], dtype=object).astype(str)
 
     @classmethod
-    def from_frame(cls, ev: pd.DataFrame, runs: Runs) -> "Events":
+    def from_frame(cls, ev: pd.DataFrame, runs: Runs, end: float = TRAINING_END) -> "Events":
         ev = ev[~ev["scripted"].astype(bool)]
         index = {(w, sd): i for i, (w, sd) in enumerate(zip(runs.keys["world"], runs.keys["seed"]))}
         run = np.array([index.get(k, -1) for k in zip(ev["world"], ev["seed"])], dtype=np.int64)
         date = ev["date"].astype(str)
         year = (date.str.slice(0, 4).astype(int) + (date.str.slice(5, 6).astype(int) - 1) / 4.0).to_numpy()
-        return cls(run, year, ev["kind"].to_numpy(), ev["target"].to_numpy(), ev["cause"].to_numpy(), runs.n)
+        return cls(run, year, ev["kind"].to_numpy(), ev["target"].to_numpy(), ev["cause"].to_numpy(), runs.n, end)
 
     @classmethod
-    def from_batch(cls, res) -> "Events":
+    def from_batch(cls, res, end: float = TRAINING_END) -> "Events":
         ev = res.events
         emergent = ~np.asarray(ev["scripted"], dtype=bool)
         year = (res.scenario.start + np.asarray(ev["step"])) / 4.0
         return cls(ev["run"][emergent], year[emergent], ev["kind"][emergent], ev["target"][emergent],
-                   ev["cause"][emergent], res.R)
+                   ev["cause"][emergent], res.R, end)
 
     def _select(self, kind: str, y0: float, y1: float, where=None) -> np.ndarray:
         sel = (self.kind == kind) & (self.year >= y0) & (self.year < y1)
