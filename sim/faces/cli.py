@@ -153,6 +153,21 @@ def _slug(s: str) -> str:
     return "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in s)
 
 
+def _posterior(a, worlds, seeds, overrides: dict | None = None):
+    """``--posterior CALIB_DIR``: per-run parameters drawn from each world's posterior (checked for every
+    world and seed before any run: a one-line error if the folder is not a calibration or a world has no
+    accepted draw); None without the option. ``overrides`` (``--param``) apply on top of the draws."""
+    if getattr(a, "posterior", None) is None:
+        return None
+    from sim.runs.calibrate.posterior import PosteriorRuns
+
+    runs = PosteriorRuns(a.posterior, overrides).check(worlds, seeds)
+    extra = f"; --param on top: {', '.join(overrides)}" if overrides else ""
+    print(f"parameters of every run drawn from its world's posterior in {a.posterior} (seed s takes the accepted "
+          f"draw a hash of s picks, weighted by accepted seeds){extra}", file=sys.stderr)
+    return runs
+
+
 def _where(out: Path, report: str, note: str = "") -> None:
     """Where the files are: the folder, what it holds, and the report's absolute path."""
     files = ", ".join(sorted(p.name for p in out.iterdir() if p.name != report))
@@ -176,18 +191,22 @@ def cmd_run(a) -> int:
     worlds = _worlds(a.world)
     out = Path(a.out or f"runs/{scenario.name}")
     seeds = seeds_arg(a.seeds, a.first_seed)
+    posterior = _posterior(a, worlds, seeds, params)
     print(f"running {scenario.name} ({len(scenario.states)} states, {len(scenario.events)} events) "
           f"under {', '.join(worlds)} on {len(seeds)} seeds -> {out}", file=sys.stderr)
     with atomic_output_dir(out) as tmp:
-        ens = run_ensemble(scenario, worlds, seeds, params, workers=a.workers, progress=not a.quiet, out=tmp)
+        ens = run_ensemble(scenario, worlds, seeds, posterior or params, workers=a.workers, progress=not a.quiet,
+                           out=tmp)
         manifest = {"command": _command_line(), "scenario": scenario.name, "scenario_hash": scenario.hash,
                     "scenario_files": list(scenario.files), "worlds": list(worlds), "seeds": seeds,
                     "parameters": params}
+        if posterior is not None:
+            manifest["posterior"] = posterior.describe(worlds, seeds)
         write_tables(ens, tmp, manifest)
         card = scorecard(ens.observables, ens.events)
         card.to_csv(tmp / "scorecard.csv", index=False)
-        pulses = None if a.no_pulses_check else _pulses_check(card, scenario, worlds, seeds, params, a.workers,
-                                                               a.quiet)
+        pulses = None if a.no_pulses_check else _pulses_check(card, scenario, worlds, seeds, posterior or params,
+                                                               a.workers, a.quiet)
         if pulses is not None:
             pulses.to_csv(tmp / "pulses_off.csv", index=False)
         run_report(ens.observables, ens.events, card, tmp / "report.html", manifest, pulses=pulses)
@@ -242,6 +261,13 @@ def _pulses_check_of_folder(run_dir: Path, card, a):
         print(f"note: no 'Western pulses off' check: the scenario file {path} is not here (run from the folder "
               "where 'spiral run' ran)", file=sys.stderr)
         return None
+    if m.get("posterior"):  # run with --posterior: the same draws again
+        from sim.runs.calibrate.posterior import PosteriorRuns
+        try:
+            params = PosteriorRuns(m["posterior"]["calibration"], params).check(worlds, seeds)
+        except SpiralError as exc:
+            print(f"note: no 'Western pulses off' check: {exc}", file=sys.stderr)
+            return None
     scenario = load_scenario(path)
     if str(scenario.hash) != str(m.get("scenario_hash")):
         print(f"note: no 'Western pulses off' check: {path} changed since these runs ('spiral run' them again)",
@@ -335,11 +361,12 @@ def cmd_compare(a) -> int:
         tail = scen[1].name if len(scen) == 2 else f"{len(scen) - 1}_counterfactuals"
         out = Path("runs") / "compare" / _slug(f"{b.name}-vs-{tail}")
     n_runs = len(scen) * len(worlds) * len(seeds_arg(a.seeds, a.first_seed))
+    posterior = _posterior(a, worlds, seeds_arg(a.seeds, a.first_seed))
     print(f"comparing {b.name} with {', '.join(s.name for s in scen[1:])}: {n_runs} paired runs -> {out}",
           file=sys.stderr)
     with atomic_output_dir(out) as tmp:
-        c = compare(b, scen[1:], list(worlds), a.seeds, first_seed=a.first_seed, workers=a.workers,
-                    progress=not a.quiet, command=_command_line())
+        c = compare(b, scen[1:], list(worlds), a.seeds, first_seed=a.first_seed, parameters=posterior,
+                    workers=a.workers, progress=not a.quiet, command=_command_line())
         if not a.quiet:
             print(f"writing tables and the report to {out} ...", file=sys.stderr)
         c.write(tmp)
@@ -368,11 +395,13 @@ def cmd_attribute(a) -> int:
         raise SpiralError(f"scenario {s.name!r} has no scripted events{which} to attribute")
     worlds = _worlds(a.world)
     out = Path(a.out) if a.out else Path("runs") / "attribute" / _slug(s.name)
+    from sim.runs.ensemble import seeds_arg
+    posterior = _posterior(a, worlds, seeds_arg(a.seeds, a.first_seed))
     print(f"attributing the outcomes of {s.name} to its {len(events)} scripted events under {', '.join(worlds)} "
           f"-> {out}", file=sys.stderr)
     with atomic_output_dir(out) as tmp:
-        res = attribute(s, list(worlds), a.seeds, kinds=kinds, first_seed=a.first_seed, workers=a.workers,
-                        progress=not a.quiet, command=_command_line())
+        res = attribute(s, list(worlds), a.seeds, kinds=kinds, first_seed=a.first_seed, parameters=posterior,
+                        workers=a.workers, progress=not a.quiet, command=_command_line())
         res.write(tmp)
         attribution_report(res, tmp / "attribution.html")
     print(attribution_table(res, top=a.top))
@@ -428,6 +457,13 @@ def _ensemble_options(p, seeds: int, out_default: str) -> None:
     p.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
+def _posterior_option(p) -> None:
+    p.add_argument("--posterior", metavar="CALIB_DIR",
+                   help="run each world with its parameters drawn from its posterior in a folder written by "
+                        "'spiral calibrate' (seed s takes one accepted draw, picked by a hash of s and weighted by "
+                        "its accepted seeds: reproducible); docs/calibration.md")
+
+
 def _pulses_options(p) -> None:
     p.add_argument("--no-pulses-check", action="store_true",
                    help="skip the 'Western pulses off' check (the same runs with NATO's stance held at cooperate, "
@@ -457,6 +493,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--param", action="append", type=param_item, metavar="NAME=VALUE",
                    help="override a parameter (repeatable; 'spiral params' lists them)")
     _ensemble_options(r, 20, "runs/SCENARIO")
+    _posterior_option(r)
     _pulses_options(r)
     r.set_defaults(fn=cmd_run)
 
@@ -505,6 +542,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="one or more counterfactual scenario YAMLs (scenarios/counterfactuals/*.yaml)")
     _world_option(c, "all")
     _ensemble_options(c, 20, "runs/compare/BASE-vs-CF")
+    _posterior_option(c)
     c.set_defaults(fn=cmd_compare)
 
     t = sub.add_parser("attribute", help="event attribution: each scripted event left out, on paired seeds",
@@ -518,6 +556,7 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--top", type=_whole(1, "--top"), default=15, metavar="N",
                    help="how many events to print per world (default 15; the CSV holds all)")
     _ensemble_options(t, 10, "runs/attribute/SCENARIO")
+    _posterior_option(t)
     t.set_defaults(fn=cmd_attribute)
 
     w = sub.add_parser("sweep", help="run a parameter sweep specification (experiments/*.yaml)",

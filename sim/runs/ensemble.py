@@ -116,8 +116,10 @@ def run_ensemble(scenarios, worlds="all", seeds: int | list[int] = 10, parameter
                  keep=TABLES, workers: int | None = None, progress: bool = True, desc: str = "runs",
                  out: Path | None = None) -> Ensemble:
     """Run every scenario × world × seed, in batches of the engine over a process pool. ``scenarios``: one
-    or several Scenario objects or paths. With ``out``, the large per-state tables are written there batch
-    by batch as Parquet (and are None in the returned Ensemble), so memory stays flat however many runs."""
+    or several Scenario objects or paths. ``parameters``: one dict for every run, or a callable giving each
+    run's own from (world, seed) (the same for every scenario, so runs stay paired). With ``out``, the large
+    per-state tables are written there batch by batch as Parquet (and are None in the returned Ensemble), so
+    memory stays flat however many runs."""
     if isinstance(scenarios, Scenario | str | Path):
         scenarios = [scenarios]
     scenarios = [s if isinstance(s, Scenario) else load_scenario(s) for s in scenarios]
@@ -130,7 +132,10 @@ def run_ensemble(scenarios, worlds="all", seeds: int | list[int] = 10, parameter
         runs = [(w, seed) for w in worlds_arg(worlds) for seed in seeds_arg(seeds)]
         for j in range(0, len(runs), size):
             part = runs[j:j + size]
-            tasks.append((i, tuple(w for w, _ in part), tuple(sd for _, sd in part), parameters, keep,
+            # parameters: one dict for every run, or a callable (world, seed) -> that run's own dict
+            # (e.g. a calibrated posterior: sim.runs.calibrate.posterior.PosteriorRuns)
+            params = tuple(parameters(w, sd) for w, sd in part) if callable(parameters) else parameters
+            tasks.append((i, tuple(w for w, _ in part), tuple(sd for _, sd in part), params, keep,
                           out is not None))
     if workers is None:
         # processes pay off only with many batches: starting them (forkserver, imports) and sending the

@@ -412,7 +412,9 @@ def pulses_off_card(scenario, worlds, seeds, parameters: dict | None = None, wor
 
     if scenario.end > parse_quarter("2013Q4"):
         scenario = until(scenario, "2013Q4")
-    ens = run_ensemble(scenario, worlds, seeds, {**(parameters or {}), **PULSES_OFF},
+    # parameters: one dict, or per run (a callable with with_overrides: a calibrated posterior)
+    params = parameters.with_overrides(PULSES_OFF) if callable(parameters) else {**(parameters or {}), **PULSES_OFF}
+    ens = run_ensemble(scenario, worlds, seeds, params,
                        keep=("observables", "events"), workers=workers, progress=progress, desc="pulses off")
     return scorecard(ens.observables, ens.events)
 
