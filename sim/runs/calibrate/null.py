@@ -85,7 +85,8 @@ def null_draws(n: int, seed: int, method: str = "sobol") -> pd.DataFrame:
     d = len(NULL_NAMES)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # Sobol' balance warning when n is not a power of two
-        sampler = qmc.Sobol(d, scramble=True, seed=seed) if method == "sobol" else qmc.LatinHypercube(d, seed=seed)
+        rng = np.random.default_rng(seed)
+        sampler = qmc.Sobol(d, scramble=True, rng=rng) if method == "sobol" else qmc.LatinHypercube(d, rng=rng)
         u = sampler.random(n)
     lo = np.array([NULL_PARAMETERS[k][0] for k in NULL_NAMES])
     hi = np.array([NULL_PARAMETERS[k][1] for k in NULL_NAMES])

@@ -1,0 +1,133 @@
+"""Model recovery (sim/runs/calibrate/recover.py) on a toy model with a known answer (tests/calib_toy.py):
+worlds that differ are told apart, identical worlds are not, rejection recovers the toy's parameter."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from calib_toy import DIFFERENT, IDENTICAL, PATTERNS, toy_draws, toy_features, toy_record, toy_table
+from sim.runs.calibrate.recover import (Recovery, _abc_accept, format_recovery, recover, synthetic_records,
+                                        write_recovery)
+
+
+@pytest.fixture(scope="module")
+def draws():
+    return toy_draws(400, seed=1)
+
+
+@pytest.fixture(scope="module")
+def different(draws):
+    return toy_table(DIFFERENT, draws, seeds=10)
+
+
+@pytest.fixture(scope="module")
+def identical(draws):
+    return toy_table(IDENTICAL, draws, seeds=10)
+
+
+def _cell(rec: Recovery, t: str, w: str, col: str) -> float:
+    c = rec.confusion
+    return float(c[(c.true_world == t) & (c.inferred_world == w)][col].iloc[0])
+
+
+def test_different_worlds_give_a_clear_diagonal(different, draws):
+    rec = recover(different, draws, toy_record(), per_world=30, seed=3)
+    for t in ("a", "b"):
+        assert _cell(rec, t, t, "win_share") >= 0.9
+        assert _cell(rec, t, t, "probability") >= 0.9
+    assert len(rec.records) == 60 and (rec.records.groupby("true_world").size() == 30).all()
+    # rows are distributions
+    for t in ("a", "b"):
+        g = rec.confusion[rec.confusion.true_world == t]
+        assert g["win_share"].sum() == pytest.approx(1.0) and g["probability"].sum() == pytest.approx(1.0)
+
+
+def test_identical_worlds_give_about_half(identical, draws):
+    rec = recover(identical, draws, toy_record(), per_world=60, seed=4)
+    for t in ("a", "b"):
+        for w in ("a", "b"):
+            assert abs(_cell(rec, t, w, "probability") - 0.5) < 0.08
+            assert abs(_cell(rec, t, w, "win_share") - 0.5) < 0.2
+
+
+def test_rejection_recovers_the_true_parameter(different, draws):
+    """A record made by world "a" at theta = 0.3 (seeds not in the table): the accepted runs of "a" centre
+    on 0.3, their 90 % interval holds it, and phi (which decides nothing) keeps its prior."""
+    accept = _abc_accept()
+    rec_feats = toy_features(np.array([0.3]), DIFFERENT["a"], [987_654]).iloc[0]
+    record = toy_record(rec_feats)
+    a = different[different.world == "a"].reset_index(drop=True)
+    ok = np.asarray(accept(a, record), dtype=bool)
+    assert ok.sum() >= 20
+    post = draws.set_index("draw").loc[a["draw"][ok]]
+    assert abs(post["theta"].mean() - 0.3) < 0.06
+    lo, hi = np.quantile(post["theta"], [0.05, 0.95])
+    assert lo < 0.3 < hi and hi - lo < 0.4
+    assert abs(post["phi"].mean() - 0.5) < 0.15
+    # the rule does fail: a record from theta = 0.9 is not met by the runs that meet theta = 0.3
+    far = toy_record(toy_features(np.array([0.9]), DIFFERENT["a"], [987_655]).iloc[0])
+    assert not (np.asarray(accept(a, far), dtype=bool) & ok).any()
+
+
+def test_parameter_recovery_and_coverage(different, draws):
+    rec = recover(different, draws, toy_record(), per_world=40, seed=5)
+    pr = rec.parameters.set_index(["world", "parameter"])
+    for w in ("a", "b"):
+        assert pr.loc[(w, "theta"), "correlation"] > 0.9
+        assert 0.7 <= pr.loc[(w, "theta"), "coverage_90"] <= 1.0
+        assert 0.25 <= pr.loc[(w, "theta"), "coverage_50"] <= 0.75
+        sbc = pr.loc[(w, "theta"), [f"sbc_{b}" for b in range(5)]].to_numpy()
+        assert sbc.sum() == pr.loc[(w, "theta"), "with_posterior"]
+    # an uninformed parameter is not "recovered" (its posterior mean barely moves)
+    post = rec.parameters
+    assert (post[post.parameter == "phi"]["correlation"].abs() < pr.xs("theta", level="parameter")["correlation"].min()).all()
+
+
+def test_the_synthetic_run_is_left_out(draws):
+    """A table in which every run is unique: its only match is itself, so with it left out nothing is
+    accepted (undecided, reported, an even split) and the true world has no posterior."""
+    t = toy_table(DIFFERENT, draws.iloc[:20], seeds=2)
+    burdens = [c for c in t if c.startswith("russia_burden_")]
+    t[burdens] = np.repeat(np.arange(len(t), dtype=np.float32)[:, None] * 10, len(burdens), axis=1)  # 10 pp apart
+    rec = recover(t, draws, toy_record(), per_world=5, seed=0)
+    assert rec.records["undecided"].all() and (rec.records["accepted_total"] == 0).all()
+    assert (rec.records["win_a"] == 0.5).all()
+    assert (rec.parameters["too_few_accepted"] == 5).all()
+    assert "undecided" in format_recovery(rec)
+    assert (rec.records["runs_a"] == np.where(rec.records["true_world"] == "a", 39, 40)).all()
+    # leaving out the whole draw removes its runs from every agent world (paired draws)
+    rec_d = recover(t, draws, toy_record(), per_world=5, seed=0, exclude="draw")
+    assert (rec_d.records["runs_a"] == 38).all() and (rec_d.records["runs_b"] == 38).all()
+
+
+def test_null_model_is_a_row_and_a_column(different, draws):
+    null_draws = pd.DataFrame({"draw": np.arange(400), "gamma": np.random.default_rng(9).random(400)})
+    null = toy_table({"null": (np.full(len(PATTERNS), -2.0), -1.5)}, null_draws.rename(columns={"gamma": "theta"}), 10)
+    table = pd.concat([different, null], ignore_index=True)
+    rec = recover(table, {"a": draws, "b": draws, "null": null_draws}, toy_record(), per_world=10, seed=1)
+    assert rec.worlds == ("a", "b", "null")
+    assert set(rec.confusion["true_world"]) == set(rec.confusion["inferred_world"]) == {"a", "b", "null"}
+    assert _cell(rec, "null", "null", "win_share") >= 0.9
+    assert set(rec.parameters[rec.parameters.world == "null"]["parameter"]) == {"gamma"}
+    assert rec.records["prob_m8_null"].isna().all()  # the null has no M8
+    assert rec.records.loc[rec.records.true_world == "a", ["prob_m8_a", "prob_m8_b"]].sum(axis=1).round(9).eq(1).all()
+
+
+def test_seeded_choice_and_outputs(different, draws, tmp_path):
+    a = synthetic_records(different, 25, seed=7)
+    assert a.equals(synthetic_records(different, 25, seed=7))
+    assert not a.equals(synthetic_records(different, 25, seed=8))
+    assert (a.groupby("world").size() == 25).all() and not a.duplicated(["world", "draw", "seed"]).any()
+    # a world's choice does not depend on the other worlds
+    only_b = synthetic_records(different[different.world == "b"], 25, seed=7)
+    assert only_b[["draw", "seed"]].reset_index(drop=True).equals(a[a.world == "b"][["draw", "seed"]].reset_index(drop=True))
+    rec = recover(different, draws, toy_record(), per_world=25, seed=7)
+    write_recovery(rec, tmp_path)
+    for f in ("recovery.csv", "confusion.csv", "parameter_recovery.csv"):
+        assert len(pd.read_csv(tmp_path / f))
+    text = format_recovery(rec)
+    assert "share of records whose true world wins" in text and "cov90" in text
+    with pytest.raises(ValueError, match="exclude"):
+        recover(different, draws, toy_record(), exclude="seed")
