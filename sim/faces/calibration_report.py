@@ -1,0 +1,933 @@
+"""The calibration report: ``CALIB_DIR/report.html``, self-contained (plotly.js embedded once; opens offline).
+
+Written from the files ``spiral calibrate`` (:mod:`sim.runs.calibrate`), ``spiral recover`` and the held-out
+scoring leave in a calibration folder; nothing here decides anything — every number on the page is read from
+those files or summarised from the reference table, and the plain-language paragraph of each world is a
+template filled with the measured values (never a hand-written conclusion). A section whose file is missing
+says so. Sections, in order:
+
+- the study (spec, budget, free parameters of each model, the null model's beside them);
+- per world, a paragraph generated from the numbers;
+- acceptance per world and for the null model, with Wilson intervals; the graded table (runs holding at least
+  k of the patterns); paired differences between worlds on the same draws;
+- which world: the ABC model probabilities, shown **only** beside the model-recovery confusion matrix that
+  calibrates them (Robert et al. 2011), and parameter recovery;
+- the posterior: marginals of the parameters that moved most from the prior, pair plots of the most moved;
+- the posterior predictive over the training features against the record's values (and the prior predictive);
+- the evidence of NATO's own decisions (M8); leave-one-pattern-out; prior sensitivity; the held-out table.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from sim.faces.plots import CSS, WORLD_COLOURS, hex_to_rgba, world_order
+
+NULL = "null"
+RECORD_FILE = Path(__file__).resolve().parents[1] / "data" / "record_features_1992_2013.csv"
+NULL_COLOUR = "#7f7f7f"
+REPORT = "report.html"
+TOP_PARAMETERS = 6      # marginals shown per world: the parameters whose posterior moved most from the prior
+PAIR_PARAMETERS = 4     # pair plots: every pair of the four most moved parameters
+PRIOR_POINTS = 1500     # prior draws drawn (grey) behind the posterior in the pair plots
+PREDICTIVE_RUNS = 20000  # reference rows read per world for the prior predictive (a seeded subsample)
+ROBERT_2011 = ("ABC model choice on summary statistics that are not sufficient for the choice between models can "
+               "give posterior model probabilities that do not converge to the right ones, however many "
+               "simulations are run (Robert et al. 2011); they are shown here only beside the model-recovery "
+               "confusion matrix, which measures how often this very procedure names the world that generated a "
+               "synthetic record. Read a probability against that matrix, never alone.")
+
+
+def colour(world: str) -> str:
+    return NULL_COLOUR if world == NULL else WORLD_COLOURS.get(world, "#333333")
+
+
+# ------------------------------------------------------------------------------------------ reading the folder
+
+def _read(path: Path) -> pd.DataFrame | None:
+    """A table of the folder (CSV or Parquet, a file or a folder of parts), or None if it is not there."""
+    for p in (path, path.with_suffix(".parquet"), path.with_suffix(".csv")):
+        if p.is_file():
+            # (a world named "null" is a name, not a missing value: only empty cells and NaN are missing)
+            return (pd.read_csv(p, keep_default_na=False, na_values=["", "nan", "NaN"]) if p.suffix == ".csv"
+                    else pd.read_parquet(p))
+        if p.is_dir() and any(p.glob("*.parquet")):
+            return pd.read_parquet(p)
+    return None
+
+
+def _reference(calib_dir: Path, columns: list[str] | None = None, worlds=None) -> pd.DataFrame | None:
+    """Columns of the reference table (world, draw, seed, features..., m8_ll_*), a file or a folder of parts."""
+    import pyarrow.dataset as ds
+
+    for p in (calib_dir / "reference.parquet", calib_dir / "reference"):
+        if p.exists():
+            d = ds.dataset(str(p), format="parquet")
+            cols = [c for c in (columns or d.schema.names) if c in d.schema.names]
+            filt = ds.field("world").isin(list(worlds)) if worlds is not None else None
+            return d.to_table(columns=cols, filter=filt).to_pandas()
+    return None
+
+
+@dataclass
+class Calibration:
+    """The tables of a calibration folder (each None if absent)."""
+
+    dir: Path
+    manifest: dict = field(default_factory=dict)
+    draws: pd.DataFrame | None = None          # draw, free parameters (the same rows for every world)
+    null_draws: pd.DataFrame | None = None     # draw, null parameters
+    posterior: pd.DataFrame | None = None      # world, draw, weight[, weight_m8]
+    acceptance: pd.DataFrame | None = None     # world, runs, accepted, rate, lo, hi[, draws, draws_accepted]
+    graded: pd.DataFrame | None = None         # world, k, share (runs holding >= k patterns)
+    paired: pd.DataFrame | None = None         # world_a, world_b, mean, lo, hi (per-draw accepted share a - b)
+    probabilities: pd.DataFrame | None = None  # world, probability[, probability_m8]
+    lopo: pd.DataFrame | None = None           # world, dropped, rate[, lo, hi]
+    sensitivity: pd.DataFrame | None = None    # scale, world, rate[, lo, hi]
+    m8: pd.DataFrame | None = None             # world, ... (M8 evidence)
+    record: pd.DataFrame | None = None         # feature, value, tolerance, source
+    confusion: pd.DataFrame | None = None      # true, inferred, probability, win_share[, n]
+    recovery: pd.DataFrame | None = None       # world, parameter, ... coverage_50, coverage_90
+    heldout: pd.DataFrame | None = None        # model, item, kind, record, predicted, score, n
+
+    @classmethod
+    def read(cls, calib_dir) -> "Calibration":
+        d = Path(calib_dir)
+        m = d / "manifest.json"
+        c = cls(d, json.loads(m.read_text()) if m.is_file() else {})
+        for name, file in (("draws", "draws"), ("null_draws", "null_draws"), ("posterior", "posterior"),
+                           ("acceptance", "acceptance"), ("graded", "graded"), ("paired", "paired"),
+                           ("probabilities", "model_probabilities"), ("lopo", "leave_one_pattern_out"),
+                           ("sensitivity", "prior_sensitivity"), ("m8", "m8_evidence"), ("record", "record"),
+                           ("confusion", "recovery/confusion"), ("recovery", "recovery/parameters"),
+                           ("heldout", "heldout")):
+            setattr(c, name, _read(d / file))
+        if c.record is None and RECORD_FILE.is_file():  # the record's features as the calibration read them
+            c.record = _read(RECORD_FILE)
+        return c
+
+    @property
+    def worlds(self) -> list[str]:
+        """The agent-model worlds of the calibration (order of sim.worlds.WORLDS), the null model left out."""
+        src = self.acceptance if self.acceptance is not None else self.posterior
+        names = list(src["world"]) if src is not None else list(self.manifest.get("worlds", []))
+        return [w for w in world_order(names) if w != NULL]
+
+    @property
+    def has_null(self) -> bool:
+        return self.acceptance is not None and NULL in set(self.acceptance["world"])
+
+    def free_parameters(self) -> list[str]:
+        return [] if self.draws is None else [c for c in self.draws.columns if c != "draw" and not c.startswith("_")]
+
+    def null_parameter_count(self) -> int | None:
+        if self.null_draws is not None:
+            return len([c for c in self.null_draws.columns if c != "draw"])
+        try:
+            from sim.runs.calibrate.null import parameter_count
+            return parameter_count()
+        except ImportError:
+            return None
+
+    def weights(self, world: str, m8: bool = False) -> pd.Series:
+        """Posterior weight per draw of ``world`` (empty if none accepted)."""
+        if self.posterior is None:
+            return pd.Series(dtype=float)
+        col = "weight_m8" if m8 and "weight_m8" in self.posterior else "weight"
+        p = self.posterior[self.posterior["world"] == world]
+        w = p.groupby("draw")[col].sum()
+        return w[np.isfinite(w) & (w > 0)]
+
+
+# ------------------------------------------------------------------------------------------ numbers as words
+
+def pct(x: float) -> str:
+    """A share as a percentage with sensible digits (0.000123 -> '0.012 %')."""
+    if x is None or not np.isfinite(x):
+        return "n/a"
+    v = 100 * float(x)
+    if v == 0:
+        return "0 %"
+    if abs(v) >= 10:
+        return f"{v:.0f} %"
+    if abs(v) >= 1:
+        return f"{v:.1f} %"
+    return f"{v:.2g} %"
+
+
+def num(x: float, digits: int = 3) -> str:
+    return "n/a" if x is None or not np.isfinite(x) else f"{float(x):.{digits}g}"
+
+
+def wilson(k: float, n: int, level: float = 0.95) -> tuple[float, float]:
+    from sim.runs.compare import wilson as _w
+    return _w(k, n, level)
+
+
+def weighted_quantiles(x: np.ndarray, w: np.ndarray, qs) -> np.ndarray:
+    ok = np.isfinite(x)
+    x, w = x[ok], w[ok]
+    if not len(x) or w.sum() <= 0:
+        return np.full(len(qs), np.nan)
+    o = np.argsort(x, kind="stable")
+    x, w = x[o], w[o]
+    c = (np.cumsum(w) - 0.5 * w) / w.sum()
+    return np.interp(qs, c, x)
+
+
+def shifts(prior: pd.DataFrame, weights: pd.Series, names: list[str]) -> pd.DataFrame:
+    """Per parameter: prior and posterior mean and s.d. and the shift of the posterior from the prior, as the
+    Wasserstein-1 distance between them in units of the prior's range (0: no move; it grows with both a move
+    of the centre and a narrowing)."""
+    from scipy.stats import wasserstein_distance
+
+    post = prior.set_index("draw").loc[weights.index]
+    w = weights.to_numpy(dtype=float)
+    rows = []
+    for n in names:
+        x0 = prior[n].to_numpy(dtype=float)
+        x1 = post[n].to_numpy(dtype=float)
+        span = float(np.ptp(x0)) or 1.0
+        m1 = float(np.average(x1, weights=w))
+        rows.append({"parameter": n, "prior_mean": float(x0.mean()), "prior_sd": float(x0.std()),
+                     "posterior_mean": m1, "posterior_sd": float(np.sqrt(np.average((x1 - m1) ** 2, weights=w))),
+                     "shift": float(wasserstein_distance(x0, x1, v_weights=w)) / span})
+    return pd.DataFrame(rows).sort_values("shift", ascending=False, kind="stable").reset_index(drop=True)
+
+
+def _row(df: pd.DataFrame | None, **where) -> pd.Series | None:
+    if df is None:
+        return None
+    m = np.ones(len(df), dtype=bool)
+    for k, v in where.items():
+        if k not in df:
+            return None
+        m &= (df[k] == v).to_numpy()
+    return df[m].iloc[0] if m.any() else None
+
+
+def _pattern_name(feature: str) -> str:
+    return feature.removeprefix("pattern_")
+
+
+PARAGRAPH = "\x00"  # where one of a world's paragraphs ends and the next begins
+
+
+def world_paragraphs(c: Calibration, world: str, moved: pd.DataFrame | None) -> list[str]:
+    """What the numbers say about one world, in three short paragraphs (fit and the null model; the posterior
+    and the evidence; which world and the held-out years): every clause a template filled with the measured
+    values of the folder, none written by hand."""
+    out = []
+    a = _row(c.acceptance, world=world)
+    k_all = None
+    if a is not None:
+        runs, acc = int(a["runs"]), int(a["accepted"])
+        draws = f"; {int(a['draws_accepted']):,} of {int(a['draws']):,} parameter draws have at least one accepted " \
+                "seed" if "draws_accepted" in a and "draws" in a else ""
+        if acc:
+            out.append(f"{acc:,} of its {runs:,} runs ({pct(a['rate'])}, 95 % interval {pct(a['lo'])} to "
+                       f"{pct(a['hi'])}) reproduce every training pattern and burden mean within tolerance{draws}.")
+        else:
+            out.append(f"None of its {runs:,} runs reproduces every training pattern and burden mean within "
+                       f"tolerance (the 95 % interval of its rate reaches {pct(a['hi'])}).")
+            if c.graded is not None:
+                g = c.graded[(c.graded["world"] == world) & (c.graded["share"] > 0)]
+                if len(g):
+                    k_all = g.loc[g["k"].idxmax()]
+                    out.append(f"The most patterns any of its runs holds is {int(k_all['k'])} "
+                               f"(in {pct(k_all['share'])} of runs).")
+        n = _row(c.acceptance, world=NULL)
+        if n is not None:
+            npar = c.null_parameter_count()
+            ours = len(c.free_parameters())
+            count = f" ({npar} parameters against this world's {ours})" if npar and ours else ""
+            if a["lo"] > n["hi"]:
+                verdict = f"this world's rate is above the null's ({num(a['rate'] / n['rate'], 2)} times)" \
+                    if n["rate"] > 0 else "this world's rate is above the null's, which accepts nothing"
+                verdict += "; the intervals do not overlap"
+            elif a["hi"] < n["lo"]:
+                verdict = "this world's rate is below the null's; the intervals do not overlap: it has not " \
+                          "explained more than the null model"
+            else:
+                verdict = "the intervals overlap: on acceptance this world cannot be told from the null model"
+            what = (f"{int(n['accepted']):,} of its {int(n['runs']):,} runs ({pct(n['rate'])}, {pct(n['lo'])} to "
+                    f"{pct(n['hi'])})" if int(n["accepted"]) else
+                    f"none of its {int(n['runs']):,} runs (95 % interval up to {pct(n['hi'])})")
+            out.append(f"The null model{count} accepts {what}: {verdict}.")
+    if c.paired is not None:
+        p = c.paired[(c.paired["world_a"] == world) & (c.paired["world_b"] != NULL)]
+        more = [r.world_b for r in p.itertuples() if r.lo > 0]
+        less = [r.world_b for r in p.itertuples() if r.hi < 0]
+        same = [r.world_b for r in p.itertuples() if r.lo <= 0 <= r.hi]
+        parts = []
+        if more:
+            parts.append(f"more often than {', '.join(more)}")
+        if less:
+            parts.append(f"less often than {', '.join(less)}")
+        if parts or same:
+            s = "On the same parameter draws it is accepted " + " and ".join(parts) if parts else \
+                "On the same parameter draws"
+            if same:
+                s += ("; " if parts else " ") + f"it cannot be told from {', '.join(same)} (95 % intervals of the " \
+                                                 "paired difference include 0)"
+            out.append(s + ".")
+    out.append(PARAGRAPH)
+    if moved is not None and len(moved):
+        top = moved.head(3)
+        moves = "; ".join(f"{r.parameter} (prior mean {num(r.prior_mean)} to {num(r.posterior_mean)}, s.d. "
+                          f"{num(r.prior_sd, 2)} to {num(r.posterior_sd, 2)})" for r in top.itertuples())
+        out.append(f"Its posterior moves most from the prior on {moves}.")
+    if c.lopo is not None and a is not None:
+        lp = c.lopo[c.lopo["world"] == world]
+        if len(lp):
+            best = lp.loc[lp["rate"].idxmax()]
+            if best["rate"] > a["rate"]:
+                out.append(f"Dropping pattern {_pattern_name(str(best['dropped']))} raises its acceptance most "
+                           f"(to {pct(best['rate'])}): that pattern weighs most against it.")
+            else:
+                out.append("Dropping any single pattern does not raise its acceptance.")
+    m8 = _m8_row(c, world)
+    if m8 is not None:
+        out.append(f"NATO's recorded decisions 1994–2013 have a mean log-likelihood of {num(m8['ll_all'])} under "
+                   f"its M8 rule over all its runs" + (f" and {num(m8['ll_accepted'])} over its accepted runs"
+                                                      if np.isfinite(m8.get("ll_accepted", np.nan)) else "") + ".")
+    out.append(PARAGRAPH)
+    cf = c.confusion
+    if cf is not None:
+        r = cf[cf["true"] == world]
+        if len(r):
+            diag = r[r["inferred"] == world]
+            win = float(diag["win_share"].iloc[0]) if len(diag) else 0.0
+            prob = float(diag["probability"].iloc[0]) if len(diag) and "probability" in diag else float("nan")
+            other = r[r["inferred"] != world].sort_values("win_share", ascending=False)
+            n = f" of {int(r['n'].iloc[0])}" if "n" in r else ""
+            s = (f"Model recovery: when this world generated a synthetic record, the calibration named it in "
+                 f"{pct(win)}{n} cases (mean posterior probability {num(prob, 2)})")
+            if len(other) and other["win_share"].iloc[0] > 0:
+                s += f"; it was most often mistaken for {other['inferred'].iloc[0]} ({pct(other['win_share'].iloc[0])})"
+            out.append(s + ".")
+            pr = _row(c.probabilities, world=world)
+            if pr is not None:
+                m8p = f" ({num(pr['probability_m8'], 2)} with the M8 weights)" if "probability_m8" in pr else ""
+                out.append(f"Its ABC model probability on the record is {num(pr['probability'], 2)}{m8p}, to be "
+                           f"read against that recovery rate.")
+    h = c.heldout
+    if h is not None and "model" in h:
+        mine, null = h[h["model"] == world], h[h["model"] == NULL]
+
+        def total(d, item):
+            r = d[d["item"] == item]
+            return float(r["score"].iloc[0]) if len(r) else float("nan")
+        ls, crps = total(mine, "total log score"), total(mine, "mean burden CRPS 2014-2024")
+        if np.isfinite(ls) or np.isfinite(crps):
+            nl, nc = total(null, "total log score"), total(null, "mean burden CRPS 2014-2024")
+            out.append(f"Held out (2014–2025, pre-registered): total log score {num(ls)} (null model {num(nl)}; "
+                       f"higher is better), mean burden CRPS {num(crps)} pp (null {num(nc)}; lower is better).")
+    groups = [g.strip() for g in " ".join(out).split(PARAGRAPH) if g.strip()]
+    return groups or ["No table of this calibration mentions this world."]
+
+
+def world_paragraph(c: Calibration, world: str, moved: pd.DataFrame | None) -> str:
+    """The paragraph about one world (:func:`world_paragraphs` run together)."""
+    return " ".join(world_paragraphs(c, world, moved))
+
+
+# ------------------------------------------------------------------------------------------ M8 evidence
+
+M8_COLUMNS = {"m8_ll_own": "own world", "m8_ll_S": "security seeker", "m8_ll_R": "order revisionist",
+              "m8_ll_G": "greedy expansionist"}
+
+
+def _logmeanexp(x: np.ndarray) -> float:
+    x = np.asarray(x, dtype=float)
+    x = x[np.isfinite(x)]
+    if not len(x):
+        return float("nan")
+    m = x.max()
+    return float(m + np.log(np.mean(np.exp(x - m))))
+
+
+def m8_table(c: Calibration, ref: pd.DataFrame | None) -> pd.DataFrame | None:
+    """Per world: the M8 log-likelihood of NATO's recorded 1994–2013 decisions, mean over all runs and over the
+    runs of accepted draws (weighted by the posterior), under the world's own West and under each leader type."""
+    if c.m8 is not None:
+        return c.m8
+    if ref is None or "m8_ll_own" not in ref:
+        return None
+    rows = []
+    for w in c.worlds:
+        d = ref[ref["world"] == w]
+        if not len(d):
+            continue
+        row = {"world": w, "runs": len(d), "ll_all": float(d["m8_ll_own"].mean()),
+               "log_mean_lik_all": _logmeanexp(d["m8_ll_own"])}
+        wt = c.weights(w)
+        acc = d[d["draw"].isin(wt.index)]
+        if len(acc):
+            ww = acc["draw"].map(wt).to_numpy(dtype=float)
+            row["ll_accepted"] = float(np.average(acc["m8_ll_own"], weights=ww))
+        else:
+            row["ll_accepted"] = float("nan")
+        for col, label in M8_COLUMNS.items():
+            if col != "m8_ll_own" and col in d:
+                row[f"ll {label}"] = float(d[col].mean())
+        rows.append(row)
+    return pd.DataFrame(rows) if rows else None
+
+
+def _m8_row(c: Calibration, world: str):
+    t = getattr(c, "_m8_cache", None)
+    if t is None or "ll_all" not in t:
+        return None
+    r = t[t["world"] == world]
+    return r.iloc[0] if len(r) else None
+
+
+# ------------------------------------------------------------------------------------------ figures
+
+def _label_cells(fig: go.Figure, x, y, z, text, dark_above: float, size: int = 11) -> None:
+    """Text in every heat-map cell as annotations (a heat map's own text shows one line only), white on dark
+    cells (``z`` above ``dark_above``), dark elsewhere."""
+    for i, yy in enumerate(y):
+        for j, xx in enumerate(x):
+            v = z[i][j]
+            dark = v is not None and np.isfinite(v) and v > dark_above
+            fig.add_annotation(x=xx, y=yy, text=text[i][j], showarrow=False,
+                               font=dict(size=size, color="#fff" if dark else "#222"))
+
+
+def fig_acceptance(c: Calibration) -> go.Figure:
+    a = c.acceptance.copy()
+    order = c.worlds + ([NULL] if c.has_null else [])
+    a = a.set_index("world").loc[[w for w in order if w in set(a["world"])]].reset_index()
+    fig = go.Figure()
+    for r in a.itertuples():
+        fig.add_trace(go.Scatter(
+            x=[r.rate], y=[r.world], mode="markers", marker=dict(color=colour(r.world), size=11),
+            error_x=dict(type="data", symmetric=False, array=[r.hi - r.rate], arrayminus=[r.rate - r.lo],
+                         color=colour(r.world), thickness=2, width=6),
+            name=r.world, showlegend=False,
+            hovertemplate=f"{r.world}: {int(r.accepted):,} of {int(r.runs):,} runs = {pct(r.rate)}<br>95 % Wilson "
+                          f"{pct(r.lo)} – {pct(r.hi)}<extra></extra>"))
+        fig.add_annotation(x=r.hi, y=r.world, text=f"  {int(r.accepted):,} / {int(r.runs):,}", showarrow=False,
+                           xanchor="left", font=dict(size=11, color="#333"))
+    top = float(a["hi"].max()) or 1e-3
+    fig.update_layout(title="Acceptance: share of runs (draws × seeds) within tolerance on every feature, "
+                            "95 % Wilson interval", template="plotly_white", height=110 + 45 * len(a),
+                      margin=dict(l=160, r=40, t=50, b=40),
+                      xaxis=dict(title="share of runs accepted", tickformat=".2%", range=[0, top * 1.35]),
+                      yaxis=dict(autorange="reversed"))
+    return fig
+
+
+def fig_graded(c: Calibration) -> go.Figure:
+    g = c.graded
+    fig = go.Figure()
+    for w in c.worlds + ([NULL] if NULL in set(g["world"]) else []):
+        d = g[g["world"] == w].sort_values("k")
+        fig.add_trace(go.Scatter(x=d["k"], y=d["share"], mode="lines+markers", name=w,
+                                 line=dict(color=colour(w), width=2, dash="dot" if w == NULL else "solid"),
+                                 hovertemplate=f"{w}: %{{y:.3%}} of runs hold at least %{{x}} patterns<extra></extra>"))
+    pos = g.loc[g["share"] > 0, "share"]
+    lo = math.floor(math.log10(float(pos.min()))) if len(pos) else -4
+    fig.update_layout(title="Graded: share of runs holding at least k of the training patterns (the same for "
+                            "every model)", template="plotly_white", height=360,
+                      xaxis=dict(title="k (patterns held, at least)", dtick=1),
+                      yaxis=dict(title="share of runs (log)", type="log", range=[lo - 0.2, 0.05]),
+                      legend=dict(orientation="h", y=-0.2), margin=dict(l=70, r=20, t=50, b=40))
+    return fig
+
+
+def fig_paired(c: Calibration) -> go.Figure:
+    p = c.paired.copy()
+    ws = c.worlds
+    p = p[p["world_a"].isin(ws) & p["world_b"].isin(ws + [NULL])]
+    p = p[[ws.index(a) < (ws.index(b) if b in ws else 99) for a, b in zip(p["world_a"], p["world_b"])]]
+    labels = [f"{a} − {b}" for a, b in zip(p["world_a"], p["world_b"])]
+    fig = go.Figure(go.Scatter(
+        x=p["mean"], y=labels, mode="markers", marker=dict(size=10, color=[colour(a) for a in p["world_a"]]),
+        error_x=dict(type="data", symmetric=False, array=p["hi"] - p["mean"], arrayminus=p["mean"] - p["lo"],
+                     color="#555", thickness=1.5, width=5),
+        hovertemplate="%{y}: %{x:.4f}<extra></extra>"))
+    fig.add_vline(x=0, line=dict(color="#222", width=1, dash="dash"))
+    fig.update_layout(title="Paired differences: per-draw accepted share, world A − world B on the same draws "
+                            "(mean, 95 % bootstrap interval over draws)", template="plotly_white",
+                      height=120 + 34 * len(p), margin=dict(l=300, r=30, t=50, b=40),
+                      xaxis=dict(title="difference of the per-draw accepted share"), yaxis=dict(autorange="reversed"))
+    return fig
+
+
+def fig_confusion(c: Calibration) -> go.Figure:
+    cf = c.confusion
+    order = world_order(list(cf["true"]) + list(cf["inferred"]))
+    win = cf.pivot_table(index="true", columns="inferred", values="win_share", aggfunc="first")
+    win = win.reindex(index=order, columns=order).fillna(0.0)
+    prob = (cf.pivot_table(index="true", columns="inferred", values="probability", aggfunc="first")
+            .reindex(index=order, columns=order) if "probability" in cf else None)
+    text = [[f"<b>{win.iloc[i, j]:.0%}</b>" + (f"<br><span style='font-size:10px'>p̄ {prob.iloc[i, j]:.2f}</span>"
+                                                if prob is not None and np.isfinite(prob.iloc[i, j]) else "")
+             for j in range(len(order))] for i in range(len(order))]
+    fig = go.Figure(go.Heatmap(z=win.to_numpy(), x=order, y=order, colorscale="Blues", zmin=0, zmax=1,
+                               colorbar=dict(title="share won", tickformat=".0%"),
+                               hovertemplate="true %{y}, inferred %{x}: %{z:.0%}<extra></extra>"))
+    _label_cells(fig, order, order, win.to_numpy(), text, 0.55, size=13)
+    fig.update_layout(title="Model recovery: true world (rows) × inferred world (columns)<br><span style='font-size:"
+                            "11px'>share of synthetic records won (the world with the highest acceptance); p̄: mean "
+                            "posterior model probability</span>", template="plotly_white", height=460, width=620,
+                      xaxis=dict(title="inferred", side="bottom"), yaxis=dict(title="true", autorange="reversed"),
+                      margin=dict(l=150, r=20, t=80, b=120))
+    return fig
+
+
+def fig_probabilities(c: Calibration) -> go.Figure:
+    p = c.probabilities.set_index("world").reindex(world_order(c.probabilities["world"])).reset_index()
+    fig = go.Figure(go.Bar(x=p["world"], y=p["probability"], name="acceptance only",
+                           marker_color=[colour(w) for w in p["world"]], text=[num(v, 2) for v in p["probability"]],
+                           textposition="outside"))
+    if "probability_m8" in p:
+        fig.add_trace(go.Bar(x=p["world"], y=p["probability_m8"], name="× M8 likelihood of NATO's decisions",
+                             marker=dict(color=[hex_to_rgba(colour(w), 0.35) for w in p["world"]],
+                                         line=dict(color=[colour(w) for w in p["world"]], width=1.5)),
+                             text=[num(v, 2) for v in p["probability_m8"]], textposition="outside"))
+    fig.update_layout(title="ABC model probabilities on the record (equal prior over worlds)", barmode="group",
+                      template="plotly_white", height=460, width=560, yaxis=dict(range=[0, 1.1], title="probability"),
+                      legend=dict(orientation="h", y=-0.25), margin=dict(l=60, r=20, t=60, b=120))
+    return fig
+
+
+def fig_marginals(c: Calibration, world: str, moved: pd.DataFrame) -> go.Figure:
+    names = list(moved["parameter"].head(TOP_PARAMETERS))
+    w = c.weights(world)
+    post = c.draws.set_index("draw").loc[w.index]
+    cols = 3
+    rows = math.ceil(len(names) / cols)
+    fig = make_subplots(rows=rows, cols=cols, horizontal_spacing=0.06, vertical_spacing=0.16,
+                        subplot_titles=[f"{n} <span style='font-size:10px;color:#555'>(shift "
+                                        f"{moved.set_index('parameter').loc[n, 'shift']:.2f})</span>" for n in names])
+    for i, n in enumerate(names):
+        r, k = 1 + i // cols, 1 + i % cols
+        x0 = c.draws[n].to_numpy(dtype=float)
+        edges = np.linspace(x0.min(), x0.max(), 21)
+        h0, _ = np.histogram(x0, bins=edges, density=True)
+        h1, _ = np.histogram(post[n].to_numpy(dtype=float), bins=edges, weights=w.to_numpy(dtype=float), density=True)
+        mid = 0.5 * (edges[1:] + edges[:-1])
+        fig.add_trace(go.Bar(x=mid, y=h1, width=np.diff(edges), marker_color=hex_to_rgba(colour(world), 0.6),
+                             name="posterior (accepted draws, weighted)", showlegend=(i == 0), legendgroup="post"),
+                      row=r, col=k)
+        fig.add_trace(go.Scatter(x=edges, y=np.append(h0, h0[-1]), mode="lines", line=dict(shape="hv", color="#444",
+                                                                                             width=1.5),
+                                 name="prior (all draws)", showlegend=(i == 0), legendgroup="prior"), row=r, col=k)
+    fig.update_layout(barmode="overlay", bargap=0, template="plotly_white", height=80 + 230 * rows,
+                      title=f"{world}: posterior marginals (weighted by accepted seeds) of the {len(names)} parameters "
+                            "that moved most from the prior", legend=dict(orientation="h", y=-0.06, yanchor="top"),
+                      margin=dict(l=50, r=20, t=80, b=50))
+    fig.update_yaxes(showticklabels=False)
+    return fig
+
+
+def fig_pairs(c: Calibration, world: str, moved: pd.DataFrame) -> go.Figure:
+    names = list(moved["parameter"].head(PAIR_PARAMETERS))
+    pairs = [(a, b) for i, a in enumerate(names) for b in names[i + 1:]]
+    w = c.weights(world)
+    post = c.draws.set_index("draw").loc[w.index]
+    rng = np.random.default_rng(0)
+    bg = c.draws.iloc[rng.permutation(len(c.draws))[:PRIOR_POINTS]]
+    cols = 3
+    rows = math.ceil(len(pairs) / cols)
+    fig = make_subplots(rows=rows, cols=cols, horizontal_spacing=0.08, vertical_spacing=0.18,
+                        subplot_titles=[f"{a} × {b}" for a, b in pairs])
+    size = 4 + 10 * np.sqrt(w.to_numpy(dtype=float) / float(w.max()))
+    for i, (a, b) in enumerate(pairs):
+        r, k = 1 + i // cols, 1 + i % cols
+        fig.add_trace(go.Scatter(x=bg[a], y=bg[b], mode="markers", marker=dict(size=3, color="rgba(150,150,150,0.35)"),
+                                 name="prior draws", showlegend=(i == 0), hoverinfo="skip"), row=r, col=k)
+        fig.add_trace(go.Scatter(x=post[a], y=post[b], mode="markers",
+                                 marker=dict(size=size, color=hex_to_rgba(colour(world), 0.6),
+                                             line=dict(width=0.5, color="#222")),
+                                 name="accepted draws (size: accepted seeds)", showlegend=(i == 0),
+                                 text=[f"draw {d}, {int(v)} seed(s)" for d, v in zip(w.index, w.to_numpy())],
+                                 hovertemplate="%{text}<br>%{x:.3g}, %{y:.3g}<extra></extra>"), row=r, col=k)
+        fig.update_xaxes(title=dict(text=a, font=dict(size=10)), row=r, col=k)
+        fig.update_yaxes(title=dict(text=b, font=dict(size=10)), row=r, col=k)
+    fig.update_layout(template="plotly_white", height=80 + 300 * rows,
+                      title=f"{world}: pairs of the {len(names)} most moved parameters (grey: prior draws)",
+                      legend=dict(orientation="h", y=-0.08, yanchor="top"), margin=dict(l=60, r=20, t=80, b=60))
+    return fig
+
+
+def _period_label(col: str, prefix: str) -> str:
+    return col.removeprefix(prefix).replace("_", "–")
+
+
+def predictive(c: Calibration, ref: pd.DataFrame, world: str, features: list[str], m8: bool = False) -> pd.DataFrame:
+    """Posterior predictive of ``features`` for a world: every seed of every accepted draw, weighted by the draw's
+    posterior weight spread over its seeds (quantiles 5/50/95 and mean); and the prior predictive (all draws)."""
+    d = ref[ref["world"] == world]
+    wt = c.weights(world, m8)
+    rows = []
+    for kind, sub, weights in (("prior", d, np.ones(len(d))),
+                               ("posterior", d[d["draw"].isin(wt.index)], None)):
+        if weights is None:
+            seeds = sub.groupby("draw")["seed"].transform("size").to_numpy(dtype=float)
+            weights = sub["draw"].map(wt).to_numpy(dtype=float) / np.maximum(seeds, 1)
+        for f in features:
+            if f not in sub or not len(sub):
+                continue
+            x = sub[f].to_numpy(dtype=float)
+            q = weighted_quantiles(x, weights, [0.05, 0.5, 0.95])
+            ok = np.isfinite(x)
+            mean = float(np.average(x[ok], weights=weights[ok])) if ok.any() and weights[ok].sum() > 0 else np.nan
+            rows.append({"world": world, "kind": kind, "feature": f, "q05": q[0], "q50": q[1], "q95": q[2],
+                         "mean": mean, "runs": int(len(sub))})
+    return pd.DataFrame(rows)
+
+
+def fig_predictive_bands(c: Calibration, pred: pd.DataFrame, prefix: str, title: str, unit: str) -> go.Figure | None:
+    feats = [f for f in dict.fromkeys(pred["feature"]) if f.startswith(prefix)]
+    if not feats:
+        return None
+    worlds = [w for w in c.worlds if w in set(pred["world"])]
+    x = [_period_label(f, prefix) for f in feats]
+    fig = make_subplots(rows=1, cols=len(worlds), shared_yaxes=True, subplot_titles=worlds, horizontal_spacing=0.02)
+    rec = c.record.set_index("feature") if c.record is not None else None
+    for i, w in enumerate(worlds):
+        for kind, fill, line, dash in (("prior", "rgba(150,150,150,0.25)", "#999", "dot"),
+                                       ("posterior", hex_to_rgba(colour(w), 0.3), colour(w), "solid")):
+            d = pred[(pred["world"] == w) & (pred["kind"] == kind)].set_index("feature").reindex(feats)
+            if d["q50"].isna().all():
+                continue
+            fig.add_trace(go.Scatter(x=x + x[::-1], y=list(d["q95"]) + list(d["q05"])[::-1], fill="toself", mode="lines",
+                                     fillcolor=fill, line=dict(width=0), hoverinfo="skip", showlegend=False),
+                          row=1, col=i + 1)
+            fig.add_trace(go.Scatter(x=x, y=d["q50"], mode="lines+markers", line=dict(color=line, dash=dash, width=2),
+                                     marker=dict(size=5), name=f"{kind} predictive (median, 5–95 %)",
+                                     legendgroup=kind, showlegend=(i == 0 and kind == "prior") or
+                                     (kind == "posterior" and i == 0),
+                                     hovertemplate=f"{w}, {kind}: %{{x}} median %{{y:.3g}}<extra></extra>"),
+                          row=1, col=i + 1)
+        if rec is not None:
+            have = [f for f in feats if f in rec.index and np.isfinite(rec.loc[f, "value"])]
+            if have:
+                tol = [float(rec.loc[f, "tolerance"]) if "tolerance" in rec else 0.0 for f in have]
+                fig.add_trace(go.Scatter(x=[_period_label(f, prefix) for f in have], y=[rec.loc[f, "value"] for f in have],
+                                         mode="markers", marker=dict(color="#000", size=9, symbol="diamond"),
+                                         error_y=dict(type="data", array=tol, color="#000", thickness=1.5, width=6),
+                                         name="record ± tolerance", showlegend=(i == 0), legendgroup="record",
+                                         hovertemplate="record %{x}: %{y:.3g}<extra></extra>"), row=1, col=i + 1)
+    fig.update_layout(title=dict(text=title, y=0.97, yanchor="top"), template="plotly_white", height=400,
+                      legend=dict(orientation="h", y=-0.25), margin=dict(l=60, r=20, t=95, b=60))
+    fig.update_yaxes(title=unit, row=1, col=1)
+    fig.update_xaxes(tickangle=-45, tickfont=dict(size=9))
+    return fig
+
+
+def fig_predictive_patterns(c: Calibration, pred: pd.DataFrame) -> go.Figure | None:
+    feats = [f for f in dict.fromkeys(pred["feature"]) if f.startswith("pattern_")]
+    if not feats:
+        return None
+    worlds = [w for w in c.worlds if w in set(pred["world"])]
+    z, text = [], []
+    for w in worlds:
+        row, trow = [], []
+        for f in feats:
+            post = pred[(pred["world"] == w) & (pred["kind"] == "posterior") & (pred["feature"] == f)]["mean"]
+            prior = pred[(pred["world"] == w) & (pred["kind"] == "prior") & (pred["feature"] == f)]["mean"]
+            v = float(post.iloc[0]) if len(post) else np.nan
+            p0 = float(prior.iloc[0]) if len(prior) else np.nan
+            row.append(v)
+            trow.append((f"<b>{v:.0%}</b>" if np.isfinite(v) else "–")
+                        + f"<br><span style='font-size:9px'>prior {p0:.0%}</span>")
+        z.append(row)
+        text.append(trow)
+    xs = [_pattern_name(f) for f in feats]
+    fig = go.Figure(go.Heatmap(z=z, x=xs, y=worlds, colorscale="Greens", zmin=0, zmax=1,
+                               colorbar=dict(title="P(held)", tickformat=".0%"),
+                               hovertemplate="%{y}, %{x}: %{z:.1%} of posterior predictive runs<extra></extra>"))
+    _label_cells(fig, xs, worlds, z, text, 0.6)
+    fig.update_layout(title="Posterior predictive: probability each training pattern holds (the record holds every "
+                            "one); small: the prior predictive", template="plotly_white",
+                      height=170 + 55 * len(worlds), margin=dict(l=150, r=20, t=50, b=140),
+                      xaxis=dict(tickangle=-35, tickfont=dict(size=10)), yaxis=dict(autorange="reversed"))
+    return fig
+
+
+def fig_lopo(c: Calibration) -> go.Figure:
+    lp = c.lopo
+    worlds = [w for w in c.worlds + [NULL] if w in set(lp["world"])]
+    dropped = list(dict.fromkeys(lp["dropped"]))
+    piv = lp.pivot_table(index="world", columns="dropped", values="rate", aggfunc="first").reindex(
+        index=worlds, columns=dropped)
+    base = {w: float(_row(c.acceptance, world=w)["rate"]) if _row(c.acceptance, world=w) is not None else np.nan
+            for w in worlds}
+    text = [[pct(v) for v in row] for row in piv.to_numpy()]
+    zlog = np.log10(np.maximum(piv.to_numpy(dtype=float), 1e-7))
+    xs, ys = [_pattern_name(str(d)) for d in dropped], [f"{w} (all: {pct(base[w])})" for w in worlds]
+    fig = go.Figure(go.Heatmap(z=zlog, x=xs, y=ys, text=text, colorscale=[[0, "#ffffff"], [1, "#b39ddb"]],
+                               colorbar=dict(title="log10 rate"), zmax=0,
+                               hovertemplate="%{y}, without %{x}: %{text}<extra></extra>"))
+    _label_cells(fig, xs, ys, zlog, text, 9.0)
+    fig.update_layout(title="Leave one pattern out: acceptance when each pattern in turn is dropped from the rule",
+                      template="plotly_white", height=170 + 50 * len(worlds), margin=dict(l=260, r=20, t=50, b=140),
+                      xaxis=dict(tickangle=-35, tickfont=dict(size=10)), yaxis=dict(autorange="reversed"))
+    return fig
+
+
+# ------------------------------------------------------------------------------------------ tables
+
+def _table(df: pd.DataFrame, floats: str = "{:.4g}") -> str:
+    def fmt(v):
+        if isinstance(v, float | np.floating):
+            return "" if not np.isfinite(v) else floats.format(v)
+        return html.escape(str(v))
+    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in df.columns)
+    body = "".join("<tr>" + "".join(f"<td>{fmt(v)}</td>" for v in row) + "</tr>"
+                   for row in df.itertuples(index=False, name=None))
+    return f"<table class='card'><tr>{head}</tr>{body}</table>"
+
+
+def acceptance_table(c: Calibration) -> str:
+    a = c.acceptance.copy()
+    order = c.worlds + ([NULL] if c.has_null else [])
+    a = a.set_index("world").reindex([w for w in order if w in set(a["world"])]).reset_index()
+    n_free, n_null = len(c.free_parameters()), c.null_parameter_count()
+    out = pd.DataFrame({"model": a["world"],
+                        "free parameters": [n_null if w == NULL else n_free for w in a["world"]],
+                        "runs": a["runs"].map("{:,}".format), "accepted": a["accepted"].map("{:,}".format),
+                        "rate": a["rate"].map(pct), "95 % interval": [f"{pct(lo)} – {pct(hi)}"
+                                                                      for lo, hi in zip(a["lo"], a["hi"])]})
+    if "draws_accepted" in a:
+        out["draws with an accepted seed"] = [f"{int(x):,} / {int(n):,}" for x, n in zip(a["draws_accepted"], a["draws"])]
+    if "rate_m8" in a:
+        out["rate × M8 weight"] = a["rate_m8"].map(pct)
+    return _table(out)
+
+
+def heldout_table(c: Calibration) -> str:
+    h = c.heldout
+    models = [m for m in world_order(h["model"]) if m != NULL] + ([NULL] if NULL in set(h["model"]) else [])
+    items = list(dict.fromkeys(h["item"]))
+    rows = []
+    for it in items:
+        d = h[h["item"] == it].set_index("model")
+        r0 = d.iloc[0]
+        rec = r0["record"]
+        rec_s = ("held" if rec == 1 else "not held") if r0["kind"] == "log score" and np.isfinite(rec) else num(rec)
+        cells = {}
+        for m in models:
+            if m not in d.index:
+                cells[m] = ""
+                continue
+            r = d.loc[m]
+            cells[m] = (f"{num(r['score'])}" + (f" <small>(p̂ {r['predicted']:.2f})</small>" if r["kind"] == "log score"
+                                                  and np.isfinite(r["predicted"]) else
+                                                  f" <small>(median {num(r['predicted'])})</small>"
+                                                  if np.isfinite(r["predicted"]) else ""))
+        rows.append((it, r0["kind"], rec_s, cells))
+    head = "".join(f"<th>{html.escape(m)}</th>" for m in models)
+    body = "".join(f"<tr><td>{'<b>' if 'total' in it or 'mean' in it else ''}{html.escape(it)}</td><td>"
+                   f"{html.escape(kind)}</td><td>{html.escape(rec)}</td>"
+                   + "".join(f"<td style='text-align:right'>{cells[m]}</td>" for m in models) + "</tr>"
+                   for it, kind, rec, cells in rows)
+    return (f"<table class='card'><tr><th>item</th><th>score</th><th>record</th>{head}</tr>{body}</table>"
+            "<p class='note'>Log score: log p̂ if the record's pattern holds, log(1 − p̂) if not (p̂: share of posterior "
+            "predictive runs, smoothed (k + ½)/(n + 1)); higher is better. CRPS of Russia's burden (pp of GDP) against "
+            "SIPRI's value each year; lower is better. Pre-registered in docs/heldout.md before any output past 2013 "
+            "was looked at.</p>")
+
+
+# ------------------------------------------------------------------------------------------ the page
+
+def _intro(c: Calibration) -> str:
+    m = c.manifest
+    bits = []
+    for key, label in (("name", "study"), ("scenario", "scenario"), ("train_end", "training window to"),
+                       ("draws", "prior draws"), ("seeds", "seeds per draw"), ("runs", "runs"),
+                       ("seconds", "seconds"), ("executor", "executor")):
+        if key in m:
+            bits.append(f"{label} <b>{html.escape(str(m[key]))}</b>")
+    n_free = len(c.free_parameters())
+    if n_free:
+        bits.append(f"free parameters of the agent model <b>{n_free}</b> (paired: draw k is the same vector in every "
+                    "world)")
+    npar = c.null_parameter_count()
+    if c.has_null and npar:
+        bits.append(f"null model parameters <b>{npar}</b> (its own draws, the same budget)")
+    heldout = m.get("heldout_sha256") or (m.get("heldout") or {}).get("sha256") if isinstance(m.get("heldout"), dict) \
+        else m.get("heldout_sha256")
+    if heldout:
+        bits.append(f"docs/heldout.md SHA-256 <code>{html.escape(str(heldout))[:16]}…</code>")
+    cmd = m.get("command")
+    return (f"<p class='note'>{' · '.join(bits)}" + (f"<br>Command: <code>{html.escape(str(cmd))}</code>" if cmd else "")
+            + "</p><p class='note'><b>How to read it.</b> A run (a parameter draw × a seed) is <i>accepted</i> when "
+            "every training feature with a record value lies within its tolerance, fixed before the record was used "
+            "and the same for every model (docs/calibration.md). A world's acceptance rate is the share of its runs "
+            "accepted; its posterior is the accepted draws, each weighted by its accepted seeds. The null model (no "
+            "agents, no types) is calibrated by the same rule with the same budget: a world that does not beat it "
+            "has not explained anything. Every sentence in the paragraphs below is a template filled with the "
+            "numbers of this folder.</p>")
+
+
+def write_report(calib_dir) -> Path:
+    """Write ``CALIB_DIR/report.html`` from the calibration folder's files; returns its path."""
+    c = Calibration.read(calib_dir)
+    ref_cols = None
+    ref = None
+    sections: list[tuple[str, list]] = []
+    names = c.free_parameters()
+    moved = {}
+    if c.draws is not None and c.posterior is not None:
+        for w in c.worlds:
+            wt = c.weights(w)
+            if len(wt):
+                moved[w] = shifts(c.draws, wt, names)
+    if c.worlds:
+        from sim.runs.score import FEATURES
+        ref_cols = ["world", "draw", "seed", *FEATURES, *M8_COLUMNS]
+        ref = _reference(c.dir, ref_cols, worlds=c.worlds)
+    c._m8_cache = m8_table(c, ref)
+
+    paragraphs = "".join(f"<div class='world' id='world-{w}'><p><b style='color:{colour(w)}'>{html.escape(w)}.</b> "
+                         + "</p><p>".join(html.escape(t) for t in world_paragraphs(c, w, moved.get(w)))
+                         + "</p></div>" for w in c.worlds)
+    sections.append(("The worlds in numbers", [paragraphs or "<p>No world in this folder.</p>"]))
+
+    acc = []
+    if c.acceptance is not None:
+        acc += [fig_acceptance(c), acceptance_table(c)]
+        acc.append("<p class='note'>Within a draw, the share of its seeds accepted is a share of "
+                   f"{c.manifest.get('seeds', 'S')} seeds: its standard error is at most √(0.25/seeds) "
+                   + (f"= {math.sqrt(0.25 / int(c.manifest['seeds'])):.2f}" if str(c.manifest.get('seeds', '')).isdigit()
+                      else "") + ".</p>")
+    else:
+        acc.append("<p>No acceptance table (acceptance.csv) in this folder.</p>")
+    if c.graded is not None:
+        acc.append(fig_graded(c))
+        g = c.graded.pivot_table(index="k", columns="world", values="share", aggfunc="first").sort_index(ascending=False)
+        g = g[[w for w in c.worlds + [NULL] if w in g.columns]]
+        acc.append(_table(g.map(pct).reset_index().rename(columns={"k": "≥ k patterns"})))
+    if c.paired is not None:
+        acc.append(fig_paired(c))
+    sections.append(("Acceptance, graded, paired", acc))
+
+    which = []
+    if c.confusion is not None:
+        left = fig_confusion(c).to_html(full_html=False, include_plotlyjs=False)
+        right = (fig_probabilities(c).to_html(full_html=False, include_plotlyjs=False) if c.probabilities is not None
+                 else "<p>No model probabilities (model_probabilities.csv) in this folder.</p>")
+        which.append(f"<p class='note'>{html.escape(ROBERT_2011)}</p>")
+        which.append(f"<div style='display:flex;gap:1em;flex-wrap:wrap'><div>{left}</div><div>{right}</div></div>")
+        if c.recovery is not None:
+            which.append("<h3>Parameter recovery (coverage of the posterior intervals on the synthetic records; "
+                         "well calibrated: 50 % and 90 %)</h3>")
+            which.append(_table(c.recovery))
+    else:
+        which.append("<p>No model-recovery results (recovery/confusion.csv: run <code>spiral recover</code>). The "
+                     "posterior model probabilities are shown only beside them (Robert et al. 2011), so they are not "
+                     "shown here.</p>")
+    sections.append(("Which world? Model recovery, and the model probabilities beside it", which))
+
+    post = []
+    if moved:
+        for w in c.worlds:
+            if w not in moved:
+                post.append(f"<p><b>{html.escape(w)}</b>: no accepted draw, no posterior.</p>")
+                continue
+            post.append(fig_marginals(c, w, moved[w]))
+            post.append(fig_pairs(c, w, moved[w]))
+            t = moved[w].head(12).copy()
+            post.append("<details><summary>Top 12 parameters by shift (Wasserstein-1 distance between prior and "
+                        "posterior, in units of the prior's range)</summary>" + _table(t) + "</details>")
+    else:
+        post.append("<p>No posterior (no accepted draw in any world, or no draws.parquet/posterior.parquet).</p>")
+    sections.append(("Posterior marginals and pairs", post))
+
+    pp = []
+    if ref is not None and len(ref):
+        from sim.runs.score import FEATURES
+        parts = []
+        for w in c.worlds:
+            d = ref[ref["world"] == w]
+            if len(d) > PREDICTIVE_RUNS * 4:  # the prior predictive on a seeded subsample (posterior rows all kept)
+                keep = d["draw"].isin(c.weights(w).index).to_numpy()
+                keep |= np.random.default_rng(1).random(len(d)) < PREDICTIVE_RUNS / len(d)
+                d = d[keep]
+            parts.append(predictive(c, d.assign(world=w), w, list(FEATURES)))
+        pred = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+        if len(pred):
+            for fig in (fig_predictive_patterns(c, pred),
+                        fig_predictive_bands(c, pred, "tension_russia_", "Russia-only tension by period: posterior "
+                                             "(colour) and prior (grey) predictive, median and 5–95 % (no record "
+                                             "value: the patterns compare these periods)", "index"),
+                        fig_predictive_bands(c, pred, "russia_burden_", "Russia's burden by period: predictive "
+                                             "against the record (SIPRI) ± tolerance", "% of GDP")):
+                if fig is not None:
+                    pp.append(fig)
+            counts = pred[pred["feature"].isin(["force_1992_2013", "coercion_1992_2013"])]
+            if len(counts):
+                pp.append(_table(counts[["world", "kind", "feature", "q05", "q50", "q95", "mean"]],
+                                 floats="{:.3g}"))
+    else:
+        pp.append("<p>No reference table (reference.parquet) in this folder.</p>")
+    sections.append(("Posterior predictive over the training features", pp))
+
+    ev = []
+    if c._m8_cache is not None:
+        ev.append("<p class='note'>The log-likelihood of NATO's recorded decisions 1994–2013 (taken and withheld) "
+                  "under each world's M8 rule, on each run's own history; 'll_all': mean over all the world's runs; "
+                  "'ll_accepted': over its accepted runs (posterior-weighted); by leader type: mean over all runs. "
+                  "Higher is likelier. The M8-weighted acceptance and model probabilities multiply each accepted run "
+                  "by exp(this log-likelihood).</p>")
+        ev.append(_table(c._m8_cache))
+    else:
+        ev.append("<p>No M8 evidence (no m8_ll_* columns in the reference table).</p>")
+    sections.append(("The West's decisions as evidence (M8)", ev))
+
+    lo = [fig_lopo(c)] if c.lopo is not None else ["<p>No leave-one-pattern-out table in this folder.</p>"]
+    sections.append(("Leave one pattern out", lo))
+    if c.sensitivity is not None:
+        s = c.sensitivity.copy()
+        for col in ("rate", "lo", "hi"):
+            if col in s:
+                s[col] = s[col].map(pct)
+        sections.append(("Prior sensitivity (narrower and wider priors)", [_table(s)]))
+    if c.heldout is not None:
+        sections.append(("Held out 2014–2025 (pre-registered)", [heldout_table(c)]))
+    else:
+        sections.append(("Held out 2014–2025 (pre-registered)", ["<p>Not scored yet (no heldout.csv).</p>"]))
+    return _page(c.dir / REPORT, "Calibration of the four worlds: " + str(c.manifest.get("name", c.dir.name)),
+                 _intro(c), sections)
+
+
+def _page(path: Path, title: str, intro: str, sections: list[tuple[str, list]]) -> Path:
+    """A self-contained page: plotly.js embedded once in the head (so figures inside HTML blocks, such as the
+    side-by-side recovery matrix and model probabilities, render wherever they stand); written atomically."""
+    import plotly.offline
+
+    parts = [f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
+             f"<style>{CSS}h3{{font-size:15px}}details{{margin:.5em 0}}div.world{{margin:1em 0}}"
+             "div.world p{margin:.3em 0}div.world p+p{margin-left:1.5em}</style>"
+             f"<script type='text/javascript'>{plotly.offline.get_plotlyjs()}</script></head><body>"
+             f"<h1>{html.escape(title)}</h1>{intro}"]
+    for heading, items in sections:
+        parts.append(f"<h2>{html.escape(heading)}</h2>")
+        for item in items:
+            parts.append(item.to_html(full_html=False, include_plotlyjs=False) if isinstance(item, go.Figure)
+                         else item)
+    parts.append("</body></html>")
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text("\n".join(parts), encoding="utf-8")
+    tmp.replace(path)
+    return path
+
+
+__all__ = ["Calibration", "m8_table", "pct", "predictive", "shifts", "world_paragraph", "world_paragraphs",
+           "write_report"]
