@@ -1,0 +1,551 @@
+"""The reference table of a calibration: every world × draw × seed, its training features and M8 evidence.
+
+One row per run: ``world, draw, seed`` (``seed`` is the engine seed, the same for draw k and seed index j
+in every world: :func:`sim.runs.calibrate.prior.run_seed`), the training features of
+:data:`sim.runs.score.FEATURES` computed by :func:`sim.runs.score.batch_features` (the ONE implementation,
+float32), and the run's M8 log-likelihoods of NATO's recorded decisions 1992–2013, taken and withheld, summed
+over decisions (:data:`M8_COLUMNS`: under the run's own world, and under each leader type S, R, G; float64).
+The null model (``world == "null"``) has its own draws and seeds (the same counts: equal budget) and no M8
+columns (NaN): its West takes no decisions.
+
+Runs are planned into chunks (:func:`plan`), a chunk is ONE engine call (:func:`sim.engine.simulate`, scenario
+cut at ``train_end`` by :func:`sim.scenario.until`, ``keep_states=False``), features are vectorised over the
+chunk, and each chunk is committed as one Parquet part (``DIR/reference/part-NNNNNN.parquet``) written to a
+temporary name, fsynced and renamed — the pattern of sweeps (:mod:`sim.runs.sweep.store`), reused: a kill
+at any moment loses at most the chunks in flight, and the same command resumes with the rest. Parts hold no
+timestamps or versions, and a run's results never depend on the batch it ran in, so parts are
+byte-identical whatever the executor (``local`` process pool or Dask: :func:`sim.runs.executors.open_executor`),
+the worker count or the order in which chunks finished.
+
+Chunks group the draws by the rounded values of :data:`LAG_PARAMETERS`: the engine schedules NATO's votes on
+emergent applications and their accessions by these rounded lags, one event per distinct value in a batch,
+so batches homogeneous in them run faster (measured in docs/performance.md, "Calibration"). The grouping
+changes no result.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import hashlib
+import json
+import pickle
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from sim.calendar import quarter_label
+from sim.runs.calibrate.prior import draws as prior_draws
+from sim.runs.calibrate.prior import draws_digest, run_seed
+from sim.runs.calibrate.spec import FORMAT, NULL_WORLD, CalibrationSpec, SpecError
+from sim.runs.score import FEATURES, TRAINING_END, batch_features
+from sim.runs.sweep.spec import SweepError
+
+KEY_COLUMNS = ("world", "draw", "seed")
+M8_TYPES = ("security_seeker", "order_revisionist", "greedy_expansionist")  # sim.engine.record.DECISION_TYPES
+M8_COLUMNS = ("m8_ll_own", "m8_ll_S", "m8_ll_R", "m8_ll_G")
+COLUMNS = KEY_COLUMNS + tuple(FEATURES) + M8_COLUMNS
+LAG_PARAMETERS = ("application_review_quarters", "ratification_quarters")
+REFERENCE = "reference"
+DRAWS = "draws.parquet"
+NULL_DRAWS = "null_draws.parquet"
+MANIFEST = "manifest.json"
+
+
+# ----------------------------------------------------------------------------------------------------------
+# One chunk: runs -> rows (the worker side)
+# ----------------------------------------------------------------------------------------------------------
+
+
+def m8_loglik(decisions: dict, R: int, start: int) -> dict[str, np.ndarray]:
+    """Per run (``[R]``): the sum of the M8 log-likelihoods of NATO's *recorded* decisions (``scripted``: the
+    record's, taken or withheld; decisions NATO's own vote took in a run are the model's, not data) before
+    2014, under the run's own world (``m8_ll_own``) and under each leader type (``m8_ll_S/R/G``)."""
+    run = np.asarray(decisions.get("run", []), dtype=np.int64)
+    if not len(run):
+        return {c: np.zeros(R) for c in M8_COLUMNS}
+    year = start / 4.0 + np.asarray(decisions["step"], dtype=float) / 4.0
+    sel = np.asarray(decisions["scripted"], dtype=bool) & (year < TRAINING_END)
+    src = ("loglik",) + tuple(f"loglik_{t}" for t in M8_TYPES)
+    return {c: np.bincount(run[sel], weights=np.asarray(decisions[s], dtype=float)[sel], minlength=R)
+            for c, s in zip(M8_COLUMNS, src)}
+
+
+def rows_of(res, world, draw, seed, m8: bool = True) -> pa.Table:
+    """The reference rows of a batch result (a :class:`sim.engine.BatchResult`, or anything with the fields
+    :meth:`sim.runs.score.Runs.from_batch` and :meth:`~sim.runs.score.Events.from_batch` read — the null
+    model's result): ``world``/``draw``/``seed`` per run, the features, and the M8 columns (NaN if not
+    ``m8``). Vectorised over the batch."""
+    R = res.R
+    f = batch_features(res)
+    cols = {"world": pa.array(np.broadcast_to(np.asarray(world, dtype=object), (R,)), type=pa.string()),
+            "draw": pa.array(np.asarray(draw, dtype=np.int64)),
+            "seed": pa.array(np.asarray(seed, dtype=np.int64))}
+    for name in FEATURES:
+        cols[name] = pa.array(np.asarray(f[name], dtype=np.float32))
+    ll = m8_loglik(res.decisions, R, res.scenario.start) if m8 else {c: np.full(R, np.nan) for c in M8_COLUMNS}
+    for c in M8_COLUMNS:
+        cols[c] = pa.array(np.asarray(ll[c], dtype=np.float64))
+    return pa.table(cols)
+
+
+@dataclass
+class ChunkTask:
+    chunk: int
+    kind: str                    # "agent" | "null"
+    scenario_hash: str
+    scenario_blob: bytes
+    worlds: list[str]            # per run
+    draw: np.ndarray             # [n]
+    seed: np.ndarray             # [n]
+    names: tuple[str, ...]       # parameter names of ``values``
+    values: np.ndarray           # [n, P] each run's free parameter values
+    fixed: dict = field(default_factory=dict)
+
+
+@dataclass
+class ChunkResult:
+    chunk: int
+    n_runs: int
+    part: bytes
+    seconds: float
+
+
+_SCENARIOS: dict[str, object] = {}
+
+
+def _scenario(h: str, blob: bytes):
+    s = _SCENARIOS.get(h)
+    if s is None:
+        if len(_SCENARIOS) > 8:
+            _SCENARIOS.clear()
+        s = _SCENARIOS[h] = pickle.loads(blob)
+    return s
+
+
+def evaluate(scenario, kind: str, worlds, draw, seed, names, values, fixed=None) -> pa.Table:
+    """The rows of one chunk: ONE engine call for the agent worlds (any mix of worlds, draws and seeds), or
+    the null model's vectorised simulation. ``scenario`` must end by 2013Q4 (the training window)."""
+    if (scenario.end + 1) / 4.0 > TRAINING_END:
+        raise SpecError(f"the scenario given to the calibration ends in {quarter_label(scenario.end)}: cut it at "
+                        "2013Q4 (sim.scenario.until) - nothing after 2013 may reach a calibration")
+    if kind == "null":
+        from sim.runs.calibrate.null import simulate_null
+
+        table = pd.DataFrame(np.asarray(values, dtype=float), columns=list(names))
+        res = simulate_null(scenario, table, np.asarray(seed, dtype=np.int64))
+        return rows_of(res, NULL_WORLD, draw, seed, m8=False)
+    from sim.engine import simulate
+
+    fixed = dict(fixed or {})
+    params = [{**dict(zip(names, row)), **fixed} for row in np.asarray(values, dtype=float).tolist()]
+    res = simulate(scenario, list(worlds), np.asarray(seed, dtype=np.int64), params, keep_states=False)
+    return rows_of(res, list(worlds), draw, seed)
+
+
+def run_chunk(task: ChunkTask) -> ChunkResult:
+    """Run one chunk (in a worker) and return its Parquet part as bytes."""
+    from sim.runs.executors import release_free_memory
+    from sim.runs.sweep.store import _parquet_bytes
+
+    t0 = time.perf_counter()
+    table = evaluate(_scenario(task.scenario_hash, task.scenario_blob), task.kind, task.worlds, task.draw,
+                     task.seed, task.names, task.values, task.fixed)
+    part = _parquet_bytes(table)
+    del table
+    release_free_memory()
+    return ChunkResult(task.chunk, len(task.draw), part, time.perf_counter() - t0)
+
+
+# ----------------------------------------------------------------------------------------------------------
+# The plan
+# ----------------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Chunk:
+    kind: str            # "agent" | "null"
+    world: np.ndarray    # [n] index into ReferencePlan.worlds
+    draw: np.ndarray     # [n]
+    j: np.ndarray        # [n] seed index 0..seeds-1
+
+
+@dataclass
+class ReferencePlan:
+    spec: CalibrationSpec
+    draws: pd.DataFrame               # the prior draws (agent worlds)
+    null_draws: pd.DataFrame | None   # the null model's own draws, or None (not in the spec / not available)
+    null_note: str                    # why the null model is skipped, or ""
+    seeds: np.ndarray                 # [draws, seeds] engine seeds (the same in every world)
+    worlds: tuple[str, ...]           # the worlds that run (spec order; "null" only if available)
+    chunks: list[Chunk]
+
+    @property
+    def n_chunks(self) -> int:
+        return len(self.chunks)
+
+    def chunk_len(self, c: int) -> int:
+        return len(self.chunks[c].draw)
+
+    @property
+    def n_runs(self) -> int:
+        return sum(len(c.draw) for c in self.chunks)
+
+    def task(self, c: int, scenario_hash: str, blob: bytes) -> ChunkTask:
+        ch = self.chunks[c]
+        table = self.null_draws if ch.kind == "null" else self.draws
+        names = tuple(x for x in table.columns if x != "draw")
+        values = table[list(names)].to_numpy(dtype=float)[ch.draw]
+        fixed = {} if ch.kind == "null" else self.spec.fixed
+        return ChunkTask(c, ch.kind, scenario_hash, blob, [self.worlds[i] for i in ch.world], ch.draw,
+                         self.seeds[ch.draw, ch.j], names, values, fixed)
+
+
+def _split(n: int, size: int) -> list[slice]:
+    """``n`` runs in near-equal consecutive pieces of at most ``size``."""
+    k = max(1, -(-n // size))
+    edges = np.linspace(0, n, k + 1).round().astype(int)
+    return [slice(a, b) for a, b in zip(edges[:-1], edges[1:]) if b > a]
+
+
+def lag_groups(draws: pd.DataFrame, fixed: dict | None = None) -> np.ndarray:
+    """``[draws]`` group code: the rounded values of :data:`LAG_PARAMETERS` (those that are free)."""
+    keys = [np.maximum(1, np.rint(draws[p].to_numpy(float))).astype(np.int64) for p in LAG_PARAMETERS if p in draws]
+    if not keys:
+        return np.zeros(len(draws), dtype=np.int64)
+    return np.unique(np.stack(keys, axis=1), axis=0, return_inverse=True)[1].ravel()
+
+
+def plan(spec: CalibrationSpec, quiet: bool = False) -> ReferencePlan:
+    """The runs of a calibration, in chunks: agent-world chunks first (draws grouped by
+    :func:`lag_groups`; within a group by draw, then world, then seed), then the null model's (by draw and
+    seed). Deterministic: the same spec gives the same chunks."""
+    dr = prior_draws(spec)
+    seeds = run_seed(spec.design_seed, np.arange(spec.draws)[:, None], np.arange(spec.seeds)[None, :])
+    null, note = None, ""
+    if spec.has_null:
+        try:
+            from sim.runs.calibrate.prior import null_draws
+
+            null = null_draws(spec)
+        except ImportError as exc:
+            note = (f"the null model is skipped: sim.runs.calibrate.null is not available ({exc}); the other "
+                    "worlds run as planned, and the null model's runs are added when the same command is run "
+                    "again once it is there")
+            if not quiet:
+                print(f"note: {note}", file=sys.stderr)
+    worlds = tuple(w for w in spec.worlds if w != NULL_WORLD or null is not None)
+    agent = [i for i, w in enumerate(worlds) if w != NULL_WORLD]
+    chunks: list[Chunk] = []
+    if agent:
+        groups = lag_groups(dr)
+        W, S = len(agent), spec.seeds
+        for g in np.unique(groups):
+            d = np.flatnonzero(groups == g)
+            # runs of the group: draw-major, then world, then seed
+            draw = np.repeat(d, W * S)
+            world = np.tile(np.repeat(np.asarray(agent), S), len(d))
+            j = np.tile(np.arange(S), len(d) * W)
+            for sl in _split(len(draw), spec.chunk):
+                chunks.append(Chunk("agent", world[sl], draw[sl], j[sl]))
+    if null is not None:
+        ni = worlds.index(NULL_WORLD)
+        draw = np.repeat(np.arange(spec.draws), spec.seeds)
+        j = np.tile(np.arange(spec.seeds), spec.draws)
+        for sl in _split(len(draw), spec.chunk):
+            chunks.append(Chunk("null", np.full(sl.stop - sl.start, ni), draw[sl], j[sl]))
+    return ReferencePlan(spec, dr, null, note, seeds, worlds, chunks)
+
+
+# ----------------------------------------------------------------------------------------------------------
+# The output folder
+# ----------------------------------------------------------------------------------------------------------
+
+
+def part_name(c: int) -> str:
+    return f"part-{c:06d}.parquet"
+
+
+def committed(out: Path) -> set[int]:
+    """Chunks whose part is on disk."""
+    import re
+
+    d = Path(out) / REFERENCE
+    done = set()
+    if d.is_dir():
+        for p in d.iterdir():
+            m = re.match(r"^part-(\d{6})\.parquet$", p.name)
+            if m:
+                done.add(int(m.group(1)))
+    return done
+
+
+def calibration_hash(spec: CalibrationSpec) -> str:
+    return hashlib.sha256(json.dumps(spec.identity(), sort_keys=True, default=str).encode()).hexdigest()
+
+
+def file_sha256(path: Path | None) -> str | None:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest() if path is not None and Path(path).is_file() else None
+
+
+def _new_manifest(p: ReferencePlan) -> dict:
+    from sim.runs.sweep.store import _git_commit, _versions, code_fingerprint
+    import platform
+
+    s = p.spec
+    return {
+        "format": FORMAT,
+        "name": s.name,
+        "description": s.description,
+        "spec_path": str(s.path),
+        "spec_sha256": s.spec_sha256,
+        "calibration_hash": calibration_hash(s),
+        "spec": s.identity(),
+        "scenario": {"name": s.scenario.name, "path": s.scenario_path, "hash_cut": s.scenario.hash,
+                     "train_end": quarter_label(s.train_end)},
+        "heldout": {"path": str(s.heldout) if s.heldout else None, "sha256": file_sha256(s.heldout)},
+        "record": {"path": str(s.record), "sha256": file_sha256(s.record)},
+        "budget": {"worlds": list(s.worlds), "draws": s.draws, "seeds": s.seeds, "runs_per_world": s.runs_per_world,
+                   "runs": s.n_runs, "free_parameters": len(s.free), "prior_scale": s.scale, "chunk": s.chunk},
+        "draws_sha256": draws_digest(p.draws),
+        "null": {"status": "planned" if p.null_draws is not None else ("skipped" if s.has_null else "not asked"),
+                 "note": p.null_note,
+                 "parameters": [c for c in p.null_draws.columns if c != "draw"] if p.null_draws is not None else None,
+                 "draws_sha256": draws_digest(p.null_draws) if p.null_draws is not None else None},
+        "provenance": {"versions": _versions(), "code_fingerprint": code_fingerprint(), "git": _git_commit(),
+                       "platform": platform.platform()},
+        "sessions": [],
+        "status": "incomplete",
+        "runs_done": 0,
+        "chunks": p.n_chunks,
+    }
+
+
+def read_manifest(out) -> dict:
+    m = Path(out) / MANIFEST
+    if not m.is_file():
+        raise SweepError(f"{out}: not a calibration folder (no {MANIFEST}); write one with 'spiral calibrate SPEC'")
+    return json.loads(m.read_text())
+
+
+def write_manifest(out: Path, manifest: dict) -> None:
+    from sim.runs.sweep.store import _atomic_write
+
+    _atomic_write(Path(out) / MANIFEST, (json.dumps(manifest, indent=2, default=str) + "\n").encode())
+
+
+def _write_parquet(path: Path, df: pd.DataFrame) -> None:
+    from sim.runs.sweep.store import _atomic_write, _parquet_bytes
+
+    _atomic_write(path, _parquet_bytes(df))
+
+
+def _prepare(p: ReferencePlan, out: Path, on_code_change: str) -> dict:
+    """Create the folder or check that it holds this same calibration; clean half-written parts."""
+    from sim.runs.sweep.store import _now, code_fingerprint
+
+    s = p.spec
+    mpath = out / MANIFEST
+    if mpath.exists():
+        try:
+            manifest = json.loads(mpath.read_text())
+        except (OSError, json.JSONDecodeError) as exc:
+            raise SweepError(f"{mpath}: unreadable manifest ({exc}); delete {out} to start again") from None
+        if manifest.get("format") != FORMAT:
+            raise SweepError(f"{out} holds something else than a calibration; choose another --out")
+        if manifest.get("calibration_hash") != calibration_hash(s):
+            old, new = manifest.get("spec", {}), s.identity()
+            diff = sorted(k for k in set(old) | set(new) if json.dumps(old.get(k), default=str)
+                          != json.dumps(new.get(k), default=str))
+            raise SweepError(f"{out} holds a different calibration ({manifest.get('name')!r}; differs in: "
+                             f"{', '.join(diff) or 'the spec'}); choose another --out or delete it")
+        if manifest.get("draws_sha256") != draws_digest(p.draws):
+            raise SweepError(f"{out}: the prior draws made now differ from those its chunks used (another scipy?); "
+                             "delete it or run with the versions of its manifest")
+        nd = manifest.get("null", {}).get("draws_sha256")
+        if p.null_draws is not None:
+            if nd is not None and nd != draws_digest(p.null_draws):
+                raise SweepError(f"{out}: the null model's draws changed since its chunks were written; delete "
+                                 "its null chunks or the folder")
+            manifest["null"] = {"status": "planned", "note": "",
+                                "parameters": [c for c in p.null_draws.columns if c != "draw"],
+                                "draws_sha256": draws_digest(p.null_draws)}
+        fp = code_fingerprint()
+        if manifest["provenance"].get("code_fingerprint") != fp:
+            if on_code_change == "error":
+                raise SweepError(f"the model's code under sim/ changed since {out} was started, so its runs would "
+                                 "mix two versions; choose another --out, delete it, or allow the code change")
+            manifest["provenance"].setdefault("code_changes", []).append({"at": _now(), "code_fingerprint": fp})
+    else:
+        if out.exists() and any(x.name != ".lock" for x in out.iterdir()):
+            raise SweepError(f"{out} is not empty and holds no calibration manifest; choose another --out")
+        manifest = _new_manifest(p)
+    (out / REFERENCE).mkdir(parents=True, exist_ok=True)
+    for x in (out / REFERENCE).iterdir():
+        if x.name.startswith(".") and ".tmp-" in x.name:
+            x.unlink()  # a part being written when the run was interrupted
+    _write_parquet(out / DRAWS, p.draws)
+    if p.null_draws is not None:
+        _write_parquet(out / NULL_DRAWS, p.null_draws)
+    return manifest
+
+
+# ----------------------------------------------------------------------------------------------------------
+# The driver
+# ----------------------------------------------------------------------------------------------------------
+
+
+def run_reference(spec: CalibrationSpec, out, executor="local", workers: int | None = None,
+                  scheduler: str | None = None, progress: bool = True, *, on_code_change: str = "error",
+                  command: str | None = None, max_chunks: int | None = None) -> Path:
+    """Run (or finish) the reference table of ``spec`` in ``out``; return ``out``.
+
+    ``executor``: ``"local"``, ``"dask"`` or any ``concurrent.futures.Executor``
+    (:func:`sim.runs.executors.open_executor`). Chunks already committed are not run again.
+    ``max_chunks`` stops after that many new chunks (tests, trial runs)."""
+    from sim.runs.executors import open_executor
+    from sim.runs.sweep.store import _DirLock, _now
+
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    p = plan(spec, quiet=not progress)
+    with _DirLock(out):
+        manifest = _prepare(p, out, on_code_change)
+        done = {c for c in committed(out) if c < p.n_chunks}
+        todo = [c for c in range(p.n_chunks) if c not in done]
+        if max_chunks is not None:
+            todo = todo[:max_chunks]
+        before = sum(p.chunk_len(c) for c in done)
+        session = {"started": _now(), "command": command or " ".join(sys.argv), "executor": None,
+                   "runs_before": before, "runs_after": before, "status": "running", "seconds": None,
+                   "compute_seconds": 0.0}
+        manifest["sessions"].append(session)
+        write_manifest(out, manifest)
+        t0 = time.perf_counter()
+        status = "failed"
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=p.n_runs, initial=before, unit="run", desc=spec.name, disable=not progress,
+                   dynamic_ncols=True, smoothing=0.05, file=sys.stderr)
+        try:
+            if todo:
+                blob = pickle.dumps(spec.scenario, protocol=pickle.HIGHEST_PROTOCOL)
+                h = hashlib.sha256(blob).hexdigest()
+                with open_executor(executor, workers, scheduler) as handle:
+                    session["executor"] = handle.description
+                    write_manifest(out, manifest)
+                    _drive(p, out, todo, handle, h, blob, bar, session)
+            status = "complete" if len(committed(out)) >= p.n_chunks else "partial"
+        except KeyboardInterrupt:
+            status = "interrupted"
+            raise
+        finally:
+            bar.close()
+            session["seconds"] = round(time.perf_counter() - t0, 3)
+            session["finished"] = _now()
+            session["status"] = status
+            finished = {c for c in committed(out) if c < p.n_chunks}
+            manifest["runs_done"] = sum(p.chunk_len(c) for c in finished)
+            manifest["runs_planned"] = p.n_runs
+            manifest["chunks"] = p.n_chunks
+            manifest["status"] = "complete" if len(finished) == p.n_chunks else "incomplete"
+            session["runs_after"] = manifest["runs_done"]
+            new = manifest["runs_done"] - before
+            session["runs_per_second"] = round(new / session["seconds"], 2) if session["seconds"] and new else None
+            write_manifest(out, manifest)
+            if status == "interrupted":
+                print(f"\ninterrupted: {manifest['runs_done']} of {p.n_runs} runs are saved in {out}; run the same "
+                      "command again to finish", file=sys.stderr)
+    return out
+
+
+def _drive(p: ReferencePlan, out: Path, todo: list[int], handle, h: str, blob: bytes, bar, session) -> None:
+    from sim.runs.sweep.store import _atomic_write
+
+    ex = handle.executor
+    pending = iter(todo)
+    in_flight: dict[cf.Future, int] = {}
+
+    def submit_more():
+        while len(in_flight) < 2 * handle.capacity():
+            c = next(pending, None)
+            if c is None:
+                return
+            in_flight[ex.submit(run_chunk, p.task(c, h, blob))] = c
+
+    try:
+        submit_more()
+        while in_flight:
+            finished, _ = cf.wait(list(in_flight), return_when=cf.FIRST_COMPLETED)
+            for fut in sorted(finished, key=lambda f: in_flight[f]):
+                c = in_flight.pop(fut)
+                try:
+                    res: ChunkResult = fut.result()
+                except cf.process.BrokenProcessPool:
+                    raise SweepError("a worker process died (out of memory or killed); finished chunks are saved: "
+                                     "run the same command again to resume") from None
+                _atomic_write(out / REFERENCE / part_name(c), res.part)  # the commit
+                session["compute_seconds"] = round(session["compute_seconds"] + res.seconds, 3)
+                bar.update(res.n_runs)
+            submit_more()
+    except BaseException:
+        for fut in in_flight:
+            fut.cancel()
+        raise
+
+
+# ----------------------------------------------------------------------------------------------------------
+# Reading
+# ----------------------------------------------------------------------------------------------------------
+
+
+def load_reference(out, columns=None, worlds=None) -> pd.DataFrame:
+    """The reference table of a calibration folder (committed chunks only), sorted by world (spec order),
+    draw and seed index. ``columns``: a subset to read; ``worlds``: only these worlds."""
+    import pyarrow.parquet as pq
+
+    out = Path(out)
+    parts = sorted((out / REFERENCE).glob("part-*.parquet")) if (out / REFERENCE).is_dir() else []
+    if not parts:
+        read_manifest(out)
+        return pd.DataFrame(columns=list(columns or COLUMNS))
+    cols = None if columns is None else list(dict.fromkeys(["world", "draw", *columns]))
+    filters = [("world", "in", list(worlds))] if worlds is not None else None
+    t = pa.concat_tables([pq.read_table(x, columns=cols, filters=filters) for x in parts])
+    df = t.to_pandas()
+    order = {w: i for i, w in enumerate(read_manifest(out).get("budget", {}).get("worlds", []))}
+    rank = df["world"].map(lambda w: order.get(w, len(order))).to_numpy()
+    idx = np.lexsort((df["draw"].to_numpy(), rank))  # stable: seeds keep their plan order within a draw
+    df = df.iloc[idx].reset_index(drop=True)
+    return df if columns is None else df[list(columns)]
+
+
+def check_budgets(table: pd.DataFrame, draws: int | None = None, seeds: int | None = None) -> pd.DataFrame:
+    """Equal budgets, enforced: every world has the same number of runs, as draws × seeds; the agent worlds
+    share their (draw, seed) pairs (paired draws and seeds). Returns the runs per world; raises
+    :class:`SweepError` (one line) otherwise."""
+    n = table.groupby("world", sort=False).size()
+    if n.nunique() > 1:
+        raise SweepError("unequal budgets: " + ", ".join(f"{w} {k}" for w, k in n.items())
+                         + " runs; every world must have the same draws x seeds")
+    if draws is not None and seeds is not None and len(n) and int(n.iloc[0]) != draws * seeds:
+        raise SweepError(f"each world has {int(n.iloc[0])} runs, not draws x seeds = {draws * seeds}")
+    agent = table[table["world"] != NULL_WORLD]
+    keys = None
+    for w, g in agent.groupby("world", sort=False):
+        k = pd.MultiIndex.from_arrays([g["draw"].to_numpy(), g["seed"].to_numpy()]).sort_values()
+        if keys is None:
+            keys = k
+        elif not k.equals(keys):
+            raise SweepError(f"world {w!r} was not run on the same (draw, seed) pairs as the others: draws and "
+                             "seeds must be paired across worlds")
+    return n.rename("runs").reset_index()
+
+
+__all__ = ["COLUMNS", "KEY_COLUMNS", "LAG_PARAMETERS", "M8_COLUMNS", "ChunkTask", "ReferencePlan", "check_budgets",
+           "committed", "evaluate", "lag_groups", "load_reference", "m8_loglik", "plan", "read_manifest",
+           "rows_of", "run_chunk", "run_reference"]
