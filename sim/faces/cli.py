@@ -1,4 +1,5 @@
-"""The ``spiral`` command line (layer 5): run, score, compare, attribute, sweep, analyze, sensitivity, dashboard.
+"""The ``spiral`` command line (layer 5): run, score, compare, attribute, sweep, calibrate, analyze, sensitivity,
+dashboard.
 
 Errors: every user error is a :class:`sim.errors.SpiralError` (or a bad command-line argument), caught in
 one place, :func:`main`, and printed as one line ``error: ...`` with exit code 2. Anything else is a bug
@@ -422,6 +423,29 @@ def cmd_sweep(a) -> int:
     return 0
 
 
+def cmd_calibrate(a) -> int:
+    _existing_file(a.spec, "calibration specification")
+    from sim.runs.calibrate import calibrate
+    if a.dry_run:
+        from sim.runs.calibrate.spec import load_calibration
+        print(load_calibration(a.spec).describe())
+        return 0
+    res = calibrate(a.spec, out=a.out, executor=a.executor, workers=a.workers, scheduler=a.scheduler,
+                    progress=not a.quiet, resume=a.resume,
+                    on_code_change="continue" if a.allow_code_change else "error", command=_command_line())
+    print(res.summary)
+    if not res.complete:
+        return 0
+    try:  # the calibration report (sim/faces/calibration_report.py), when it is there
+        from sim.faces.calibration_report import write_report
+    except ImportError:
+        print(f"\ncalibration tables: {res.out}")
+        return 0
+    write_report(res.out)
+    _where(res.out, "report.html")
+    return 0
+
+
 def cmd_analyze(a) -> int:
     from sim.runs.analyze import analyze
     run_dir = _existing_dir(a.run_dir, "sweep folder")
@@ -574,6 +598,25 @@ def build_parser() -> argparse.ArgumentParser:
     w.add_argument("--allow-code-change", action="store_true",
                    help="resume even if the model code changed since the sweep started")
     w.set_defaults(fn=cmd_sweep)
+
+    k = sub.add_parser("calibrate", help="equal-budget calibration of the worlds and the null model (ABC)",
+                       description="Run a calibration specification (experiments/calibration.yaml): every world "
+                                   "and the null model on the same prior draws and seeds, to 2013Q4; resumable: "
+                                   "run the same command again to continue. Writes the reference table, "
+                                   "acceptance, posterior and manifest into --out (docs/calibration.md).")
+    k.add_argument("spec", metavar="SPEC", help="a calibration specification YAML, e.g. experiments/calibration.yaml")
+    k.add_argument("--out", metavar="DIR", help="output folder (default runs/calibration/NAME, NAME from the spec)")
+    k.add_argument("--executor", choices=("local", "dask"), default="local",
+                   help="local process pool or a Dask cluster (default local)")
+    k.add_argument("--scheduler", metavar="ADDRESS", help="address of an existing Dask scheduler (with --executor dask)")
+    k.add_argument("--workers", type=workers_count, default=None, metavar="N",
+                   help="worker processes (default: every core this process may use)")
+    k.add_argument("--resume", action="store_true", help="finish the calibration already in --out (an error if none)")
+    k.add_argument("--quiet", action="store_true", help="no progress bar")
+    k.add_argument("--dry-run", action="store_true", help="validate the spec and print its budget, run nothing")
+    k.add_argument("--allow-code-change", action="store_true",
+                   help="resume even if the model code changed since the calibration started")
+    k.set_defaults(fn=cmd_calibrate)
 
     z = sub.add_parser("analyze", help="sensitivity analysis and report of a sweep's results",
                        description="Sensitivity indices and an offline HTML report of a sweep's results.")
