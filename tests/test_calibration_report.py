@@ -27,18 +27,31 @@ BURDEN = {"russia_burden_1992_1994": 4.38, "russia_burden_1998_2000": 3.04, "rus
           "russia_burden_2011_2013": 3.66}
 
 
-def _wilson(k, n, z=1.959963984540054):
-    p = k / n
-    d = 1 + z * z / n
-    c = (p + z * z / (2 * n)) / d
-    h = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / d
-    return max(0.0, c - h), min(1.0, c + h)
+def _analyse(folder: Path, table: pd.DataFrame, draws: pd.DataFrame, null_draws: pd.DataFrame, n_free: int) -> None:
+    """The tables 'spiral calibrate' writes after its reference table (sim/runs/calibrate/__init__.py), from the
+    same functions of sim.runs.calibrate.abc."""
+    from sim.runs.calibrate import abc
+
+    record = abc.load_record()
+    acc = abc.accept(table, record)
+    a = abc.acceptance(table, acc)
+    a.insert(1, "parameters", [len(null_draws.columns) - 1 if w == "null" else n_free for w in a["world"]])
+    a.to_csv(folder / "acceptance.csv", index=False)
+    abc.posterior_table(table, acc).to_parquet(folder / "posterior.parquet", index=False)
+    abc.paired_differences(table, acc, n_boot=200).to_csv(folder / "paired.csv", index=False)
+    abc.graded(table, record).to_csv(folder / "graded.csv", index=False)
+    abc.leave_one_out(table, record).to_csv(folder / "leave_one_out.csv", index=False)
+    pd.concat([abc.model_probabilities(table, acc), abc.model_probabilities(table, acc, weight="m8")],
+              ignore_index=True).to_csv(folder / "model_probabilities.csv", index=False)
+    abc.m8_evidence(table, acc).to_csv(folder / "m8_evidence.csv", index=False)
+    abc.predictive_check(table, record, acc).to_csv(folder / "predictive.csv", index=False)
 
 
 def synthetic_calibration(folder: Path, draws: int = 240, seeds: int = 8, seed: int = 0, recovery: bool = True,
                           heldout: bool = True) -> Path:
-    """A calibration folder of the design's files, from made-up features that depend on the parameters (so the
-    posterior moves), one world that accepts nothing (provocation) and a null model."""
+    """A calibration folder as 'spiral calibrate' and 'spiral recover' write it, from made-up features that
+    depend on the parameters (so the posterior moves): provocation accepts nothing, the null model has its own
+    draws and no M8 columns."""
     rng = np.random.default_rng(seed)
     folder.mkdir(parents=True, exist_ok=True)
     u = rng.random((draws, len(FREE)))
@@ -59,77 +72,30 @@ def synthetic_calibration(folder: Path, draws: int = 240, seeds: int = 8, seed: 
         f = {"world": np.repeat(w, n), "draw": np.repeat(np.arange(draws), seeds), "seed": np.tile(np.arange(seeds), draws)}
         pp = np.repeat(p, seeds)
         for j, col in enumerate(PAT):
-            f[col] = (rng.random(n) < (pp if w != "null" or j not in (0, 2) else 0.0)).astype(np.float32)
-        for col in FEATURES:
-            if col.startswith("tension_russia_"):
-                f[col] = np.clip(rng.normal(0.3 + 0.02 * len(col) % 7 / 10, 0.08, n), 0, 1).astype(np.float32)
+            never = (w == "null" and j in (0, 2)) or (w == "provocation" and j == 8)
+            f[col] = (rng.random(n) < (0.0 if never else pp)).astype(np.float32)
+        for k, col in enumerate(c for c in FEATURES if c.startswith("tension_russia_")):
+            f[col] = np.clip(rng.normal(0.3 + 0.02 * k, 0.08, n), 0, 1).astype(np.float32)
         for col, v in BURDEN.items():
             f[col] = rng.normal(v + 0.2 * (x.repeat(seeds) - 0.5), 0.35, n).astype(np.float32)
         f["force_1992_2013"] = rng.poisson(1.5, n).astype(np.float32)
         f["coercion_1992_2013"] = rng.poisson(3, n).astype(np.float32)
-        if w != "null":
-            f["m8_ll_own"] = rng.normal(-8 - WORLDS.index(w), 1.0, n).astype(np.float32)
-            for t in "SRG":
-                f[f"m8_ll_{t}"] = rng.normal(-9, 1, n).astype(np.float32)
+        for t in ("own", "S", "R", "G"):
+            f[f"m8_ll_{t}"] = (np.full(n, np.nan) if w == "null" else
+                               rng.normal(-8 - WORLDS.index(w) if t == "own" else -9, 1.0, n))
         rows.append(pd.DataFrame(f))
-    ref = pd.concat(rows, ignore_index=True)
-    ref.to_parquet(folder / "reference.parquet", index=False)
-    ok = np.ones(len(ref), dtype=bool)
-    for col in PAT:
-        ok &= ref[col].to_numpy() == 1
-    for col, v in BURDEN.items():
-        ok &= np.abs(ref[col].to_numpy() - v) <= 0.5
-    ok &= ~((ref["world"] == "provocation").to_numpy())  # a world that accepts nothing
-    ref["accepted"] = ok
-    acc, post, graded, lopo = [], [], [], []
-    n_pat = ref[PAT].sum(axis=1).to_numpy()
-    for w, d in ref.groupby("world", sort=False):
-        k, n = int(d["accepted"].sum()), len(d)
-        lo, hi = _wilson(k, n)
-        per = d.groupby("draw")["accepted"].sum()
-        acc.append({"world": w, "runs": n, "accepted": k, "rate": k / n, "lo": lo, "hi": hi, "draws": draws,
-                    "draws_accepted": int((per > 0).sum())})
-        post.append(pd.DataFrame({"world": w, "draw": per.index, "weight": per.to_numpy(dtype=float),
-                                  "weight_m8": per.to_numpy(dtype=float) * 0.5}))
-        held = n_pat[d.index]
-        for kk in range(len(PAT), 5, -1):
-            graded.append({"world": w, "k": kk, "share": float(np.mean(held >= kk)) if w != "provocation"
-                           else float(np.mean(held >= kk)) * (kk < len(PAT))})
-        for j, col in enumerate(PAT):
-            rate = min(1.0, k / n * (1.3 + 0.2 * j)) if w != "provocation" else (0.001 if j == 8 else 0.0)
-            lopo.append({"world": w, "dropped": col, "rate": rate})
-    acc = pd.DataFrame(acc)
-    acc.to_csv(folder / "acceptance.csv", index=False)
-    pd.concat(post, ignore_index=True).to_parquet(folder / "posterior.parquet", index=False)
-    pd.DataFrame(graded).to_csv(folder / "graded.csv", index=False)
-    pd.DataFrame(lopo).to_csv(folder / "leave_one_pattern_out.csv", index=False)
-    paired = []
-    for a in WORLDS:
-        for b in (*WORLDS, "null"):
-            if a != b:
-                ra = float(acc.loc[acc.world == a, "rate"].iloc[0])
-                rb = float(acc.loc[acc.world == b, "rate"].iloc[0])
-                paired.append({"world_a": a, "world_b": b, "mean": ra - rb, "lo": ra - rb - 0.01, "hi": ra - rb + 0.01})
-    pd.DataFrame(paired).to_csv(folder / "paired.csv", index=False)
-    rates = acc.set_index("world").loc[list(WORLDS), "rate"]
-    pd.DataFrame({"world": list(WORLDS), "probability": (rates / rates.sum()).to_numpy(),
-                  "probability_m8": (rates / rates.sum()).to_numpy()[::-1]}).to_csv(
-        folder / "model_probabilities.csv", index=False)
-    rec = [{"feature": f, "value": 1.0, "tolerance": 0.0, "source": "docs/theory.md §6"} for f in PAT]
-    rec += [{"feature": f, "value": v, "tolerance": 0.5, "source": "SIPRI 2025"} for f, v in BURDEN.items()]
-    pd.DataFrame(rec).to_csv(folder / "record.csv", index=False)
+    table = pd.concat(rows, ignore_index=True)
+    (folder / "reference").mkdir(exist_ok=True)
+    for i, (w, g) in enumerate(table.groupby("world", sort=False)):
+        g.to_parquet(folder / "reference" / f"part-{i:06d}.parquet", index=False)
+    _analyse(folder, table, prior, null_draws, len(FREE))
     if recovery:
-        (folder / "recovery").mkdir(exist_ok=True)
-        cm = []
-        for i, t in enumerate(WORLDS):
-            share = np.full(len(WORLDS), 0.1)
-            share[i] = 0.7 if t != "deterrence" else 0.4
-            share[(i + 1) % 4] += 1 - share.sum()
-            for j, inf in enumerate(WORLDS):
-                cm.append({"true": t, "inferred": inf, "win_share": share[j], "probability": share[j] * 0.9, "n": 25})
-        pd.DataFrame(cm).to_csv(folder / "recovery" / "confusion.csv", index=False)
-        pd.DataFrame([{"world": w, "parameter": n, "correlation": 0.5, "coverage_50": 0.48, "coverage_90": 0.88}
-                      for w in WORLDS for n in FREE[:3]]).to_csv(folder / "recovery" / "parameters.csv", index=False)
+        from sim.runs.calibrate import abc
+        from sim.runs.calibrate.recover import recover, write_recovery
+
+        rec = recover(table, {**{w: prior for w in WORLDS}, "null": null_draws}, abc.load_record(), per_world=6,
+                      seed=1)
+        write_recovery(rec, folder / "recovery")
     if heldout:
         h = []
         for m in (*WORLDS, "null"):
@@ -144,8 +110,12 @@ def synthetic_calibration(folder: Path, draws: int = 240, seeds: int = 8, seed: 
                       "predicted": np.nan, "score": 0.4, "n": np.nan})
         pd.DataFrame(h).to_csv(folder / "heldout.csv", index=False)
     (folder / "manifest.json").write_text(json.dumps({
-        "name": "synthetic", "scenario": "historical", "train_end": "2013Q4", "worlds": list(WORLDS),
-        "draws": draws, "seeds": seeds, "runs": int(len(ref)), "command": "spiral calibrate test.yaml"}))
+        "name": "synthetic", "scenario": {"name": "historical", "train_end": "2013Q4"},
+        "budget": {"worlds": [*WORLDS, "null"], "draws": draws, "seeds": seeds, "runs": int(len(table)),
+                   "free_parameters": len(FREE), "prior_scale": 1.0},
+        "heldout": {"path": "docs/heldout.md", "sha256": "0" * 64}, "status": "complete",
+        "sessions": [{"command": "spiral calibrate synthetic.yaml", "executor": "local"}],
+        "results": {"simulation_seconds": 1.0, "runs_per_second": 1000.0}}))
     return folder
 
 

@@ -80,23 +80,26 @@ def _reference(calib_dir: Path, columns: list[str] | None = None, worlds=None) -
 
 @dataclass
 class Calibration:
-    """The tables of a calibration folder (each None if absent)."""
+    """The tables of a calibration folder (each None if absent), under the report's own column names (the
+    folder's are mapped in :meth:`read`: ``spiral calibrate`` writes the acceptance, paired, graded,
+    leave-one-out, model-probability and M8 tables; ``spiral recover`` the recovery tables; the held-out
+    scoring ``heldout.csv``)."""
 
     dir: Path
     manifest: dict = field(default_factory=dict)
     draws: pd.DataFrame | None = None          # draw, free parameters (the same rows for every world)
     null_draws: pd.DataFrame | None = None     # draw, null parameters
-    posterior: pd.DataFrame | None = None      # world, draw, weight[, weight_m8]
-    acceptance: pd.DataFrame | None = None     # world, runs, accepted, rate, lo, hi[, draws, draws_accepted]
-    graded: pd.DataFrame | None = None         # world, k, share (runs holding >= k patterns)
-    paired: pd.DataFrame | None = None         # world_a, world_b, mean, lo, hi (per-draw accepted share a - b)
+    posterior: pd.DataFrame | None = None      # world, draw, accepted, weight[, weight_m8]
+    acceptance: pd.DataFrame | None = None     # world, parameters, runs, accepted, rate, lo, hi, draws, ...
+    graded: pd.DataFrame | None = None         # world, k, patterns, runs, share (runs holding >= k patterns)
+    paired: pd.DataFrame | None = None         # world_a, world_b, mean, lo, hi (both orders), paired
     probabilities: pd.DataFrame | None = None  # world, probability[, probability_m8]
-    lopo: pd.DataFrame | None = None           # world, dropped, rate[, lo, hi]
-    sensitivity: pd.DataFrame | None = None    # scale, world, rate[, lo, hi]
-    m8: pd.DataFrame | None = None             # world, ... (M8 evidence)
+    lopo: pd.DataFrame | None = None           # world, dropped, accepted, runs, rate
+    sensitivity: pd.DataFrame | None = None    # prior, world, rate, rate_lo, rate_hi
+    m8: pd.DataFrame | None = None             # world, runs, ll_all, ll_accepted, ... (M8 evidence)
     record: pd.DataFrame | None = None         # feature, value, tolerance, source
-    confusion: pd.DataFrame | None = None      # true, inferred, probability, win_share[, n]
-    recovery: pd.DataFrame | None = None       # world, parameter, ... coverage_50, coverage_90
+    confusion: pd.DataFrame | None = None      # true, inferred, win_share, probability[, probability_m8], n
+    recovery: pd.DataFrame | None = None       # world, parameter, correlation, coverage_50, coverage_90, sbc_*
     heldout: pd.DataFrame | None = None        # model, item, kind, record, predicted, score, n
 
     @classmethod
@@ -104,16 +107,58 @@ class Calibration:
         d = Path(calib_dir)
         m = d / "manifest.json"
         c = cls(d, json.loads(m.read_text()) if m.is_file() else {})
-        for name, file in (("draws", "draws"), ("null_draws", "null_draws"), ("posterior", "posterior"),
-                           ("acceptance", "acceptance"), ("graded", "graded"), ("paired", "paired"),
-                           ("probabilities", "model_probabilities"), ("lopo", "leave_one_pattern_out"),
-                           ("sensitivity", "prior_sensitivity"), ("m8", "m8_evidence"), ("record", "record"),
-                           ("confusion", "recovery/confusion"), ("recovery", "recovery/parameters"),
-                           ("heldout", "heldout")):
-            setattr(c, name, _read(d / file))
-        if c.record is None and RECORD_FILE.is_file():  # the record's features as the calibration read them
-            c.record = _read(RECORD_FILE)
+        rec_dir = d / "recovery" if (d / "recovery").is_dir() else d
+        for name, path in (("draws", d / "draws"), ("null_draws", d / "null_draws"), ("posterior", d / "posterior"),
+                           ("acceptance", d / "acceptance"), ("graded", d / "graded"), ("paired", d / "paired"),
+                           ("probabilities", d / "model_probabilities"), ("lopo", d / "leave_one_out"),
+                           ("sensitivity", d / "prior_sensitivity"), ("m8", d / "m8_evidence"),
+                           ("record", d / "record"), ("confusion", rec_dir / "confusion"),
+                           ("recovery", rec_dir / "parameter_recovery"), ("heldout", d / "heldout")):
+            setattr(c, name, _read(path))
+        c._normalise()
+        if c.record is None:  # the record's features as the calibration read them
+            path = Path(str((c.manifest.get("record") or {}).get("path") or RECORD_FILE))
+            c.record = _read(path if path.is_file() else RECORD_FILE)
         return c
+
+    def _normalise(self) -> None:
+        """The folder's column names -> the report's."""
+        if self.acceptance is not None:
+            self.acceptance = self.acceptance.rename(columns={"rate_lo": "lo", "rate_hi": "hi"})
+        if self.paired is not None:
+            p = self.paired.rename(columns={"difference": "mean"})
+            back = p.rename(columns={"world_a": "world_b", "world_b": "world_a"}).assign(
+                mean=-p["mean"], lo=-p["hi"], hi=-p["lo"])
+            if "share_a_better" in p:
+                back = back.assign(share_a_better=p["share_b_better"], share_b_better=p["share_a_better"])
+            have = set(zip(p["world_a"], p["world_b"]))
+            back = back[[(a, b) not in have for a, b in zip(back["world_a"], back["world_b"])]]
+            self.paired = pd.concat([p, back], ignore_index=True)
+        if self.lopo is not None:
+            self.lopo = self.lopo[self.lopo["dropped"].astype(str) != "none"].reset_index(drop=True)
+        if self.probabilities is not None and "weights" in self.probabilities:
+            pr = self.probabilities
+            base = pr[pr["weights"] == "acceptance"][["world", "probability"]]
+            m8 = pr[pr["weights"] != "acceptance"][["world", "probability"]].rename(
+                columns={"probability": "probability_m8"})
+            self.probabilities = base.merge(m8, on="world", how="left") if len(m8) else base
+        if self.m8 is not None:
+            self.m8 = self.m8.rename(columns={"ll_own": "ll_all", "post_ll_own": "ll_accepted"})
+        if self.confusion is not None:
+            self.confusion = self.confusion.rename(columns={"true_world": "true", "inferred_world": "inferred",
+                                                            "records": "n"})
+        m = self.manifest
+        if "budget" in m:  # spiral calibrate's manifest: the fields the page shows, flattened
+            b, r = m.get("budget", {}), m.get("results", {})
+            sessions = m.get("sessions") or [{}]
+            flat = {"name": m.get("name"), "scenario": (m.get("scenario") or {}).get("name"),
+                    "train_end": (m.get("scenario") or {}).get("train_end"), "draws": b.get("draws"),
+                    "seeds": b.get("seeds"), "runs": b.get("runs"), "prior_scale": b.get("prior_scale"),
+                    "seconds": r.get("simulation_seconds"), "runs_per_second": r.get("runs_per_second"),
+                    "heldout_sha256": (m.get("heldout") or {}).get("sha256"),
+                    "command": sessions[-1].get("command"), "executor": sessions[-1].get("executor"),
+                    "null_note": (m.get("null") or {}).get("note"), "status": m.get("status")}
+            self.manifest = {**m, **{k: v for k, v in flat.items() if v is not None}}
 
     @property
     def worlds(self) -> list[str]:
@@ -123,11 +168,23 @@ class Calibration:
         return [w for w in world_order(names) if w != NULL]
 
     @property
+    def models(self) -> list[str]:
+        """The worlds, then the null model if it ran."""
+        return self.worlds + ([NULL] if self.has_null else [])
+
+    @property
     def has_null(self) -> bool:
         return self.acceptance is not None and NULL in set(self.acceptance["world"])
 
     def free_parameters(self) -> list[str]:
         return [] if self.draws is None else [c for c in self.draws.columns if c != "draw" and not c.startswith("_")]
+
+    def parameter_count(self, model: str) -> int | None:
+        """Free parameters of a model (the acceptance table's count, else the draws')."""
+        r = _row(self.acceptance, world=model)
+        if r is not None and "parameters" in r and np.isfinite(r["parameters"]):
+            return int(r["parameters"])
+        return self.null_parameter_count() if model == NULL else (len(self.free_parameters()) or None)
 
     def null_parameter_count(self) -> int | None:
         if self.null_draws is not None:
@@ -222,13 +279,32 @@ def _pattern_name(feature: str) -> str:
 PARAGRAPH = "\x00"  # where one of a world's paragraphs ends and the next begins
 
 
+def _best_graded(c: Calibration, world: str):
+    """(the most patterns any run of ``world`` holds, the share of its runs holding that many, the number of
+    patterns) from the graded table, or None."""
+    if c.graded is None:
+        return None
+    g = c.graded[(c.graded["world"] == world) & (c.graded["share"] > 0)]
+    if not len(g):
+        return None
+    r = g.loc[g["k"].idxmax()]
+    total = int(r["patterns"]) if "patterns" in r else int(c.graded["k"].max())
+    runs = int(round(float(r["share"]) * float(r["runs"]))) if "runs" in r else None
+    return int(r["k"]), float(r["share"]), total, runs
+
+
+def _runs(best) -> str:
+    """'1 run, 0.2 % of its runs' from :func:`_best_graded`."""
+    n = best[3]
+    return (f"{n:,} run{'s' if n != 1 else ''}, " if n is not None else "") + f"{pct(best[1])} of its runs"
+
+
 def world_paragraphs(c: Calibration, world: str, moved: pd.DataFrame | None) -> list[str]:
     """What the numbers say about one world, in three short paragraphs (fit and the null model; the posterior
     and the evidence; which world and the held-out years): every clause a template filled with the measured
     values of the folder, none written by hand."""
     out = []
     a = _row(c.acceptance, world=world)
-    k_all = None
     if a is not None:
         runs, acc = int(a["runs"]), int(a["accepted"])
         draws = f"; {int(a['draws_accepted']):,} of {int(a['draws']):,} parameter draws have at least one accepted " \
@@ -239,16 +315,13 @@ def world_paragraphs(c: Calibration, world: str, moved: pd.DataFrame | None) -> 
         else:
             out.append(f"None of its {runs:,} runs reproduces every training pattern and burden mean within "
                        f"tolerance (the 95 % interval of its rate reaches {pct(a['hi'])}).")
-            if c.graded is not None:
-                g = c.graded[(c.graded["world"] == world) & (c.graded["share"] > 0)]
-                if len(g):
-                    k_all = g.loc[g["k"].idxmax()]
-                    out.append(f"The most patterns any of its runs holds is {int(k_all['k'])} "
-                               f"(in {pct(k_all['share'])} of runs).")
-        n = _row(c.acceptance, world=NULL)
+            best = _best_graded(c, world)
+            if best is not None:
+                out.append(f"The most patterns any of its runs holds is {best[0]} of {best[2]} ({_runs(best)}).")
+        n = _row(c.acceptance, world=NULL) if world != NULL else None
         if n is not None:
-            npar = c.null_parameter_count()
-            ours = len(c.free_parameters())
+            npar = c.parameter_count(NULL)
+            ours = c.parameter_count(world)
             count = f" ({npar} parameters against this world's {ours})" if npar and ours else ""
             if a["lo"] > n["hi"]:
                 verdict = f"this world's rate is above the null's ({num(a['rate'] / n['rate'], 2)} times)" \
@@ -263,7 +336,12 @@ def world_paragraphs(c: Calibration, world: str, moved: pd.DataFrame | None) -> 
                     f"{pct(n['hi'])})" if int(n["accepted"]) else
                     f"none of its {int(n['runs']):,} runs (95 % interval up to {pct(n['hi'])})")
             out.append(f"The null model{count} accepts {what}: {verdict}.")
-    if c.paired is not None:
+            best, best0 = _best_graded(c, world), _best_graded(c, NULL)
+            if not acc and not int(n["accepted"]) and best is not None and best0 is not None:
+                cmp = ("more than" if best[0] > best0[0] else "fewer than" if best[0] < best0[0] else "as many as")
+                out.append(f"On the graded table this world's best runs hold {cmp} the null model's best, which hold "
+                           f"{best0[0]} patterns ({_runs(best0)}).")
+    if c.paired is not None and world != NULL:
         p = c.paired[(c.paired["world_a"] == world) & (c.paired["world_b"] != NULL)]
         more = [r.world_b for r in p.itertuples() if r.lo > 0]
         less = [r.world_b for r in p.itertuples() if r.hi < 0]
@@ -292,7 +370,12 @@ def world_paragraphs(c: Calibration, world: str, moved: pd.DataFrame | None) -> 
             best = lp.loc[lp["rate"].idxmax()]
             if best["rate"] > a["rate"]:
                 out.append(f"Dropping pattern {_pattern_name(str(best['dropped']))} raises its acceptance most "
+                           f"(to {pct(best['rate'])}, {int(best['accepted']):,} runs): that pattern weighs most against "
+                           "it." if "accepted" in best else
+                           f"Dropping pattern {_pattern_name(str(best['dropped']))} raises its acceptance most "
                            f"(to {pct(best['rate'])}): that pattern weighs most against it.")
+            elif a["rate"] == 0:
+                out.append("Dropping any one pattern still leaves it with no accepted run.")
             else:
                 out.append("Dropping any single pattern does not raise its acceptance.")
     m8 = _m8_row(c, world)
@@ -310,18 +393,27 @@ def world_paragraphs(c: Calibration, world: str, moved: pd.DataFrame | None) -> 
             prob = float(diag["probability"].iloc[0]) if len(diag) and "probability" in diag else float("nan")
             other = r[r["inferred"] != world].sort_values("win_share", ascending=False)
             n = f" of {int(r['n'].iloc[0])}" if "n" in r else ""
-            s = (f"Model recovery: when this world generated a synthetic record, the calibration named it in "
-                 f"{pct(win)}{n} cases (mean posterior probability {num(prob, 2)})")
+            chance = 1 / max(r["inferred"].nunique(), 1)
+            s = (f"Model recovery: when {'the null model' if world == NULL else 'this world'} generated a synthetic "
+                 f"record, the calibration named it in {pct(win)}{n} cases (chance: {pct(chance)}"
+                 + (f"; mean model probability {num(prob, 2)}" if np.isfinite(prob) else "") + ")")
             if len(other) and other["win_share"].iloc[0] > 0:
                 s += f"; it was most often mistaken for {other['inferred'].iloc[0]} ({pct(other['win_share'].iloc[0])})"
+            if "undecided" in r and int(r["undecided"].iloc[0]):
+                s += (f"; {int(r['undecided'].iloc[0])} of these records accepted no run of any model (undecided, "
+                      "counted as an even split)")
             out.append(s + ".")
             pr = _row(c.probabilities, world=world)
             if pr is not None:
-                m8p = f" ({num(pr['probability_m8'], 2)} with the M8 weights)" if "probability_m8" in pr else ""
-                out.append(f"Its ABC model probability on the record is {num(pr['probability'], 2)}{m8p}, to be "
-                           f"read against that recovery rate.")
+                if np.isfinite(pr["probability"]):
+                    m8p = (f" ({num(pr['probability_m8'], 2)} with the M8 weights)"
+                           if "probability_m8" in pr and np.isfinite(pr["probability_m8"]) else "")
+                    out.append(f"Its ABC model probability on the record is {num(pr['probability'], 2)}{m8p}, to be "
+                               "read against that recovery rate.")
+                else:
+                    out.append("It has no ABC model probability on the record: no model accepts a run of it.")
     h = c.heldout
-    if h is not None and "model" in h:
+    if h is not None and "model" in h and world != NULL:
         mine, null = h[h["model"] == world], h[h["model"] == NULL]
 
         def total(d, item):
@@ -432,9 +524,9 @@ def fig_acceptance(c: Calibration) -> go.Figure:
 def fig_graded(c: Calibration) -> go.Figure:
     g = c.graded
     fig = go.Figure()
-    for w in c.worlds + ([NULL] if NULL in set(g["world"]) else []):
+    for w in c.worlds + ([NULL] if NULL in set(g["world"]) else []):  # (a share of 0 is not drawn on the log axis)
         d = g[g["world"] == w].sort_values("k")
-        fig.add_trace(go.Scatter(x=d["k"], y=d["share"], mode="lines+markers", name=w,
+        fig.add_trace(go.Scatter(x=d["k"], y=d["share"].where(d["share"] > 0), mode="lines+markers", name=w,
                                  line=dict(color=colour(w), width=2, dash="dot" if w == NULL else "solid"),
                                  hovertemplate=f"{w}: %{{y:.3%}} of runs hold at least %{{x}} patterns<extra></extra>"))
     pos = g.loc[g["share"] > 0, "share"]
@@ -595,9 +687,10 @@ def fig_predictive_bands(c: Calibration, pred: pd.DataFrame, prefix: str, title:
     feats = [f for f in dict.fromkeys(pred["feature"]) if f.startswith(prefix)]
     if not feats:
         return None
-    worlds = [w for w in c.worlds if w in set(pred["world"])]
+    worlds = [w for w in c.models if w in set(pred["world"])]
     x = [_period_label(f, prefix) for f in feats]
-    fig = make_subplots(rows=1, cols=len(worlds), shared_yaxes=True, subplot_titles=worlds, horizontal_spacing=0.02)
+    fig = make_subplots(rows=1, cols=len(worlds), shared_yaxes=True, horizontal_spacing=0.02,
+                        subplot_titles=["null model" if w == NULL else w for w in worlds])
     rec = c.record.set_index("feature") if c.record is not None else None
     for i, w in enumerate(worlds):
         for kind, fill, line, dash in (("prior", "rgba(150,150,150,0.25)", "#999", "dot"),
@@ -634,7 +727,8 @@ def fig_predictive_patterns(c: Calibration, pred: pd.DataFrame) -> go.Figure | N
     feats = [f for f in dict.fromkeys(pred["feature"]) if f.startswith("pattern_")]
     if not feats:
         return None
-    worlds = [w for w in c.worlds if w in set(pred["world"])]
+    worlds = [w for w in c.models if w in set(pred["world"])]
+    any_post = bool((pred["kind"] == "posterior").any())
     z, text = [], []
     for w in worlds:
         row, trow = [], []
@@ -643,9 +737,13 @@ def fig_predictive_patterns(c: Calibration, pred: pd.DataFrame) -> go.Figure | N
             prior = pred[(pred["world"] == w) & (pred["kind"] == "prior") & (pred["feature"] == f)]["mean"]
             v = float(post.iloc[0]) if len(post) else np.nan
             p0 = float(prior.iloc[0]) if len(prior) else np.nan
-            row.append(v)
-            trow.append((f"<b>{v:.0%}</b>" if np.isfinite(v) else "–")
-                        + f"<br><span style='font-size:9px'>prior {p0:.0%}</span>")
+            if any_post:
+                row.append(v)
+                trow.append((f"<b>{v:.0%}</b>" if np.isfinite(v) else "–")
+                            + f"<br><span style='font-size:9px'>prior {p0:.0%}</span>")
+            else:
+                row.append(p0)
+                trow.append(f"<b>{p0:.0%}</b>" if np.isfinite(p0) else "–")
         z.append(row)
         text.append(trow)
     xs = [_pattern_name(f) for f in feats]
@@ -653,8 +751,10 @@ def fig_predictive_patterns(c: Calibration, pred: pd.DataFrame) -> go.Figure | N
                                colorbar=dict(title="P(held)", tickformat=".0%"),
                                hovertemplate="%{y}, %{x}: %{z:.1%} of posterior predictive runs<extra></extra>"))
     _label_cells(fig, xs, worlds, z, text, 0.6)
-    fig.update_layout(title="Posterior predictive: probability each training pattern holds (the record holds every "
-                            "one); small: the prior predictive", template="plotly_white",
+    fig.update_layout(title=("Posterior predictive: probability each training pattern holds (the record holds every "
+                             "one); small: the prior predictive") if any_post else
+                      "Prior predictive (no model has a posterior): probability each training pattern holds in a "
+                      "run of the prior (the record holds every one)", template="plotly_white",
                       height=170 + 55 * len(worlds), margin=dict(l=150, r=20, t=50, b=140),
                       xaxis=dict(tickangle=-35, tickfont=dict(size=10)), yaxis=dict(autorange="reversed"))
     return fig
@@ -672,7 +772,7 @@ def fig_lopo(c: Calibration) -> go.Figure:
     zlog = np.log10(np.maximum(piv.to_numpy(dtype=float), 1e-7))
     xs, ys = [_pattern_name(str(d)) for d in dropped], [f"{w} (all: {pct(base[w])})" for w in worlds]
     fig = go.Figure(go.Heatmap(z=zlog, x=xs, y=ys, text=text, colorscale=[[0, "#ffffff"], [1, "#b39ddb"]],
-                               colorbar=dict(title="log10 rate"), zmax=0,
+                               colorbar=dict(title="log10 rate"), zmin=-7, zmax=0,
                                hovertemplate="%{y}, without %{x}: %{text}<extra></extra>"))
     _label_cells(fig, xs, ys, zlog, text, 9.0)
     fig.update_layout(title="Leave one pattern out: acceptance when each pattern in turn is dropped from the rule",
@@ -698,9 +798,8 @@ def acceptance_table(c: Calibration) -> str:
     a = c.acceptance.copy()
     order = c.worlds + ([NULL] if c.has_null else [])
     a = a.set_index("world").reindex([w for w in order if w in set(a["world"])]).reset_index()
-    n_free, n_null = len(c.free_parameters()), c.null_parameter_count()
     out = pd.DataFrame({"model": a["world"],
-                        "free parameters": [n_null if w == NULL else n_free for w in a["world"]],
+                        "free parameters": [c.parameter_count(w) for w in a["world"]],
                         "runs": a["runs"].map("{:,}".format), "accepted": a["accepted"].map("{:,}".format),
                         "rate": a["rate"].map(pct), "95 % interval": [f"{pct(lo)} – {pct(hi)}"
                                                                       for lo, hi in zip(a["lo"], a["hi"])]})
@@ -709,6 +808,45 @@ def acceptance_table(c: Calibration) -> str:
     if "rate_m8" in a:
         out["rate × M8 weight"] = a["rate_m8"].map(pct)
     return _table(out)
+
+
+M8_LABELS = {"runs": "runs", "ll_all": "mean ll, all runs", "log_mean_own": "log mean likelihood, all runs",
+             "ll_S": "mean ll, West S", "ll_R": "mean ll, West R", "ll_G": "mean ll, West G",
+             "ln_bf_R_S": "ln BF R:S", "ln_bf_G_S": "ln BF G:S", "post_runs": "accepted runs",
+             "ll_accepted": "mean ll, accepted", "post_log_mean_own": "log mean likelihood, accepted",
+             "post_ln_bf_R_S": "ln BF R:S, accepted", "post_ln_bf_G_S": "ln BF G:S, accepted"}
+
+
+def m8_display(t: pd.DataFrame) -> pd.DataFrame:
+    """The M8 evidence with readable column names (the accepted-run columns only when some run is accepted)."""
+    accepted = "post_runs" in t and t["post_runs"].fillna(0).sum() > 0
+    cols = ["world"] + [k for k in M8_LABELS if k in t and (accepted or not (k.startswith("post_") or k == "ll_accepted"))]
+    return t[cols].rename(columns=M8_LABELS)
+
+
+def recovery_table(c: Calibration) -> str:
+    """Parameter recovery per world (a summary; every parameter in a folded table)."""
+    r = c.recovery
+    sbc = [x for x in r.columns if x.startswith("sbc_")]
+    rows = []
+    for w in [m for m in c.models if m in set(r["world"])] + [m for m in dict.fromkeys(r["world"]) if m not in c.models]:
+        g = r[r["world"] == w]
+        row = {"model": w, "parameters": len(g)}
+        for col, label in (("records", "records"), ("too_few_accepted", "records with too few accepted runs")):
+            if col in g:
+                row[label] = int(g[col].max())
+        if "correlation" in g:
+            row["median correlation (posterior mean, truth)"] = (float(np.nanmedian(g["correlation"]))
+                                                                 if g["correlation"].notna().any() else np.nan)
+        for col in ("coverage_50", "coverage_90"):
+            if col in g:
+                row[col.replace("_", " ") + " %"] = float(g[col].mean())
+        if sbc:
+            row["SBC ranks (summed)"] = " ".join(str(int(v)) for v in g[sbc].sum().to_numpy())
+        rows.append(row)
+    full = r.drop(columns=sbc)
+    return (_table(pd.DataFrame(rows), floats="{:.2f}") + "<details><summary>Every parameter</summary>"
+            + _table(full, floats="{:.2f}") + "</details>")
 
 
 def heldout_table(c: Calibration) -> str:
@@ -751,22 +889,25 @@ def _intro(c: Calibration) -> str:
     bits = []
     for key, label in (("name", "study"), ("scenario", "scenario"), ("train_end", "training window to"),
                        ("draws", "prior draws"), ("seeds", "seeds per draw"), ("runs", "runs"),
-                       ("seconds", "seconds"), ("executor", "executor")):
-        if key in m:
-            bits.append(f"{label} <b>{html.escape(str(m[key]))}</b>")
+                       ("prior_scale", "prior scale"), ("seconds", "simulated in (s)"),
+                       ("runs_per_second", "runs/s"), ("executor", "executor")):
+        if m.get(key) is not None and not isinstance(m[key], dict | list):
+            v = m[key]
+            bits.append(f"{label} <b>{html.escape(f'{v:,}' if isinstance(v, int) else str(v))}</b>")
     n_free = len(c.free_parameters())
     if n_free:
         bits.append(f"free parameters of the agent model <b>{n_free}</b> (paired: draw k is the same vector in every "
                     "world)")
-    npar = c.null_parameter_count()
+    npar = c.parameter_count(NULL)
     if c.has_null and npar:
         bits.append(f"null model parameters <b>{npar}</b> (its own draws, the same budget)")
-    heldout = m.get("heldout_sha256") or (m.get("heldout") or {}).get("sha256") if isinstance(m.get("heldout"), dict) \
-        else m.get("heldout_sha256")
+    heldout = m.get("heldout_sha256")
     if heldout:
         bits.append(f"docs/heldout.md SHA-256 <code>{html.escape(str(heldout))[:16]}…</code>")
     cmd = m.get("command")
+    note = m.get("null_note")
     return (f"<p class='note'>{' · '.join(bits)}" + (f"<br>Command: <code>{html.escape(str(cmd))}</code>" if cmd else "")
+            + (f"<br>Null model: {html.escape(str(note))}" if note else "")
             + "</p><p class='note'><b>How to read it.</b> A run (a parameter draw × a seed) is <i>accepted</i> when "
             "every training feature with a record value lies within its tolerance, fixed before the record was used "
             "and the same for every model (docs/calibration.md). A world's acceptance rate is the share of its runs "
@@ -792,13 +933,21 @@ def write_report(calib_dir) -> Path:
     if c.worlds:
         from sim.runs.score import FEATURES
         ref_cols = ["world", "draw", "seed", *FEATURES, *M8_COLUMNS]
-        ref = _reference(c.dir, ref_cols, worlds=c.worlds)
+        ref = _reference(c.dir, ref_cols, worlds=c.models)
     c._m8_cache = m8_table(c, ref)
 
-    paragraphs = "".join(f"<div class='world' id='world-{w}'><p><b style='color:{colour(w)}'>{html.escape(w)}.</b> "
+    paragraphs = "".join(f"<div class='world' id='world-{w}'><p><b style='color:{colour(w)}'>"
+                         f"{'null model' if w == NULL else html.escape(w)}.</b> "
                          + "</p><p>".join(html.escape(t) for t in world_paragraphs(c, w, moved.get(w)))
-                         + "</p></div>" for w in c.worlds)
-    sections.append(("The worlds in numbers", [paragraphs or "<p>No world in this folder.</p>"]))
+                         + "</p></div>" for w in c.models)
+    top = []
+    if c.acceptance is not None and int(c.acceptance["accepted"].sum()) == 0:
+        n = int(c.acceptance["runs"].sum())
+        top.append(f"<p style='background:#fff3cd;padding:.5em'><b>No run of any model passes the rule</b> (0 of "
+                   f"{n:,} runs; the tolerances are not widened). There is no posterior, and no model probability; "
+                   "what the record can say is in the graded table (how many patterns the best runs of each model "
+                   "hold) and in the prior predictive below.</p>")
+    sections.append(("The worlds in numbers", top + [paragraphs or "<p>No world in this folder.</p>"]))
 
     acc = []
     if c.acceptance is not None:
@@ -824,11 +973,17 @@ def write_report(calib_dir) -> Path:
         right = (fig_probabilities(c).to_html(full_html=False, include_plotlyjs=False) if c.probabilities is not None
                  else "<p>No model probabilities (model_probabilities.csv) in this folder.</p>")
         which.append(f"<p class='note'>{html.escape(ROBERT_2011)}</p>")
+        if "probability_m8" in c.confusion:
+            which.append("<p class='note'>The M8-weighted probabilities: every run of the reference table replays the "
+                         "record's NATO decisions (they are scripted), so in model recovery the M8 weight scores the "
+                         "same decisions whatever the synthetic record's world: recovery cannot test whether the "
+                         "West's type is identifiable from them.</p>")
         which.append(f"<div style='display:flex;gap:1em;flex-wrap:wrap'><div>{left}</div><div>{right}</div></div>")
         if c.recovery is not None:
-            which.append("<h3>Parameter recovery (coverage of the posterior intervals on the synthetic records; "
-                         "well calibrated: 50 % and 90 %)</h3>")
-            which.append(_table(c.recovery))
+            which.append("<h3>Parameter recovery on the true world's posterior (coverage of the central 50 % and 90 % "
+                         "posterior intervals: well calibrated at 0.50 and 0.90; SBC: rank histogram summed over "
+                         "parameters, flat when calibrated)</h3>")
+            which.append(recovery_table(c))
     else:
         which.append("<p>No model-recovery results (recovery/confusion.csv: run <code>spiral recover</code>). The "
                      "posterior model probabilities are shown only beside them (Robert et al. 2011), so they are not "
@@ -854,7 +1009,7 @@ def write_report(calib_dir) -> Path:
     if ref is not None and len(ref):
         from sim.runs.score import FEATURES
         parts = []
-        for w in c.worlds:
+        for w in c.models:
             d = ref[ref["world"] == w]
             if len(d) > PREDICTIVE_RUNS * 4:  # the prior predictive on a seeded subsample (posterior rows all kept)
                 keep = d["draw"].isin(c.weights(w).index).to_numpy()
@@ -873,8 +1028,15 @@ def write_report(calib_dir) -> Path:
                     pp.append(fig)
             counts = pred[pred["feature"].isin(["force_1992_2013", "coercion_1992_2013"])]
             if len(counts):
-                pp.append(_table(counts[["world", "kind", "feature", "q05", "q50", "q95", "mean"]],
-                                 floats="{:.3g}"))
+                cells = counts.assign(cell=[f"{q50:.3g} ({q05:.3g}–{q95:.3g}); mean {m:.3g}" for q05, q50, q95, m in
+                                            zip(counts["q05"], counts["q50"], counts["q95"], counts["mean"])])
+                t = cells.pivot_table(index="world", columns=["feature", "kind"], values="cell", aggfunc="first",
+                                      sort=False)
+                t = t.reindex([w for w in c.models if w in t.index])
+                t.columns = [f"{f.split('_')[0]} 1992-2013, {k}" for f, k in t.columns]
+                pp.append("<p class='note'>Russian uses of force and coercions 1992–2013 per run (no record value: "
+                          "patterns 7–9 carry the record's), median (5–95 %):</p>")
+                pp.append(_table(t.reset_index()))
     else:
         pp.append("<p>No reference table (reference.parquet) in this folder.</p>")
     sections.append(("Posterior predictive over the training features", pp))
@@ -886,7 +1048,7 @@ def write_report(calib_dir) -> Path:
                   "'ll_accepted': over its accepted runs (posterior-weighted); by leader type: mean over all runs. "
                   "Higher is likelier. The M8-weighted acceptance and model probabilities multiply each accepted run "
                   "by exp(this log-likelihood).</p>")
-        ev.append(_table(c._m8_cache))
+        ev.append(_table(m8_display(c._m8_cache)))
     else:
         ev.append("<p>No M8 evidence (no m8_ll_* columns in the reference table).</p>")
     sections.append(("The West's decisions as evidence (M8)", ev))
