@@ -28,7 +28,9 @@ def _calibration(folder, posterior: pd.DataFrame):
     folder.mkdir(parents=True, exist_ok=True)
     DRAWS.to_parquet(folder / "draws.parquet", index=False)
     posterior.to_parquet(folder / "posterior.parquet", index=False)
-    (folder / "manifest.json").write_text(json.dumps({"name": "tiny"}))
+    # the budget's worlds: the posterior table lists only worlds with an accepted draw (revisionist_spiral none)
+    (folder / "manifest.json").write_text(json.dumps({"name": "tiny", "budget": {"worlds": [
+        "security_dilemma", "deterrence", "provocation", "revisionist_spiral", "null"]}}))
     return folder
 
 
@@ -73,6 +75,9 @@ def test_not_a_calibration_or_no_accepted_draw_is_a_one_line_error(tmp_path, cal
         posterior_parameters(tmp_path / "empty", "deterrence", [1])
     with pytest.raises(PosteriorError, match="has no accepted draw"):
         posterior_parameters(calib, "provocation", [1])
+    with pytest.raises(PosteriorError, match="has no accepted draw"):
+        posterior_parameters(calib, "revisionist_spiral", [1])  # calibrated, but absent from the posterior table
+    (calib / "manifest.json").write_text(json.dumps({"budget": {"worlds": ["deterrence"]}}))
     with pytest.raises(PosteriorError, match="not in this calibration"):
         posterior_parameters(calib, "revisionist_spiral", [1])
     with pytest.raises(PosteriorError, match="null model"):
@@ -96,7 +101,7 @@ def test_cli_errors_come_before_any_run(tmp_path, calib, capsys):
     assert "not a calibration folder" in line and not out.exists()
     line = _spiral_error(capsys, ["attribute", MINI, "--world", "revisionist_spiral", "--seeds", "1",
                                   "--posterior", str(calib), "--out", str(out), "--quiet"])
-    assert "not in this calibration" in line
+    assert "revisionist_spiral" in line and "no accepted draw" in line
 
 
 def test_spiral_run_with_posterior_runs_each_seed_on_its_draw(tmp_path, calib, capsys):

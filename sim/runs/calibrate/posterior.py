@@ -79,9 +79,18 @@ def load(calib_dir) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 def calibrated_worlds(calib_dir) -> list[str]:
-    """The agent-model worlds of a calibration (the null model left out), in the order of the posterior."""
-    _, post = load(calib_dir)
-    return [w for w in dict.fromkeys(post["world"]) if w != NULL_WORLD]
+    """The agent-model worlds of a calibration (the null model left out): those of its manifest's budget (the
+    posterior table lists only worlds with an accepted draw), else those of the posterior."""
+    d = Path(calib_dir)
+    _, post = load(d)
+    names = list(post["world"])
+    m = d / MANIFEST
+    if m.is_file():
+        try:
+            names = list((json.loads(m.read_text()).get("budget") or {}).get("worlds") or []) + names
+        except ValueError:
+            pass
+    return [w for w in dict.fromkeys(names) if w != NULL_WORLD]
 
 
 def posterior_weights(calib_dir, world: str, m8: bool = False) -> pd.Series:
