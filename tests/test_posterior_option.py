@@ -80,8 +80,10 @@ def test_not_a_calibration_or_no_accepted_draw_is_a_one_line_error(tmp_path, cal
     (calib / "manifest.json").write_text(json.dumps({"budget": {"worlds": ["deterrence"]}}))
     with pytest.raises(PosteriorError, match="not in this calibration"):
         posterior_parameters(calib, "revisionist_spiral", [1])
-    with pytest.raises(PosteriorError, match="null model"):
+    with pytest.raises(PosteriorError, match="null_draws.parquet"):
         posterior_parameters(calib, "null", [1])
+    pd.DataFrame({"draw": [0, 1], "decay": [0.5, 1.5]}).to_parquet(calib / "null_draws.parquet", index=False)
+    assert posterior_parameters(calib, "null", [1, 2]) == [{"decay": 0.5}] * 2  # the null's own draws
 
 
 def _spiral_error(capsys, args) -> str:

@@ -12,7 +12,9 @@ each draw the number of its seeds that passed the acceptance rule (rejection ABC
 times exp(M8 log-likelihood of NATO's recorded decisions), when asked for); the parameter vectors are the
 prior table ``draws.parquet`` (``draw`` and one column per free parameter), the same rows for every world.
 A parameter that is not free in the calibration keeps its default (or the scenario's value). The null
-model is not an agent model: its posterior cannot drive ``spiral run``.
+model has its own draws (``null_draws.parquet``): :func:`posterior_parameters` gives its parameters too (for
+its posterior predictive, :func:`sim.runs.calibrate.null.simulate_null`), but it is not an agent model and
+cannot drive ``spiral run``.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ import pandas as pd
 from sim.errors import SpiralError
 
 DRAWS = "draws.parquet"
+NULL_DRAWS = "null_draws.parquet"
 POSTERIOR = "posterior.parquet"
 MANIFEST = "manifest.json"
 NULL_WORLD = "null"
@@ -100,10 +103,10 @@ def posterior_weights(calib_dir, world: str, m8: bool = False) -> pd.Series:
 
     d = Path(calib_dir)
     _, post = load(d)
-    if world == NULL_WORLD:
-        raise PosteriorError(f"--posterior {d}: the null model has no agents; its posterior cannot run a scenario")
     worlds = calibrated_worlds(d)
-    if world not in worlds:
+    if world == NULL_WORLD and (NULL_WORLD in set(post["world"]) or (d / NULL_DRAWS).is_file()):
+        pass  # the null model's posterior (its own draws)
+    elif world not in worlds:
         raise PosteriorError(f"--posterior {d}: world {world!r} is not in this calibration{nearest(world, worlds)} "
                              f"(it holds {', '.join(worlds) or 'no world'})")
     col = "weight_m8" if m8 else "weight"
@@ -133,9 +136,15 @@ def posterior_parameters(calib_dir, world: str, seeds, m8: bool = False) -> list
     defaults or the scenario."""
     draws, _ = load(calib_dir)
     chosen = posterior_draws(calib_dir, world, seeds, m8)
+    name = DRAWS
+    if world == NULL_WORLD:  # the null model's own draws
+        name = NULL_DRAWS
+        if not (Path(calib_dir) / NULL_DRAWS).is_file():
+            raise PosteriorError(f"--posterior {calib_dir}: no {NULL_DRAWS} (the null model's draws)")
+        draws = pd.read_parquet(Path(calib_dir) / NULL_DRAWS).set_index("draw", drop=True)
     missing = sorted(set(chosen) - set(draws.index))
     if missing:
-        raise PosteriorError(f"--posterior {calib_dir}: {DRAWS} lacks the accepted draw(s) {missing[:5]}")
+        raise PosteriorError(f"--posterior {calib_dir}: {name} lacks the accepted draw(s) {missing[:5]}")
     cols = [c for c in draws.columns if not str(c).startswith("_")]
     rows = draws.loc[chosen, cols]
     return [{c: float(v) for c, v in zip(cols, row)} for row in rows.itertuples(index=False, name=None)]
