@@ -26,8 +26,10 @@ changes no result.
 from __future__ import annotations
 
 import concurrent.futures as cf
+import contextlib
 import hashlib
 import json
+import os
 import pickle
 import sys
 import time
@@ -221,9 +223,9 @@ def lag_groups(draws: pd.DataFrame, fixed: dict | None = None) -> np.ndarray:
 
 
 def plan(spec: CalibrationSpec, quiet: bool = False) -> ReferencePlan:
-    """The runs of a calibration, in chunks: agent-world chunks first (draws grouped by
-    :func:`lag_groups`; within a group by draw, then world, then seed), then the null model's (by draw and
-    seed). Deterministic: the same spec gives the same chunks."""
+    """The runs of a calibration, in chunks of at most ``spec.chunk``: agent-world chunks first (draws
+    ordered by :func:`lag_groups`, then by draw; a draw's runs by world, then seed), then the null model's
+    (by draw and seed). Deterministic: the same spec gives the same chunks."""
     dr = prior_draws(spec)
     seeds = run_seed(spec.design_seed, np.arange(spec.draws)[:, None], np.arange(spec.seeds)[None, :])
     null, note = None, ""
@@ -242,16 +244,15 @@ def plan(spec: CalibrationSpec, quiet: bool = False) -> ReferencePlan:
     agent = [i for i, w in enumerate(worlds) if w != NULL_WORLD]
     chunks: list[Chunk] = []
     if agent:
-        groups = lag_groups(dr)
+        # draws in order of their lag group (then draw), each draw's runs world-major then seed; the sequence
+        # is cut into equal chunks, so a chunk spans few lag groups however small the budget
+        d = np.argsort(lag_groups(dr), kind="stable")
         W, S = len(agent), spec.seeds
-        for g in np.unique(groups):
-            d = np.flatnonzero(groups == g)
-            # runs of the group: draw-major, then world, then seed
-            draw = np.repeat(d, W * S)
-            world = np.tile(np.repeat(np.asarray(agent), S), len(d))
-            j = np.tile(np.arange(S), len(d) * W)
-            for sl in _split(len(draw), spec.chunk):
-                chunks.append(Chunk("agent", world[sl], draw[sl], j[sl]))
+        draw = np.repeat(d, W * S)
+        world = np.tile(np.repeat(np.asarray(agent), S), len(d))
+        j = np.tile(np.arange(S), len(d) * W)
+        for sl in _split(len(draw), spec.chunk):
+            chunks.append(Chunk("agent", world[sl], draw[sl], j[sl]))
     if null is not None:
         ni = worlds.index(NULL_WORLD)
         draw = np.repeat(np.arange(spec.draws), spec.seeds)
@@ -435,7 +436,7 @@ def run_reference(spec: CalibrationSpec, out, executor="local", workers: int | N
             if todo:
                 blob = pickle.dumps(spec.scenario, protocol=pickle.HIGHEST_PROTOCOL)
                 h = hashlib.sha256(blob).hexdigest()
-                with open_executor(executor, workers, scheduler) as handle:
+                with one_blas_thread(), open_executor(executor, workers, scheduler) as handle:
                     session["executor"] = handle.description
                     write_manifest(out, manifest)
                     _drive(p, out, todo, handle, h, blob, bar, session)
@@ -461,6 +462,29 @@ def run_reference(spec: CalibrationSpec, out, executor="local", workers: int | N
                 print(f"\ninterrupted: {manifest['runs_done']} of {p.n_runs} runs are saved in {out}; run the same "
                       "command again to finish", file=sys.stderr)
     return out
+
+
+BLAS_THREADS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+@contextlib.contextmanager
+def one_blas_thread():
+    """Worker processes started inside this block run their BLAS with one thread (unless the user set these
+    variables): a worker is one core's worth of runs, and OpenBLAS's own threads on top of it oversubscribe
+    the cores — measured on the 2-core machine, 6.4 ms of CPU per run with one thread against 15-17 ms with
+    the default two (docs/performance.md, "Calibration"). The variables are read when a worker imports numpy,
+    so they are set before the pool starts and restored afterwards."""
+    old = {k: os.environ.get(k) for k in BLAS_THREADS}
+    for k in BLAS_THREADS:
+        os.environ.setdefault(k, "1")
+    try:
+        yield
+    finally:
+        for k, v in old.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
 
 
 def _drive(p: ReferencePlan, out: Path, todo: list[int], handle, h: str, blob: bytes, bar, session) -> None:
