@@ -52,11 +52,12 @@ def toy_features(theta, world: tuple, seeds) -> pd.DataFrame:
 
 
 def toy_table(worlds: dict, draws: pd.DataFrame, seeds: int) -> pd.DataFrame:
-    """Every world × draw × seed (paired draws: draw k has the same theta in every world)."""
+    """Every world × draw × seed (paired draws and seeds: draw k has the same theta in every world, and seed j
+    the same noise, so two identical worlds give identical runs — twins)."""
     parts = []
     for w, spec in worlds.items():
         d = np.repeat(draws["draw"].to_numpy(), seeds)
-        s = np.tile(np.arange(seeds), len(draws)) + 1000 * (list(worlds).index(w) + 1)
+        s = np.tile(np.arange(seeds), len(draws))  # paired seeds: the same in every world, as the calibration's
         th = draws.set_index("draw").loc[d, "theta"].to_numpy()
         f = toy_features(th, spec, s)
         f.insert(0, "seed", s)

@@ -1,5 +1,5 @@
-"""The ``spiral`` command line (layer 5): run, score, compare, attribute, sweep, calibrate, analyze, sensitivity,
-dashboard.
+"""The ``spiral`` command line (layer 5): run, score, compare, attribute, sweep, calibrate, recover, analyze,
+sensitivity, dashboard.
 
 Errors: every user error is a :class:`sim.errors.SpiralError` (or a bad command-line argument), caught in
 one place, :func:`main`, and printed as one line ``error: ...`` with exit code 2. Anything else is a bug
@@ -446,6 +446,27 @@ def cmd_calibrate(a) -> int:
     return 0
 
 
+def cmd_recover(a) -> int:
+    calib = Path(a.calib_dir)
+    if calib.is_file() and calib.suffix in (".yaml", ".yml"):  # a spec: its calibration's default folder
+        from sim.runs.calibrate import DEFAULT_OUT
+        from sim.runs.calibrate.spec import load_calibration
+        calib = DEFAULT_OUT / load_calibration(calib).name
+    calib = _existing_dir(str(calib), "calibration folder")
+    from sim.runs.calibrate.recover import format_recovery, recover_folder
+    rec, out = recover_folder(calib, per_world=a.per_world, seed=a.seed, exclude=a.exclude, out=a.out)
+    print(format_recovery(rec))
+    print(f"\nrecovery tables: {out}/ (recovery.csv, confusion.csv, parameter_recovery.csv)")
+    if a.out is None and (calib / "report.html").is_file():  # the report shows the recovery beside the probabilities
+        try:
+            from sim.faces.calibration_report import write_report
+        except ImportError:
+            return 0
+        write_report(calib)
+        print(f"report: {(calib / 'report.html').resolve()}")
+    return 0
+
+
 def cmd_analyze(a) -> int:
     from sim.runs.analyze import analyze
     run_dir = _existing_dir(a.run_dir, "sweep folder")
@@ -617,6 +638,23 @@ def build_parser() -> argparse.ArgumentParser:
     k.add_argument("--allow-code-change", action="store_true",
                    help="resume even if the model code changed since the calibration started")
     k.set_defaults(fn=cmd_calibrate)
+
+    g = sub.add_parser("recover", help="model recovery: the calibration run against synthetic records of known world",
+                       description="Model recovery from a calibration's reference table (no new simulation): "
+                                   "runs of each world (the null model included) are treated as the record, with the "
+                                   "record's acceptance rule and tolerances; prints the confusion matrix and "
+                                   "parameter recovery and writes recovery.csv, confusion.csv, parameter_recovery.csv.")
+    g.add_argument("calib_dir", metavar="CALIB_DIR",
+                   help="a folder written by 'spiral calibrate' (or its SPEC: the spec's default folder)")
+    g.add_argument("--per-world", type=_whole(1, "the number of synthetic records per world"), default=25,
+                   metavar="N", help="synthetic records per world (default 25)")
+    g.add_argument("--seed", type=_whole(0, "the seed"), default=0, metavar="N",
+                   help="seed of the choice of synthetic records (default 0)")
+    g.add_argument("--exclude", choices=("run", "draw"), default="run",
+                   help="left out of each synthetic record's reference set: its run (default), or every run of its "
+                        "parameter draw (no run then shares the truth's parameters, as on the record)")
+    g.add_argument("--out", metavar="DIR", help="output folder (default CALIB_DIR/recovery)")
+    g.set_defaults(fn=cmd_recover)
 
     z = sub.add_parser("analyze", help="sensitivity analysis and report of a sweep's results",
                        description="Sensitivity indices and an offline HTML report of a sweep's results.")

@@ -5,9 +5,12 @@ For each world (the null model included) ``per_world`` runs are drawn from its r
 (seeded; draw and seed of the run recorded). Each run's features are treated as the record: the features
 that the historical record gives a value (:mod:`sim.runs.calibrate.abc`'s record file) take the run's
 values, with the record's tolerances — the same acceptance rule as for the record, never widened. Every
-world's runs are then accepted or not against it, the synthetic run itself left out (``exclude="run"``; or
-every run of its parameter draw, ``exclude="draw"``, so that no run in the reference set shares the truth's
-parameters, as on the record).
+world's runs are then accepted or not against it, the synthetic run itself left out — and with it its twins,
+the runs of the same (draw, seed) in the other worlds that share the draws and seeds (paired: they share its
+parameters and random numbers, so a twin in a world that is nearly the same is a near-copy of the record that
+only the other worlds would keep; leaving out the run alone biases recovery against the true world). With
+``exclude="draw"`` every run of its parameter draw is left out in those worlds, so that no run of the
+reference set shares the truth's parameters, as on the record.
 
 Per synthetic record: each world's acceptance rate; the world inferred by the highest rate (ties split
 evenly; when no run of any world is accepted the record is *undecided*: an even split over the worlds, and
@@ -32,6 +35,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from sim.errors import SpiralError
+
 NULL_WORLD = "null"
 MIN_POSTERIOR = 5  # accepted runs of the true world needed for parameter recovery (else reported as too few)
 SBC_BINS = 5       # rank histogram bins (25 records: five expected per bin)
@@ -52,62 +57,42 @@ class Recovery:
 
 # --- the acceptance rule (one rule: sim.runs.calibrate.abc) ----------------------------------------------------
 
-def record_rule(record: pd.DataFrame) -> pd.DataFrame:
-    """The features the record gives a value, with their tolerances (``feature, tolerance``)."""
-    r = record[np.isfinite(record["value"].astype(float))]
-    return r[["feature", "tolerance"]].reset_index(drop=True)
+def _acceptor(table: pd.DataFrame, record: pd.DataFrame, accept=None):
+    """A function ``run row -> accepted [M]``: the synthetic record of that run
+    (:func:`sim.runs.calibrate.abc.record_from_run`: the record's features and tolerances, the run's values)
+    and the table's runs accepted by ``accept`` (:func:`sim.runs.calibrate.abc.accept`, the one rule). For
+    speed the runs are first narrowed to those equal to the record on its integer-valued features of
+    tolerance 0 (the patterns, 0/1): a run differing there by 1 or more fails the rule anyway."""
+    from sim.runs.calibrate import abc
 
-
-def _acceptor(table: pd.DataFrame, rule: pd.DataFrame, accept=None):
-    """A function ``values [F] -> accepted [M]`` for the table's runs. Features with tolerance 0 must equal
-    the record's value (patterns: 0/1), a pre-filter by a key of those features; the rest are checked on the
-    candidates by ``accept`` (``abc.accepted`` by default), the one implementation of the rule."""
-    if accept is None:
-        accept = _abc_accept()
-    feats = list(rule["feature"])
-    tol = rule["tolerance"].to_numpy(dtype=float)
-    exact = [f for f, t in zip(feats, tol) if t == 0]
-    X = table[exact].to_numpy()
-    keys, inverse = np.unique(X, axis=0, return_inverse=True) if len(exact) else (np.zeros((1, 0)), np.zeros(len(table), int))
-    inverse = np.asarray(inverse).reshape(-1)
-    order = np.argsort(inverse, kind="stable")
-    bounds = np.searchsorted(inverse[order], np.arange(len(keys) + 1))
+    accept = abc.accept if accept is None else accept
+    feats = abc.used_features(record)
+    tol = dict(zip(record["feature"], record["tolerance"]))
+    exact = [f for f in feats if float(tol[f]) == 0.0]
+    X = table[exact].to_numpy(dtype=np.float64)
+    if not np.array_equal(X, np.round(X)):  # not integer-valued: no narrowing, the rule alone decides
+        exact, X = [], X[:, :0]
+    if exact:
+        keys, inverse = np.unique(X, axis=0, return_inverse=True)
+        inverse = np.asarray(inverse).reshape(-1)
+        order = np.argsort(inverse, kind="stable")
+        bounds = np.searchsorted(inverse[order], np.arange(len(keys) + 1))
     sub = table[feats]
-    exact_idx = [feats.index(f) for f in exact]
 
-    def run(values: np.ndarray) -> np.ndarray:
+    def run(row: pd.Series) -> np.ndarray:
+        rec = abc.record_from_run(row, like=record)
         out = np.zeros(len(table), dtype=bool)
-        if len(exact):
-            hit = np.flatnonzero((keys == np.asarray(values)[exact_idx]).all(axis=1))
+        if exact:
+            hit = np.flatnonzero((keys == row[exact].to_numpy(dtype=np.float64)).all(axis=1))
             if not len(hit):
                 return out
             rows = order[bounds[hit[0]]:bounds[hit[0] + 1]]
         else:
             rows = np.arange(len(table))
-        rec = pd.DataFrame({"feature": feats, "value": np.asarray(values, dtype=float), "tolerance": tol})
         out[rows] = np.asarray(accept(sub.iloc[rows], rec), dtype=bool)
         return out
 
-    return run
-
-
-def _abc_accept():
-    """``abc.accepted(features, record)`` (the calibration's rule), or the rule of the design written out
-    when abc.py is not there: a run is accepted iff every feature with a record value lies within its
-    tolerance."""
-    try:
-        from sim.runs.calibrate.abc import accepted  # noqa: F401
-
-        return accepted
-    except ImportError:
-        return within_tolerance
-
-
-def within_tolerance(features: pd.DataFrame, record: pd.DataFrame) -> np.ndarray:
-    """|feature − value| <= tolerance for every feature the record gives a value (NaN features fail)."""
-    r = record[np.isfinite(record["value"].astype(float))]
-    X = features[list(r["feature"])].to_numpy(dtype=float)
-    return (np.abs(X - r["value"].to_numpy(float)) <= r["tolerance"].to_numpy(float)).all(axis=1)
+    return run, feats
 
 
 # --- synthetic records -----------------------------------------------------------------------------------------
@@ -159,33 +144,34 @@ def recover(table: pd.DataFrame, draws, record: pd.DataFrame, per_world: int = 2
         raise ValueError(f"exclude must be 'run' or 'draw', not {exclude!r}")
     table = table.reset_index(drop=True)
     worlds = tuple(dict.fromkeys(table["world"])) if worlds is None else tuple(worlds)
-    rule = record_rule(record)
-    feats = list(rule["feature"])
-    missing = [f for f in feats if f not in table]
+    from sim.runs.calibrate import abc
+
+    missing = [f for f in abc.used_features(record) if f not in table]
     if missing:
         raise ValueError(f"the reference table has no feature {', '.join(missing)}")
-    acceptor = _acceptor(table, rule, accept)
+    acceptor, feats = _acceptor(table, record, accept)
     wcode = pd.Categorical(table["world"], categories=list(worlds)).codes
     n_world = np.bincount(wcode[wcode >= 0], minlength=len(worlds)).astype(float)
-    fam = np.array([_family(w) for w in worlds])
+    fam = np.array([_family(w) for w in worlds] + [""])
+    row_family = fam[wcode]  # (code -1: a world not asked for: no family)
     draw_col = table["draw"].to_numpy()
+    seed_col = table["seed"].to_numpy()
     has_m8 = M8_COLUMN in table and np.isfinite(table[M8_COLUMN].to_numpy(dtype=float)).any()
     ll = table[M8_COLUMN].to_numpy(dtype=float) if has_m8 else None
     agent = np.array([w != NULL_WORLD for w in worlds])
     params = {w: (draws[w] if isinstance(draws, dict) else draws).set_index("draw") for w in worlds}
 
     syn = synthetic_records(table, per_world, seed, worlds)
-    values = table[feats].to_numpy()
     rows, post = [], []
     rng = np.random.default_rng([int(seed), 0x5BC])
     for i, rec in syn.iterrows():
         w_true, r = rec["world"], int(rec["row"])
-        acc = acceptor(values[r])
-        out = np.zeros(len(table), dtype=bool)
+        acc = acceptor(table.iloc[r])
+        # left out in every world that shares its draws and seeds (paired: its twin runs there share its
+        # parameters and random numbers, and would be near-copies of it available to the other worlds only)
+        out = (draw_col == rec["draw"]) & (row_family == _family(w_true))
         if exclude == "run":
-            out[r] = True
-        else:  # every run of its draw in the worlds that share its draws
-            out = (draw_col == rec["draw"]) & np.isin(table["world"].to_numpy(), list(np.array(worlds)[fam == _family(w_true)]))
+            out &= seed_col == rec["seed"]
         acc &= ~out
         n = n_world - np.bincount(wcode[out & (wcode >= 0)], minlength=len(worlds))
         k = np.bincount(wcode[acc & (wcode >= 0)], minlength=len(worlds)).astype(float)
@@ -209,10 +195,10 @@ def recover(table: pd.DataFrame, draws, record: pd.DataFrame, per_world: int = 2
             if sel.any():
                 top = ll[sel].max()
                 m = np.bincount(wcode[sel], weights=np.exp(ll[sel] - top), minlength=len(worlds)) / np.maximum(n, 1)
-            m = np.where(agent, m, np.nan)
-            s = np.nansum(m)
+            m = np.where(agent, m, 0.0)
+            m = m / m.sum() if m.sum() > 0 else agent / agent.sum()  # no accepted agent run: an even split
             for j, w in enumerate(worlds):
-                row[f"prob_m8_{w}"] = m[j] / s if s > 0 and agent[j] else np.nan
+                row[f"prob_m8_{w}"] = m[j] if agent[j] else np.nan
         rows.append(row)
         # the true world's posterior: accepted runs of it, each one weight (a draw: its accepted seeds)
         mine = acc & (wcode == worlds.index(w_true))
@@ -233,7 +219,8 @@ def recover(table: pd.DataFrame, draws, record: pd.DataFrame, per_world: int = 2
     confusion = _confusion(records, worlds, has_m8)
     parameters = _parameter_recovery(pd.concat(post, ignore_index=True), worlds, bins)
     settings = {"per_world": per_world, "seed": seed, "exclude": exclude, "min_posterior": min_posterior,
-                "bins": bins, "features": feats, "tolerances": list(rule["tolerance"]), "m8": bool(has_m8)}
+                "bins": bins, "features": feats, "m8": bool(has_m8),
+                "short_worlds": {w: int(n) for w, n in syn.groupby("world").size().items() if n < per_world}}
     return Recovery(records, confusion, parameters, worlds, settings)
 
 
@@ -275,6 +262,57 @@ def _parameter_recovery(post: pd.DataFrame, worlds, bins: int) -> pd.DataFrame:
     return out.sort_values("world", key=lambda c: c.map(rank), kind="stable").reset_index(drop=True)
 
 
+# --- a calibration folder ---------------------------------------------------------------------------------
+
+class RecoveryError(SpiralError, ValueError):
+    """The folder holds no complete calibration to recover from (one line)."""
+
+
+def load_folder(calib_dir) -> tuple[pd.DataFrame, dict, pd.DataFrame, dict]:
+    """(reference table, draws per world, record, manifest) of a folder written by ``spiral calibrate``.
+    The record is the one the calibration read (``record.csv``; else the manifest's path). An incomplete
+    reference table is refused: its budgets would be unequal."""
+    from sim.runs.calibrate import abc
+    from sim.runs.calibrate.reference import DRAWS, NULL_DRAWS, load_reference, read_manifest
+
+    d = Path(calib_dir)
+    if not d.is_dir():
+        raise RecoveryError(f"{d}: no such folder" if not d.exists() else f"{d}: not a folder")
+    try:
+        manifest = read_manifest(d)
+    except SpiralError as exc:
+        raise RecoveryError(str(exc)) from None
+    if manifest.get("status") != "complete":
+        raise RecoveryError(f"{d}: the calibration is not complete ({manifest.get('runs_done', 0):,} runs done); "
+                            "finish it with 'spiral calibrate SPEC --out DIR --resume' first")
+    if not (d / DRAWS).is_file():
+        raise RecoveryError(f"{d}: no {DRAWS} (not a calibration written by 'spiral calibrate')")
+    table = load_reference(d)
+    worlds = list(dict.fromkeys(table["world"]))
+    agent = pd.read_parquet(d / DRAWS)
+    draws = {w: agent for w in worlds if w != NULL_WORLD}
+    if NULL_WORLD in worlds:
+        if not (d / NULL_DRAWS).is_file():
+            raise RecoveryError(f"{d}: the table has null-model runs but no {NULL_DRAWS}")
+        draws[NULL_WORLD] = pd.read_parquet(d / NULL_DRAWS)
+    if (d / "record.csv").is_file():
+        record = abc.load_record(d / "record.csv")
+    else:
+        record = abc.load_record((manifest.get("record") or {}).get("path") or abc.RECORD)
+    return table, draws, record, manifest
+
+
+def recover_folder(calib_dir, per_world: int = 25, seed: int = 0, exclude: str = "run",
+                   min_posterior: int = MIN_POSTERIOR, out=None) -> tuple[Recovery, Path]:
+    """``spiral recover CALIB_DIR``: model recovery on a calibration folder's reference table, written to
+    ``out`` (default ``CALIB_DIR/recovery``: recovery.csv, confusion.csv, parameter_recovery.csv)."""
+    table, draws, record, _ = load_folder(calib_dir)
+    rec = recover(table, draws, record, per_world=per_world, seed=seed, exclude=exclude,
+                  min_posterior=min_posterior)
+    path = write_recovery(rec, Path(out) if out is not None else Path(calib_dir) / "recovery")
+    return rec, path
+
+
 # --- output ---------------------------------------------------------------------------------------------------
 
 def write_recovery(rec: Recovery, out_dir) -> Path:
@@ -289,7 +327,8 @@ def write_recovery(rec: Recovery, out_dir) -> Path:
 def format_recovery(rec: Recovery) -> str:
     worlds = list(rec.worlds)
     s = rec.settings
-    short = {w: w[:16] for w in worlds}
+    width = max(len(w) for w in worlds) + 2
+    short = dict(zip(worlds, worlds))
     lines = [f"Model recovery: {s['per_world']} synthetic records per world from the reference table (seed {s['seed']}; "
              f"excluded from each record's reference set: its {'run' if s['exclude'] == 'run' else 'draw'}); the "
              f"record's acceptance rule on {len(s['features'])} features, tolerances unchanged.", ""]
@@ -299,16 +338,19 @@ def format_recovery(rec: Recovery) -> str:
             (("probability_m8", "mean ABC model probability, accepted runs weighted by M8 (agent worlds; see caveat)"),)
             if "probability_m8" in conf else ()):
         lines.append(f"true world (rows) x {title}")
-        head = f"{'':18s}" + "".join(f"{short[w]:>17s}" for w in worlds) + f"{'records':>9s}{'undecided':>10s}"
+        head = f"{'':{width}s}" + "".join(f"{short[w]:>{width}s}" for w in worlds) + f"{'records':>9s}{'undecided':>10s}"
         lines += [head, "-" * len(head)]
         for t in worlds:
             g = conf[conf["true_world"] == t].set_index("inferred_world")
-            cells = "".join(f"{g.loc[w, col]:>17.2f}" if np.isfinite(g.loc[w, col]) else f"{'-':>17s}" for w in worlds)
-            lines.append(f"{short[t]:18s}{cells}{int(g['records'].iloc[0]):>9d}{int(g['undecided'].iloc[0]):>10d}")
+            cells = "".join(f"{g.loc[w, col]:>{width}.2f}" if np.isfinite(g.loc[w, col]) else f"{'-':>{width}s}"
+                            for w in worlds)
+            lines.append(f"{short[t]:{width}s}{cells}{int(g['records'].iloc[0]):>9d}{int(g['undecided'].iloc[0]):>10d}")
         lines.append("")
     diag = {t: float(conf[(conf.true_world == t) & (conf.inferred_world == t)]["win_share"].iloc[0]) for t in worlds}
     lines.append("share of records whose true world wins: " + ", ".join(f"{t} {v:.2f}" for t, v in diag.items())
                  + f" (chance {1 / len(worlds):.2f})")
+    for w, n in (s.get("short_worlds") or {}).items():
+        lines.append(f"{w}: only {n} runs in the table, all used as synthetic records")
     und = int(rec.records["undecided"].sum())
     if und:
         lines.append(f"{und} of {len(rec.records)} synthetic records accepted no run of any world (undecided: counted "
@@ -318,14 +360,14 @@ def format_recovery(rec: Recovery) -> str:
     lines.append(f"parameter recovery on the true world's posterior (records with >= {s['min_posterior']} accepted runs): "
                  "median correlation of posterior mean with truth; coverage of the central 50 % / 90 % intervals "
                  "(nominal 0.50 / 0.90); SBC rank histogram summed over parameters")
-    head = f"{'world':18s}{'params':>7s}{'records':>9s}{'too few':>8s}{'median r':>9s}{'cov50':>7s}{'cov90':>7s}  sbc"
+    head = f"{'world':{width}s}{'params':>7s}{'records':>9s}{'too few':>8s}{'median r':>9s}{'cov50':>7s}{'cov90':>7s}  sbc"
     lines += [head, "-" * len(head)]
     for w in worlds:
         g = pr[pr["world"] == w]
         if not len(g):
             continue
         sbc = g[[c for c in g.columns if c.startswith("sbc_")]].sum().to_numpy()
-        lines.append(f"{short[w]:18s}{len(g):>7d}{int(g['records'].max()):>9d}{int(g['too_few_accepted'].max()):>8d}"
+        lines.append(f"{short[w]:{width}s}{len(g):>7d}{int(g['records'].max()):>9d}{int(g['too_few_accepted'].max()):>8d}"
                      f"{np.nanmedian(g['correlation']) if g['correlation'].notna().any() else np.nan:>9.2f}"
                      f"{g['coverage_50'].mean():>7.2f}{g['coverage_90'].mean():>7.2f}  {' '.join(map(str, sbc))}")
     if s.get("m8"):
