@@ -136,3 +136,40 @@ def test_seeded_choice_and_outputs(different, draws, tmp_path):
     assert "share of records whose true world wins" in text and "cov90" in text
     with pytest.raises(ValueError, match="exclude"):
         recover(different, draws, toy_record(), exclude="seed")
+
+
+def _folder(tmp_path, table: pd.DataFrame, draws: pd.DataFrame, status: str = "complete"):
+    """A calibration folder as 'spiral calibrate' writes it (the files recover reads)."""
+    import json
+
+    d = tmp_path / "calib"
+    (d / "reference").mkdir(parents=True)
+    table.to_parquet(d / "reference" / "part-000000.parquet", index=False)
+    draws.to_parquet(d / "draws.parquet", index=False)
+    toy_record().to_csv(d / "record.csv", index=False)
+    (d / "manifest.json").write_text(json.dumps({"status": status, "runs_done": len(table),
+                                                 "budget": {"worlds": list(dict.fromkeys(table["world"]))}}))
+    return d
+
+
+def test_cli_recover(different, draws, tmp_path, capsys):
+    from sim.faces.cli import main
+
+    d = _folder(tmp_path, different, draws)
+    assert main(["recover", str(d), "--per-world", "6", "--seed", "2"]) == 0
+    out = capsys.readouterr().out
+    assert "true world (rows)" in out and "recovery tables" in out
+    rec = pd.read_csv(d / "recovery" / "recovery.csv")
+    assert len(rec) == 12 and set(rec["true_world"]) == {"a", "b"}
+    conf = pd.read_csv(d / "recovery" / "confusion.csv")
+    assert {"true_world", "inferred_world", "win_share", "probability", "undecided"} <= set(conf.columns)
+    assert len(pd.read_csv(d / "recovery" / "parameter_recovery.csv")) == 4
+    # the same command gives the same tables
+    assert main(["recover", str(d), "--per-world", "6", "--seed", "2", "--out", str(tmp_path / "again")]) == 0
+    assert pd.read_csv(tmp_path / "again" / "recovery.csv").equals(rec)
+    # one-line errors: no folder, an unfinished calibration
+    capsys.readouterr()
+    assert main(["recover", str(tmp_path / "nope")]) == 2
+    assert main(["recover", str(_folder(tmp_path / "x", different, draws, status="incomplete"))]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 2 and all(e.startswith("error: ") for e in err) and "not complete" in err[1]
