@@ -139,3 +139,31 @@ def test_param_overrides_apply_on_top_of_the_draws(calib):
     runs = PosteriorRuns(calib, {"kappa": 0.3}).check(["deterrence"], [1, 2])
     assert all(runs("deterrence", s)["kappa"] == 0.3 for s in (1, 2))
     assert runs.with_overrides({"west_pulses_off": 1.0})("deterrence", 1)["west_pulses_off"] == 1.0
+
+
+def test_dashboard_offers_calibrated_worlds_with_the_same_draws(calib, monkeypatch):
+    from sim.faces.dashboard import app
+    from sim.faces.dashboard.server import POSTERIOR_ENV
+
+    monkeypatch.setenv(POSTERIOR_ENV, str(calib))
+    choices = app.world_choices()
+    assert "deterrence (posterior)" in choices and "security_dilemma (posterior)" in choices
+    assert "provocation (posterior)" not in choices  # no accepted draw: not offered
+    assert "world: deterrence (posterior)" in app.comparison_choices()
+    m = app.DashboardModel(scenario_name=MINI, world="deterrence (posterior)", seed="17")
+    drawn = posterior_parameters(calib, "deterrence", [17])[0]
+    assert m.world_name == "deterrence" and not m.problems
+    assert all(m.p[k] == v for k, v in drawn.items()) and "draw" in m.posterior_label
+    m = app.DashboardModel(scenario_name=MINI, world="deterrence (posterior)", seed="17",
+                           other_parameters="kappa=0.3")
+    assert m.p["kappa"] == 0.3 and m.p["status_weight"] == drawn["status_weight"]  # overrides on top
+    m = app.DashboardModel(scenario_name=MINI, world="provocation (posterior)", seed="1")
+    assert m.world_name == "provocation" and any("no accepted draw" in p for p in m.problems)
+    monkeypatch.setenv(POSTERIOR_ENV, "")
+    assert app.world_choices() == list(app.WORLDS)
+
+
+def test_dashboard_refuses_a_folder_that_is_not_a_calibration(tmp_path, capsys):
+    assert cli.main(["dashboard", "--posterior", str(tmp_path)]) == 2  # before any server starts
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "not a calibration folder" in err[0]

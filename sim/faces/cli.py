@@ -477,7 +477,7 @@ def cmd_analyze(a) -> int:
 
 def cmd_dashboard(a) -> int:
     from sim.faces.dashboard.server import run_dashboard
-    return run_dashboard(a.scenario, a.port) or 0
+    return run_dashboard(a.scenario, a.port, posterior=a.posterior) or 0
 
 
 # ------------------------------------------------------------------------------------- the parser
@@ -670,6 +670,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="a scenario name (historical, a counterfactual's file stem) or YAML path "
                         "(default: the historical scenario)")
     d.add_argument("--port", type=port_number, default=None, metavar="N", help="TCP port (default: a free port)")
+    d.add_argument("--posterior", metavar="CALIB_DIR",
+                   help="also offer each world of a calibration folder as 'WORLD (posterior)': its parameters "
+                        "drawn from its posterior for the chosen seed (docs/calibration.md)")
     d.set_defaults(fn=cmd_dashboard)
     return ap
 

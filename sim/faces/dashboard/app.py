@@ -15,7 +15,10 @@ Views (each a Solara component that takes the model and is redrawn after every s
 
 Controls (left): scenario (``historical`` and every file in ``scenarios/counterfactuals/``), world,
 seed, five parameter sliders, further ``name=value`` overrides, comparison; Reset applies them, Step
-advances one quarter, ▶ plays.
+advances one quarter, ▶ plays. With ``spiral dashboard --posterior CALIB_DIR`` the world selector also
+offers "WORLD (posterior)" for each world of the calibration with an accepted draw: that world with the
+parameters its posterior gives the chosen seed (:func:`sim.runs.calibrate.posterior.posterior_parameters`,
+the same draw ``spiral run --posterior`` gives that seed), sliders and overrides on top.
 """
 
 from __future__ import annotations
@@ -33,7 +36,8 @@ from mesa.visualization.utils import update_counter
 
 from sim.faces.dashboard.choices import InputProblem, scenario_catalogue, scenario_path
 from sim.faces.dashboard.drawing import ChartPainter, MapPainter
-from sim.faces.dashboard.server import SCENARIO_ENV
+from sim.faces.dashboard.server import POSTERIOR_ENV, SCENARIO_ENV
+from sim.errors import SpiralError
 from sim.model import DEFAULT_SCENARIO, SpiralModel
 from sim.params import PARAMETERS, resolve
 from sim.scenario import ScenarioError, load_scenario
@@ -42,6 +46,53 @@ from sim.worlds import STORIES, WORLDS
 DEFAULT_WORLD = "revisionist_spiral"
 SLIDERS = ("misperception", "distinguishability", "empathy", "greed", "status_weight")
 NO_COMPARISON = "none"
+POSTERIOR = " (posterior)"  # a world choice "deterrence (posterior)": deterrence with posterior parameters
+
+
+def posterior_folder() -> str:
+    """The calibration folder given with ``spiral dashboard --posterior`` ('' if none)."""
+    return os.environ.get(POSTERIOR_ENV, "").strip()
+
+
+def posterior_worlds() -> list[str]:
+    """The worlds of that calibration with an accepted draw (none if no folder, or not a calibration)."""
+    from sim.runs.calibrate.posterior import calibrated_worlds, posterior_weights
+
+    folder = posterior_folder()
+    if not folder:
+        return []
+    out = []
+    try:
+        for w in calibrated_worlds(folder):
+            try:
+                posterior_weights(folder, w)
+                out.append(w)
+            except SpiralError:
+                pass
+    except SpiralError:
+        return []
+    return [w for w in WORLDS if w in out]
+
+
+def world_choices() -> list[str]:
+    return [*WORLDS, *(f"{w}{POSTERIOR}" for w in posterior_worlds())]
+
+
+def split_world(choice: str) -> tuple[str, bool]:
+    """'deterrence (posterior)' -> ('deterrence', True); 'deterrence' -> ('deterrence', False)."""
+    choice = str(choice)
+    return (choice[: -len(POSTERIOR)], True) if choice.endswith(POSTERIOR) else (choice, False)
+
+
+def posterior_draw(world: str, seed: int) -> tuple[dict, int]:
+    """(the parameters, the draw number) that the posterior of ``world`` gives ``seed``; a SpiralError if the
+    folder or the world cannot give one."""
+    from sim.runs.calibrate.posterior import PosteriorError, posterior_draws, posterior_parameters
+
+    folder = posterior_folder()
+    if not folder:
+        raise PosteriorError("no calibration folder (start the dashboard with --posterior CALIB_DIR)")
+    return posterior_parameters(folder, world, [seed])[0], posterior_draws(folder, world, [seed])[0]
 
 
 def scenario_choices() -> list[str]:
@@ -58,7 +109,7 @@ def scenario_choices() -> list[str]:
 
 
 def comparison_choices() -> list[str]:
-    return [NO_COMPARISON, *(f"world: {w}" for w in WORLDS), *(f"scenario: {s}" for s in scenario_choices())]
+    return [NO_COMPARISON, *(f"world: {w}" for w in world_choices()), *(f"scenario: {s}" for s in scenario_choices())]
 
 
 def parse_seed(text) -> int:
@@ -129,16 +180,25 @@ class DashboardModel(SpiralModel):
         except (InputProblem, ScenarioError) as exc:
             problems.append(f"{_one_line(exc)} — showing 'historical' instead")
             scenario_name, scenario = "historical", load_scenario(DEFAULT_SCENARIO)
+        world, calibrated = split_world(world)
         if world not in WORLDS:
             close = difflib.get_close_matches(str(world), WORLDS, n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
             problems.append(f"unknown world {world!r}{hint} — showing {DEFAULT_WORLD!r} instead")
-            world = DEFAULT_WORLD
+            world, calibrated = DEFAULT_WORLD, False
         try:
             seed_value = parse_seed(seed)
         except InputProblem as exc:
             problems.append(f"{exc} — using seed 0")
             seed_value = 0
+        drawn, self.posterior_label = {}, None
+        if calibrated:  # the world with its posterior's parameters for this seed (sliders and overrides on top)
+            try:
+                drawn, draw = posterior_draw(world, seed_value)
+                self.posterior_label = (f"parameters: draw {draw} of {world}'s posterior in {posterior_folder()} "
+                                        f"({len(drawn)} calibrated parameters; sliders and overrides on top)")
+            except SpiralError as exc:
+                problems.append(f"{_one_line(exc)} — running {world} at its default parameters")
         requested = {name: value for name, value in zip(
             SLIDERS, (misperception, distinguishability, empathy, greed, status_weight), strict=True)
             if value is not None and not math.isclose(float(value), PARAMETERS[name].default)}
@@ -157,23 +217,34 @@ class DashboardModel(SpiralModel):
                 parameters[name] = value
             except (ScenarioError, ValueError) as exc:
                 problems.append(f"{_one_line(exc)} — using the default")
-        super().__init__(scenario=scenario, world=world, seed=seed_value, parameters=parameters)
+        if drawn:  # the overrides on top of the draw must still make a valid set (e.g. ladder tables rising)
+            try:
+                resolve(scenario.parameters, {**drawn, **parameters})
+            except (ScenarioError, ValueError) as exc:
+                problems.append(f"{_one_line(exc)} — overrides not applied to the posterior draw")
+                parameters = {}
+        super().__init__(scenario=scenario, world=world, seed=seed_value, parameters={**drawn, **parameters})
         self.pictures: dict = {}  # the map's and charts' painters (drawing.py), kept until Reset
         self._series_cache = None
         self.problems = problems
         self.scenario_label = scenario_name
         self.overrides = parameters
-        self.comparison_label, self.comparison = self._compare(compare, scenario, world, seed_value, parameters)
+        self.comparison_label, self.comparison = self._compare(compare, scenario, world, seed_value,
+                                                               {**drawn, **parameters}, parameters)
 
-    def _compare(self, choice: str, scenario, world, seed, parameters):
-        """Run the comparison to the end; returns (label, DataFrame of model reporters) or (None, None)."""
+    def _compare(self, choice: str, scenario, world, seed, parameters, overrides=None):
+        """Run the comparison to the end; returns (label, DataFrame of model reporters) or (None, None).
+        ``parameters``: this run's (its posterior draw, if any, and the overrides); a "WORLD (posterior)"
+        comparison takes that world's own draw for the seed with the ``overrides`` on top."""
         choice = str(choice or NO_COMPARISON)
         if choice == NO_COMPARISON:
             return None, None
         kind, _, name = choice.partition(": ")
+        name, calibrated = split_world(name) if kind == "world" else (name, False)
         try:
             if kind == "world" and name in WORLDS:
-                other = SpiralModel(scenario=scenario, world=name, seed=seed, parameters=parameters, network=False)
+                own = {**posterior_draw(name, seed)[0], **(overrides or {})} if calibrated else parameters
+                other = SpiralModel(scenario=scenario, world=name, seed=seed, parameters=own, network=False)
             elif kind == "scenario":
                 other_scenario = load_scenario(scenario_path(name))
                 other = SpiralModel(scenario=other_scenario, world=world, seed=seed, parameters=parameters,
@@ -181,7 +252,7 @@ class DashboardModel(SpiralModel):
             else:
                 raise InputProblem(f"unknown comparison {choice!r}")
             other.run()
-        except (InputProblem, ScenarioError, ValueError) as exc:
+        except (InputProblem, ScenarioError, ValueError, SpiralError) as exc:
             self.problems.append(f"comparison not drawn: {_one_line(exc)}")
             return None, None
         frame = other.datacollector.get_model_vars_dataframe()
@@ -217,7 +288,7 @@ def model_params() -> dict:
     params = {
         "scenario_name": {"type": "Select", "value": requested if requested in choices else "historical",
                           "values": choices, "label": "Scenario"},
-        "world": {"type": "Select", "value": DEFAULT_WORLD, "values": list(WORLDS), "label": "World"},
+        "world": {"type": "Select", "value": DEFAULT_WORLD, "values": world_choices(), "label": "World"},
         "seed": {"type": "InputText", "value": "0", "label": "Seed"},
     }
     for name in SLIDERS:
@@ -317,6 +388,8 @@ def StatusPanel(model):
         solara.Text("in effect: " + ", ".join(f"{n} {model.p[n]:g}" for n in SLIDERS)
                     + ("" if not model.overrides else " · overridden: "
                        + ", ".join(f"{k}={v:g}" for k, v in model.overrides.items())), classes=["spiral-params"])
+        if model.posterior_label:
+            solara.Text(model.posterior_label, classes=["spiral-posterior"])
         if model.comparison_label:
             solara.Text(f"dashed lines on the charts: {model.comparison_label} (same seed and parameters, "
                         "run to the end)", classes=["spiral-comparison"])

@@ -17,7 +17,8 @@ them, and only them:
   to solara.dev.
 
 The scenario chosen on the command line reaches the app through the ``SPIRAL_SCENARIO``
-environment variable (empty: the bundled historical scenario).
+environment variable (empty: the bundled historical scenario); a calibration folder given with
+``--posterior`` through ``SPIRAL_POSTERIOR`` (its worlds are offered as "WORLD (posterior)").
 """
 
 from __future__ import annotations
@@ -42,6 +43,8 @@ from pathlib import Path
 DEFAULT_APP = "sim.faces.dashboard.app"
 #: Environment variable that carries the scenario name or path to the app.
 SCENARIO_ENV = "SPIRAL_SCENARIO"
+#: Environment variable that carries a calibration folder (``--posterior``) to the app (empty: none).
+POSTERIOR_ENV = "SPIRAL_POSTERIOR"
 #: A closed local port standing in for the CDN: a missing asset fails fast instead of going online.
 DEAD_CDN = "http://127.0.0.1:9/npm/"
 #: The bundle solara asks for with ipyvuetify/ipyvue < 3 (solara 1.58-1.64); used to check the bundle.
@@ -73,7 +76,8 @@ def assets_dir() -> Path:
     raise DashboardError(f"solara-assets {dist.version} lists no share/solara/cdn files; reinstall it")
 
 
-def offline_environment(scenario: str | None = None, base: Mapping[str, str] | None = None) -> dict[str, str]:
+def offline_environment(scenario: str | None = None, base: Mapping[str, str] | None = None,
+                        posterior: str | None = None) -> dict[str, str]:
     """The environment for a ``solara run`` that serves every asset from the local bundle."""
     env = dict(os.environ if base is None else base)
     env.update(
@@ -83,6 +87,7 @@ def offline_environment(scenario: str | None = None, base: Mapping[str, str] | N
             "SOLARA_ASSETS_CDN": DEAD_CDN,
             "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False",
             SCENARIO_ENV: scenario or "",
+            POSTERIOR_ENV: posterior or "",
         }
     )
     # solara warns on every page load over plain http on 127.0.0.1 (its cookie falls back to lax)
@@ -158,6 +163,7 @@ def serve(
     log_path: str | os.PathLike | None = None,
     env: Mapping[str, str] | None = None,
     timeout: float = 120.0,
+    posterior: str | None = None,
 ) -> tuple[subprocess.Popen, str]:
     """Start ``solara run APP`` on ``host:port`` (a free port if none) and wait until it answers.
 
@@ -175,7 +181,7 @@ def serve(
         os.close(fd)
         log_path = name
     log_path = Path(log_path)
-    full_env = offline_environment(scenario, env)
+    full_env = offline_environment(scenario, env, posterior)
     command = [
         sys.executable, "-m", "solara", "run", str(app_path),
         "--host", host, "--port", str(chosen), "--production", "--no-open",
@@ -217,9 +223,10 @@ def stop(process: subprocess.Popen, grace: float = 10.0) -> None:
         process.wait(grace)
 
 
-def run_dashboard(scenario: str | None = None, port: int | None = None, host: str = "127.0.0.1") -> int:
-    """``spiral dashboard [SCENARIO] [--port N]``: serve the dashboard until Ctrl-C; returns the exit code
-    (0 stopped by Ctrl-C/SIGTERM, 1 the server failed, 2 a bad port).
+def run_dashboard(scenario: str | None = None, port: int | None = None, host: str = "127.0.0.1",
+                  posterior: str | None = None) -> int:
+    """``spiral dashboard [SCENARIO] [--port N] [--posterior CALIB_DIR]``: serve the dashboard until Ctrl-C;
+    returns the exit code (0 stopped by Ctrl-C/SIGTERM, 1 the server failed, 2 a bad port or calibration).
 
     ``scenario`` is a scenario name (``historical``, a file stem in ``scenarios/counterfactuals/``)
     or a path to a scenario YAML; ``None`` means the bundled historical scenario. A scenario that
@@ -232,6 +239,15 @@ def run_dashboard(scenario: str | None = None, port: int | None = None, host: st
         print(f"error: port {port} on {host} is already in use; choose another with --port or omit it",
               file=sys.stderr)
         return 2
+    if posterior:  # a calibration folder: checked here, handed to the app as an absolute path
+        from sim.errors import SpiralError
+        from sim.runs.calibrate.posterior import check_calibration
+
+        try:
+            posterior = str(check_calibration(posterior).resolve())
+        except SpiralError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
     if scenario:
         from sim.faces.dashboard.choices import InputProblem, scenario_path
 
@@ -242,7 +258,7 @@ def run_dashboard(scenario: str | None = None, port: int | None = None, host: st
         except InputProblem as exc:
             print(f"warning: {exc}; the page shows the historical scenario and says so", file=sys.stderr)
     try:
-        process, url = serve(DEFAULT_APP, host=host, port=port, scenario=scenario)
+        process, url = serve(DEFAULT_APP, host=host, port=port, scenario=scenario, posterior=posterior)
     except DashboardError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
