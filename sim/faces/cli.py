@@ -467,6 +467,22 @@ def cmd_recover(a) -> int:
     return 0
 
 
+def cmd_heldout(a) -> int:
+    calib = _existing_dir(a.calib_dir, "calibration folder")
+    from sim.runs.calibrate.predictive import format_heldout, heldout_study
+    table = heldout_study(calib, runs=a.runs, progress=not a.quiet, m8=a.m8)
+    print(format_heldout(table))
+    print(f"\nheld-out tables: {calib}/heldout.csv, heldout_features.parquet")
+    if (calib / "report.html").is_file():  # the report shows the held-out table
+        try:
+            from sim.faces.calibration_report import write_report
+        except ImportError:
+            return 0
+        write_report(calib)
+        print(f"report: {(calib / 'report.html').resolve()}")
+    return 0
+
+
 def cmd_analyze(a) -> int:
     from sim.runs.analyze import analyze
     run_dir = _existing_dir(a.run_dir, "sweep folder")
@@ -655,6 +671,19 @@ def build_parser() -> argparse.ArgumentParser:
                         "parameter draw (no run then shares the truth's parameters, as on the record)")
     g.add_argument("--out", metavar="DIR", help="output folder (default CALIB_DIR/recovery)")
     g.set_defaults(fn=cmd_recover)
+
+    h = sub.add_parser("heldout", help="the pre-registered held-out scores (2014-2025) of a calibration's posteriors",
+                       description="Run every calibrated model's posterior predictive to 2025Q4 (the same number of "
+                                   "runs and the same seeds for every model, the null model included) and score it by "
+                                   "the rules of docs/heldout.md (log scores of the held-out patterns, CRPS of Russia's "
+                                   "burden 2014-2024). Refuses to score if docs/heldout.md changed since the "
+                                   "calibration. Writes heldout.csv and heldout_features.parquet.")
+    h.add_argument("calib_dir", metavar="CALIB_DIR", help="a folder written by 'spiral calibrate'")
+    h.add_argument("--runs", type=_whole(1, "the number of predictive runs per model"), default=1000, metavar="N",
+                   help="predictive runs per model (default 1000)")
+    h.add_argument("--m8", action="store_true", help="draw from the M8-weighted posterior instead of the main one")
+    h.add_argument("--quiet", action="store_true", help="no progress lines")
+    h.set_defaults(fn=cmd_heldout)
 
     z = sub.add_parser("analyze", help="sensitivity analysis and report of a sweep's results",
                        description="Sensitivity indices and an offline HTML report of a sweep's results.")

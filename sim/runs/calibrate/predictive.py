@@ -1,0 +1,128 @@
+"""The posterior predictive to 2025 and its pre-registered held-out scores (docs/heldout.md).
+
+After a calibration, every model — the agent worlds and the null model — runs the full historical scenario
+(to 2025Q4) on its posterior: the same number of runs for every model, on the same seeds, each seed's
+parameters drawn from that model's posterior with :func:`sim.runs.calibrate.posterior.posterior_parameters`
+(so ``spiral run --posterior`` gives the same runs). The held-out features are computed by
+:func:`sim.runs.calibrate.heldout.heldout_features` and scored by :func:`sim.runs.calibrate.heldout.score`;
+the scoring refuses to run if docs/heldout.md is not the file whose hash the calibration recorded (the
+pre-registration must not have changed between the calibration and the scoring).
+
+Writes ``CALIB_DIR/heldout.csv`` (one row per model and item: pattern log scores, burden CRPS per year, totals)
+and ``CALIB_DIR/heldout_features.parquet`` (one row per predictive run).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from sim.errors import SpiralError
+from sim.runs.calibrate import heldout
+from sim.runs.calibrate.posterior import NULL_WORLD, PosteriorError, calibrated_worlds, posterior_parameters
+
+SEED_BASE = 900_000_000  # predictive seeds: far from the calibration's (SHA-256-derived) ones, the same for every model
+
+
+class HeldOutError(SpiralError, ValueError):
+    """The pre-registration changed since the calibration, or the folder cannot be scored: one line."""
+
+
+def _file_sha256(path: Path) -> str:
+    import hashlib
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def run_model_predictive(scenario, world: str, params: list[dict], seeds: list[int], chunk: int = 256) -> pd.DataFrame:
+    """Held-out features of ``world`` run on ``seeds`` with the given per-seed parameters, chunk by chunk."""
+    from sim.engine.simulate import simulate
+    from sim.runs.calibrate.null import simulate_null
+
+    parts = []
+    for i in range(0, len(seeds), chunk):
+        s, p = seeds[i:i + chunk], params[i:i + chunk]
+        if world == NULL_WORLD:
+            res = simulate_null(scenario, pd.DataFrame(p), s)
+        else:
+            res = simulate(scenario, world, s, p, keep_states=False)
+        f = heldout.heldout_features(res)
+        parts.append(pd.DataFrame({"model": world, "seed": s, **f}))
+    return pd.concat(parts, ignore_index=True)
+
+
+def heldout_study(calib_dir, runs: int = 1000, progress: bool = True, m8: bool = False) -> pd.DataFrame:
+    """Run every calibrated model's posterior predictive to 2025 and score it (see the module docstring)."""
+    from sim.scenario import load_scenario
+
+    d = Path(calib_dir)
+    man_path = d / "manifest.json"
+    if not man_path.is_file():
+        raise HeldOutError(f"{d}: not a calibration folder (no manifest.json)")
+    manifest = json.loads(man_path.read_text())
+    reg = manifest.get("heldout") or {}
+    pre = Path(reg.get("path") or "")
+    if not reg.get("sha256") or not pre.is_file():
+        raise HeldOutError(f"{d}: the calibration recorded no pre-registration (docs/heldout.md) — held-out scoring "
+                           "is only done against the pre-registration the calibration was run under")
+    if _file_sha256(pre) != reg["sha256"]:
+        raise HeldOutError(f"{pre} changed since the calibration (SHA-256 {reg['sha256'][:12]}… recorded): the "
+                           "held-out rules are pre-registered; score with the file as it was, or report the change")
+    scenario = load_scenario(manifest["scenario"]["path"])  # the full scenario: to 2025Q4
+    seeds = list(range(SEED_BASE, SEED_BASE + runs))
+    t0 = time.time()
+    feats, scores, skipped = [], [], []
+    for world in calibrated_worlds(d):
+        try:
+            params = posterior_parameters(d, world, seeds, m8)
+        except PosteriorError as exc:  # no accepted draw: nothing to predict with
+            skipped.append(world)
+            if progress:
+                print(f"held-out: {world} skipped ({exc})", file=sys.stderr)
+            continue
+        f = run_model_predictive(scenario, world, params, seeds)
+        feats.append(f)
+        scores.append(heldout.score({c: f[c].to_numpy() for c in f.columns if c not in ("model", "seed")}, world))
+        if progress:
+            print(f"held-out: {world} {len(f)} runs ({time.time() - t0:.0f} s)", file=sys.stderr)
+    out = pd.concat(scores, ignore_index=True) if scores else pd.DataFrame()
+    for w in skipped:
+        out = pd.concat([out, pd.DataFrame([{"model": w, "item": "no accepted draw", "kind": "", "score": np.nan}])],
+                        ignore_index=True)
+    out.to_csv(d / "heldout.csv", index=False, float_format="%.6g")
+    if feats:
+        pd.concat(feats, ignore_index=True).to_parquet(d / "heldout_features.parquet", index=False)
+    manifest.setdefault("heldout_scoring", {}).update({"runs_per_model": runs, "seconds": round(time.time() - t0, 1),
+                                                      "weights": "weight_m8" if m8 else "weight",
+                                                      "scored_with_sha256": reg["sha256"]})
+    man_path.write_text(json.dumps(manifest, indent=2, default=str))
+    return out
+
+
+def format_heldout(table: pd.DataFrame) -> str:
+    """A plain-text table: models side by side, each pattern's predicted probability and the totals."""
+    if table.empty:
+        return "held-out: nothing scored"
+    models = list(dict.fromkeys(table["model"]))
+    items = list(dict.fromkeys(table["item"]))
+    lines = ["Held-out 2014-2025 (pre-registered, docs/heldout.md): predicted probability of each pattern "
+             "(it holds in the record), log score totals, burden CRPS (pp of GDP; lower is better)",
+             f"{'item':32s}" + "".join(f"{m[:18]:>20s}" for m in models)]
+    for it in items:
+        row = f"{it:32s}"
+        for m in models:
+            r = table[(table["model"] == m) & (table["item"] == it)]
+            if not len(r):
+                row += f"{'-':>20s}"
+                continue
+            r = r.iloc[0]
+            if str(it).startswith("H"):
+                row += f"{r['predicted']:>14.2f} ({r['score']:+.2f})"[-20:].rjust(20)
+            else:
+                row += f"{r['score']:>20.3f}"
+        lines.append(row)
+    return "\n".join(lines)
