@@ -173,3 +173,18 @@ def test_cli_recover(different, draws, tmp_path, capsys):
     assert main(["recover", str(_folder(tmp_path / "x", different, draws, status="incomplete"))]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 2 and all(e.startswith("error: ") for e in err) and "not complete" in err[1]
+
+
+def test_narrowing_is_the_rule_itself(different):
+    """The pre-filter on the patterns changes nothing: the runs accepted are exactly abc.accept's."""
+    from sim.runs.calibrate.abc import record_from_run
+    from sim.runs.calibrate.recover import _acceptor
+
+    record = toy_record()
+    run, feats = _acceptor(different, record)
+    assert feats == [f for f in record["feature"] if f.startswith(("pattern_", "russia_burden_"))]
+    for r in (0, 17, 2500, 7999):
+        row = different.iloc[r]
+        expected = accept(different, record_from_run(row, like=record))
+        got = run(row)
+        assert got[r] and np.array_equal(got, expected)

@@ -16,7 +16,7 @@ Per synthetic record: each world's acceptance rate; the world inferred by the hi
 evenly; when no run of any world is accepted the record is *undecided*: an even split over the worlds, and
 reported); the ABC model probabilities with equal prior over worlds (rates normalised), and the same with
 accepted runs weighted by exp(M8 log-likelihood of NATO's recorded decisions) when the table has it (agent
-worlds only: the null has no M8). Per world: the confusion matrix (true × inferred, as win shares and as
+worlds only: the null has no M8; no accepted agent run: an even split over them). Per world: the confusion matrix (true × inferred, as win shares and as
 mean model probabilities) and parameter recovery on the true world's posterior (its accepted runs, each
 draw weighted by its accepted seeds): correlation of the posterior mean with the truth, coverage of the
 central 50 % and 90 % posterior intervals and the rank histogram of simulation-based calibration (the
@@ -36,6 +36,7 @@ import numpy as np
 import pandas as pd
 
 from sim.errors import SpiralError
+from sim.runs.calibrate import abc
 
 NULL_WORLD = "null"
 MIN_POSTERIOR = 5  # accepted runs of the true world needed for parameter recovery (else reported as too few)
@@ -63,8 +64,6 @@ def _acceptor(table: pd.DataFrame, record: pd.DataFrame, accept=None):
     and the table's runs accepted by ``accept`` (:func:`sim.runs.calibrate.abc.accept`, the one rule). For
     speed the runs are first narrowed to those equal to the record on its integer-valued features of
     tolerance 0 (the patterns, 0/1): a run differing there by 1 or more fails the rule anyway."""
-    from sim.runs.calibrate import abc
-
     accept = abc.accept if accept is None else accept
     feats = abc.used_features(record)
     tol = dict(zip(record["feature"], record["tolerance"]))
@@ -144,8 +143,6 @@ def recover(table: pd.DataFrame, draws, record: pd.DataFrame, per_world: int = 2
         raise ValueError(f"exclude must be 'run' or 'draw', not {exclude!r}")
     table = table.reset_index(drop=True)
     worlds = tuple(dict.fromkeys(table["world"])) if worlds is None else tuple(worlds)
-    from sim.runs.calibrate import abc
-
     missing = [f for f in abc.used_features(record) if f not in table]
     if missing:
         raise ValueError(f"the reference table has no feature {', '.join(missing)}")
@@ -272,7 +269,6 @@ def load_folder(calib_dir) -> tuple[pd.DataFrame, dict, pd.DataFrame, dict]:
     """(reference table, draws per world, record, manifest) of a folder written by ``spiral calibrate``.
     The record is the one the calibration read (``record.csv``; else the manifest's path). An incomplete
     reference table is refused: its budgets would be unequal."""
-    from sim.runs.calibrate import abc
     from sim.runs.calibrate.reference import DRAWS, NULL_DRAWS, load_reference, read_manifest
 
     d = Path(calib_dir)
