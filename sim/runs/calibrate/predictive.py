@@ -38,6 +38,19 @@ def _file_sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def _scenario_path(manifest: dict) -> Path:
+    """The calibration's scenario file: its path is relative to the spec (or the repository)."""
+    raw = Path(manifest["scenario"]["path"])
+    if raw.is_absolute():
+        return raw
+    root = Path(__file__).resolve().parents[3]
+    spec = Path(manifest.get("spec_path") or "")
+    for base in ((root / spec).parent, spec.parent, root):
+        if (base / raw).is_file():
+            return (base / raw).resolve()
+    raise HeldOutError(f"the calibration's scenario {raw} is not found (relative to its spec {spec})")
+
+
 def run_model_predictive(scenario, world: str, params: list[dict], seeds: list[int], chunk: int = 256) -> pd.DataFrame:
     """Held-out features of ``world`` run on ``seeds`` with the given per-seed parameters, chunk by chunk."""
     from sim.engine.simulate import simulate
@@ -72,7 +85,7 @@ def heldout_study(calib_dir, runs: int = 1000, progress: bool = True, m8: bool =
     if _file_sha256(pre) != reg["sha256"]:
         raise HeldOutError(f"{pre} changed since the calibration (SHA-256 {reg['sha256'][:12]}… recorded): the "
                            "held-out rules are pre-registered; score with the file as it was, or report the change")
-    scenario = load_scenario(manifest["scenario"]["path"])  # the full scenario: to 2025Q4
+    scenario = load_scenario(_scenario_path(manifest))  # the full scenario: to 2025Q4
     seeds = list(range(SEED_BASE, SEED_BASE + runs))
     t0 = time.time()
     feats, scores, skipped = [], [], []
@@ -91,8 +104,8 @@ def heldout_study(calib_dir, runs: int = 1000, progress: bool = True, m8: bool =
             print(f"held-out: {world} {len(f)} runs ({time.time() - t0:.0f} s)", file=sys.stderr)
     out = pd.concat(scores, ignore_index=True) if scores else pd.DataFrame()
     for w in skipped:
-        out = pd.concat([out, pd.DataFrame([{"model": w, "item": "no accepted draw", "kind": "", "score": np.nan}])],
-                        ignore_index=True)
+        out = pd.concat([out, pd.DataFrame([{"model": w, "item": "no accepted draw", "kind": "none", "record": np.nan,
+                                             "predicted": np.nan, "score": np.nan, "n": 0}])], ignore_index=True)
     out.to_csv(d / "heldout.csv", index=False, float_format="%.6g")
     if feats:
         pd.concat(feats, ignore_index=True).to_parquet(d / "heldout_features.parquet", index=False)
