@@ -198,6 +198,7 @@ def load_calibration(path: str | os.PathLike) -> CalibrationSpec:
         out = []
         for i, w in enumerate(items):
             where = ("worlds", i) if isinstance(raw, list) else ("worlds",)
+            w = NULL_WORLD if w is None else w  # YAML reads a bare `null` as nothing: the null model is meant
             if w not in known:
                 raise err(where, f"unknown world {w!r}{_nearest(w, known)}; the worlds are {', '.join(known)} "
                                  "(or 'all')")
