@@ -6,6 +6,7 @@ when heldout.csv exists; a world with no accepted draw is said to have none."""
 
 from __future__ import annotations
 
+import html
 import json
 import math
 import re
@@ -15,7 +16,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.faces.calibration_report import Calibration, pct, shifts, world_paragraph, write_report
+from sim.faces.calibration_report import Calibration, pct3, shifts, world_paragraph, write_report
 from sim.params import PARAMETERS
 from sim.runs.score import FEATURES, PATTERNS, pattern_feature
 
@@ -48,10 +49,10 @@ def _analyse(folder: Path, table: pd.DataFrame, draws: pd.DataFrame, null_draws:
 
 
 def synthetic_calibration(folder: Path, draws: int = 240, seeds: int = 8, seed: int = 0, recovery: bool = True,
-                          heldout: bool = True) -> Path:
+                          heldout: bool = True, none_accepted: bool = False) -> Path:
     """A calibration folder as 'spiral calibrate' and 'spiral recover' write it, from made-up features that
     depend on the parameters (so the posterior moves): provocation accepts nothing, the null model has its own
-    draws and no M8 columns."""
+    draws and no M8 columns; ``none_accepted``: pattern 6 holds in no run of any model."""
     rng = np.random.default_rng(seed)
     folder.mkdir(parents=True, exist_ok=True)
     u = rng.random((draws, len(FREE)))
@@ -72,7 +73,7 @@ def synthetic_calibration(folder: Path, draws: int = 240, seeds: int = 8, seed: 
         f = {"world": np.repeat(w, n), "draw": np.repeat(np.arange(draws), seeds), "seed": np.tile(np.arange(seeds), draws)}
         pp = np.repeat(p, seeds)
         for j, col in enumerate(PAT):
-            never = (w == "null" and j in (0, 2)) or (w == "provocation" and j == 8)
+            never = (w == "null" and j in (0, 2)) or (w == "provocation" and j == 8) or (none_accepted and j == 5)
             f[col] = (rng.random(n) < (0.0 if never else pp)).astype(np.float32)
         for k, col in enumerate(c for c in FEATURES if c.startswith("tension_russia_")):
             f[col] = np.clip(rng.normal(0.3 + 0.02 * k, 0.08, n), 0, 1).astype(np.float32)
@@ -128,7 +129,7 @@ def report(tmp_path_factory):
 def _paragraph(page: str, world: str) -> str:
     m = re.search(rf"<div class='world' id='world-{world}'><p><b style='color:[^']*'>{world}\.</b> (.*?)</div>", page)
     assert m, world
-    return re.sub(r"</?p>", " ", m.group(1))
+    return html.unescape(re.sub(r"</?p>", " ", m.group(1)))
 
 
 def test_page_is_self_contained_and_has_every_section(report):
@@ -149,7 +150,7 @@ def test_paragraphs_are_filled_from_the_numbers(report, tmp_path):
     for w in ("security_dilemma", "deterrence", "revisionist_spiral"):
         text = _paragraph(page, w)
         assert f"{int(acc.loc[w, 'accepted']):,} of its {int(acc.loc[w, 'runs']):,} runs" in text
-        assert pct(acc.loc[w, "rate"]) in text and "null model" in text and "Model recovery" in text
+        assert pct3(acc.loc[w, "rate"]) in text and "null model" in text and "Model recovery" in text
     assert _paragraph(page, "provocation").startswith("None of its")
     # change a number: the sentence follows
     other = tmp_path / "other"
@@ -183,3 +184,15 @@ def test_shift_ranks_the_parameter_the_posterior_moved(report):
     assert top["parameter"].iloc[0] == "kappa"
     top = shifts(c.draws, c.weights("deterrence"), c.free_parameters())
     assert top["parameter"].iloc[0] == "status_weight"
+
+
+def test_nothing_accepted_is_said_and_no_probability_is_shown(tmp_path):
+    folder = synthetic_calibration(tmp_path / "none", none_accepted=True)
+    assert int(pd.read_csv(folder / "acceptance.csv")["accepted"].sum()) == 0
+    page = write_report(folder).read_text()
+    assert "No run of any model passes the rule" in page and "No ABC model probability on the record" in page
+    assert "ABC model probabilities on the record (equal prior" not in page
+    assert "No posterior" in page and "Prior predictive (no model has a posterior)" in page
+    text = _paragraph(page, "deterrence")
+    assert text.startswith("None of its") and "The most patterns any of its runs holds is 11 of 12" in text
+    assert "the null model's best, which hold" in text

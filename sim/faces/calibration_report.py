@@ -39,6 +39,7 @@ REPORT = "report.html"
 TOP_PARAMETERS = 6      # marginals shown per world: the parameters whose posterior moved most from the prior
 PAIR_PARAMETERS = 4     # pair plots: every pair of the four most moved parameters
 PRIOR_POINTS = 1500     # prior draws drawn (grey) behind the posterior in the pair plots
+POSTERIOR_POINTS = 2000  # accepted draws drawn in the pair plots at most (a weighted sample beyond)
 PREDICTIVE_RUNS = 20000  # reference rows read per world for the prior predictive (a seeded subsample)
 ROBERT_2011 = ("ABC model choice on summary statistics that are not sufficient for the choice between models can "
                "give posterior model probabilities that do not converge to the right ones, however many "
@@ -221,6 +222,18 @@ def pct(x: float) -> str:
     return f"{v:.2g} %"
 
 
+def pct3(x: float) -> str:
+    """A share as a percentage with three significant digits (interval ends: 0.2412 -> '24.1 %')."""
+    if x is None or not np.isfinite(x):
+        return "n/a"
+    v = 100 * float(x)
+    return "0 %" if v == 0 else f"{float(f'{v:.3g}'):g} %"
+
+
+def interval(lo: float, hi: float) -> str:
+    return f"{pct3(lo)} to {pct3(hi)}"
+
+
 def num(x: float, digits: int = 3) -> str:
     return "n/a" if x is None or not np.isfinite(x) else f"{float(x):.{digits}g}"
 
@@ -310,11 +323,11 @@ def world_paragraphs(c: Calibration, world: str, moved: pd.DataFrame | None) -> 
         draws = f"; {int(a['draws_accepted']):,} of {int(a['draws']):,} parameter draws have at least one accepted " \
                 "seed" if "draws_accepted" in a and "draws" in a else ""
         if acc:
-            out.append(f"{acc:,} of its {runs:,} runs ({pct(a['rate'])}, 95 % interval {pct(a['lo'])} to "
-                       f"{pct(a['hi'])}) reproduce every training pattern and burden mean within tolerance{draws}.")
+            out.append(f"{acc:,} of its {runs:,} runs ({pct3(a['rate'])}, 95 % interval {interval(a['lo'], a['hi'])}) "
+                       f"reproduce every training pattern and burden mean within tolerance{draws}.")
         else:
             out.append(f"None of its {runs:,} runs reproduces every training pattern and burden mean within "
-                       f"tolerance (the 95 % interval of its rate reaches {pct(a['hi'])}).")
+                       f"tolerance (the 95 % interval of its rate reaches {pct3(a['hi'])}).")
             best = _best_graded(c, world)
             if best is not None:
                 out.append(f"The most patterns any of its runs holds is {best[0]} of {best[2]} ({_runs(best)}).")
@@ -332,9 +345,9 @@ def world_paragraphs(c: Calibration, world: str, moved: pd.DataFrame | None) -> 
                           "explained more than the null model"
             else:
                 verdict = "the intervals overlap: on acceptance this world cannot be told from the null model"
-            what = (f"{int(n['accepted']):,} of its {int(n['runs']):,} runs ({pct(n['rate'])}, {pct(n['lo'])} to "
-                    f"{pct(n['hi'])})" if int(n["accepted"]) else
-                    f"none of its {int(n['runs']):,} runs (95 % interval up to {pct(n['hi'])})")
+            what = (f"{int(n['accepted']):,} of its {int(n['runs']):,} runs ({pct3(n['rate'])}, "
+                    f"{interval(n['lo'], n['hi'])})" if int(n["accepted"]) else
+                    f"none of its {int(n['runs']):,} runs (95 % interval up to {pct3(n['hi'])})")
             out.append(f"The null model{count} accepts {what}: {verdict}.")
             best, best0 = _best_graded(c, world), _best_graded(c, NULL)
             if not acc and not int(n["accepted"]) and best is not None and best0 is not None:
@@ -411,7 +424,7 @@ def world_paragraphs(c: Calibration, world: str, moved: pd.DataFrame | None) -> 
                     out.append(f"Its ABC model probability on the record is {num(pr['probability'], 2)}{m8p}, to be "
                                "read against that recovery rate.")
                 else:
-                    out.append("It has no ABC model probability on the record: no model accepts a run of it.")
+                    out.append("It has no ABC model probability on the record: no run of any model is accepted.")
     h = c.heldout
     if h is not None and "model" in h and world != NULL:
         mine, null = h[h["model"] == world], h[h["model"] == NULL]
@@ -630,8 +643,13 @@ def fig_pairs(c: Calibration, world: str, moved: pd.DataFrame) -> go.Figure:
     names = list(moved["parameter"].head(PAIR_PARAMETERS))
     pairs = [(a, b) for i, a in enumerate(names) for b in names[i + 1:]]
     w = c.weights(world)
-    post = c.draws.set_index("draw").loc[w.index]
     rng = np.random.default_rng(0)
+    shown = ""
+    if len(w) > POSTERIOR_POINTS:  # a seeded sample, by weight, keeps the page light
+        keep = rng.choice(len(w), size=POSTERIOR_POINTS, replace=False, p=(w / w.sum()).to_numpy(dtype=float))
+        w, shown = w.iloc[np.sort(keep)], f"; {POSTERIOR_POINTS:,} of its {len(c.weights(world)):,} accepted draws " \
+                                             "drawn, sampled by weight"
+    post = c.draws.set_index("draw").loc[w.index]
     bg = c.draws.iloc[rng.permutation(len(c.draws))[:PRIOR_POINTS]]
     cols = 3
     rows = math.ceil(len(pairs) / cols)
@@ -651,7 +669,7 @@ def fig_pairs(c: Calibration, world: str, moved: pd.DataFrame) -> go.Figure:
         fig.update_xaxes(title=dict(text=a, font=dict(size=10)), row=r, col=k)
         fig.update_yaxes(title=dict(text=b, font=dict(size=10)), row=r, col=k)
     fig.update_layout(template="plotly_white", height=80 + 300 * rows,
-                      title=f"{world}: pairs of the {len(names)} most moved parameters (grey: prior draws)",
+                      title=f"{world}: pairs of the {len(names)} most moved parameters (grey: prior draws{shown})",
                       legend=dict(orientation="h", y=-0.08, yanchor="top"), margin=dict(l=60, r=20, t=80, b=60))
     return fig
 
@@ -801,8 +819,8 @@ def acceptance_table(c: Calibration) -> str:
     out = pd.DataFrame({"model": a["world"],
                         "free parameters": [c.parameter_count(w) for w in a["world"]],
                         "runs": a["runs"].map("{:,}".format), "accepted": a["accepted"].map("{:,}".format),
-                        "rate": a["rate"].map(pct), "95 % interval": [f"{pct(lo)} – {pct(hi)}"
-                                                                      for lo, hi in zip(a["lo"], a["hi"])]})
+                        "rate": a["rate"].map(pct3), "95 % interval": [f"{pct3(lo)} – {pct3(hi)}"
+                                                                       for lo, hi in zip(a["lo"], a["hi"])]})
     if "draws_accepted" in a:
         out["draws with an accepted seed"] = [f"{int(x):,} / {int(n):,}" for x, n in zip(a["draws_accepted"], a["draws"])]
     if "rate_m8" in a:
@@ -887,13 +905,14 @@ def heldout_table(c: Calibration) -> str:
 def _intro(c: Calibration) -> str:
     m = c.manifest
     bits = []
-    for key, label in (("name", "study"), ("scenario", "scenario"), ("train_end", "training window to"),
-                       ("draws", "prior draws"), ("seeds", "seeds per draw"), ("runs", "runs"),
-                       ("prior_scale", "prior scale"), ("seconds", "simulated in (s)"),
-                       ("runs_per_second", "runs/s"), ("executor", "executor")):
-        if m.get(key) is not None and not isinstance(m[key], dict | list):
-            v = m[key]
-            bits.append(f"{label} <b>{html.escape(f'{v:,}' if isinstance(v, int) else str(v))}</b>")
+    for key, label in (("name", "study {}"), ("scenario", "scenario {}"), ("train_end", "training window to {}"),
+                       ("draws", "{} prior draws"), ("seeds", "{} seeds per draw"), ("runs", "{} runs"),
+                       ("prior_scale", "prior scale {}"), ("seconds", "simulated in {} s"),
+                       ("runs_per_second", "{} runs/s"), ("executor", "executor: {}")):
+        v = m.get(key)
+        if v is not None and not isinstance(v, dict | list):
+            text = f"{v:,}" if isinstance(v, int) else f"{v:,.0f}" if key in ("seconds", "runs_per_second") else str(v)
+            bits.append(label.format(f"<b>{html.escape(text)}</b>"))
     n_free = len(c.free_parameters())
     if n_free:
         bits.append(f"free parameters of the agent model <b>{n_free}</b> (paired: draw k is the same vector in every "
@@ -970,8 +989,13 @@ def write_report(calib_dir) -> Path:
     which = []
     if c.confusion is not None:
         left = fig_confusion(c).to_html(full_html=False, include_plotlyjs=False)
-        right = (fig_probabilities(c).to_html(full_html=False, include_plotlyjs=False) if c.probabilities is not None
-                 else "<p>No model probabilities (model_probabilities.csv) in this folder.</p>")
+        if c.probabilities is None:
+            right = "<p>No model probabilities (model_probabilities.csv) in this folder.</p>"
+        elif not np.isfinite(c.probabilities["probability"].to_numpy(dtype=float)).any():
+            right = ("<p style='max-width:500px'><b>No ABC model probability on the record:</b> no run of any model "
+                     "is accepted, so every evidence is zero.</p>")
+        else:
+            right = fig_probabilities(c).to_html(full_html=False, include_plotlyjs=False)
         which.append(f"<p class='note'>{html.escape(ROBERT_2011)}</p>")
         if "probability_m8" in c.confusion:
             which.append("<p class='note'>The M8-weighted probabilities: every run of the reference table replays the "
@@ -1012,8 +1036,8 @@ def write_report(calib_dir) -> Path:
         for w in c.models:
             d = ref[ref["world"] == w]
             if len(d) > PREDICTIVE_RUNS * 4:  # the prior predictive on a seeded subsample (posterior rows all kept)
-                keep = d["draw"].isin(c.weights(w).index).to_numpy()
-                keep |= np.random.default_rng(1).random(len(d)) < PREDICTIVE_RUNS / len(d)
+                keep = d["draw"].isin(c.weights(w).index).to_numpy() | (
+                    np.random.default_rng(1).random(len(d)) < PREDICTIVE_RUNS / len(d))
                 d = d[keep]
             parts.append(predictive(c, d.assign(world=w), w, list(FEATURES)))
         pred = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
