@@ -983,7 +983,10 @@ def write_report(calib_dir) -> Path:
         g = g[[w for w in c.worlds + [NULL] if w in g.columns]]
         acc.append(_table(g.map(pct).reset_index().rename(columns={"k": "≥ k patterns"})))
     if c.paired is not None:
-        acc.append(fig_paired(c))
+        if c.acceptance is not None and int(c.acceptance["accepted"].sum()) == 0:
+            acc.append("<p>Paired differences: every per-draw accepted share is 0, so every difference is 0.</p>")
+        else:
+            acc.append(fig_paired(c))
     sections.append(("Acceptance, graded, paired", acc))
 
     which = []
@@ -1003,6 +1006,12 @@ def write_report(calib_dir) -> Path:
                          "same decisions whatever the synthetic record's world: recovery cannot test whether the "
                          "West's type is identifiable from them.</p>")
         which.append(f"<div style='display:flex;gap:1em;flex-wrap:wrap'><div>{left}</div><div>{right}</div></div>")
+        if "undecided" in c.confusion and "n" in c.confusion:
+            per_true = c.confusion.groupby("true", sort=False)[["undecided", "n"]].first()
+            und, total = int(per_true["undecided"].sum()), int(per_true["n"].sum())
+            if und:
+                which.append(f"<p class='note'>{und} of {total} synthetic records accepted no run of any model "
+                             "(undecided: counted as an even split over the models; tolerances are not widened).</p>")
         if c.recovery is not None:
             which.append("<h3>Parameter recovery on the true world's posterior (coverage of the central 50 % and 90 % "
                          "posterior intervals: well calibrated at 0.50 and 0.90; SBC: rank histogram summed over "
