@@ -26,7 +26,7 @@ RECORD_TENSION = {1992: .30, 1993: .30, 1994: .40, 1995: .40, 1996: .40, 1997: .
 
 def _record_run(seed=1, world="security_dilemma", **edits):
     """Observables (quarterly, 1992–2025) and emergent events of one run that holds every pattern; ``edits``
-    replace a year's value: ``tension={1998: .6}``, ``burden={1999: 4.38}``, ``capability={2007: 0.5}``,
+    replace a year's value: ``tension={1998: .6}``, ``burden={1999: 4.38}``, ``capability={2007: 0.5}`` (Russia's real military spending, the series pattern 6 reads),
     ``stance={1992: 0}``, ``events=[...]`` (the whole event list)."""
     q = np.repeat(YEARS, 4)
     year = q + np.tile(np.arange(4) / 4.0, len(YEARS))
@@ -42,7 +42,8 @@ def _record_run(seed=1, world="security_dilemma", **edits):
                         "date": [f"{y}Q{k + 1}" for y in YEARS for k in range(4)], "year": year,
                         "tension": 0.5, "tension_russia": [tension.get(y, 0.6) for y in q],
                         "russia_burden": [burden.get(y, 3.5) / 100 for y in q],
-                        "russia_capability": [capability[y] for y in q], "russia_stance": [stance[y] for y in q],
+                        "russia_capability": [capability[y] for y in q],
+                        "russia_military_spending": [capability[y] for y in q], "russia_stance": [stance[y] for y in q],
                         "regime": "cooperation"})
     events = edits.get("events", [
         ("proposal", "1992Q3", "NATO", "M5: proposes an inclusive order"),

@@ -363,6 +363,19 @@ _SUBSET_FIELDS = ("ladder", "exists", "capability", "function", "voice", "member
                   "belief_about_russia", "threat_from_russia")
 
 
+class _LazyRows(dict):
+    """A parameter dict restricted to some runs, each parameter sliced when first read (of ~150, a vote reads
+    a handful)."""
+
+    def __init__(self, src: dict, rows):
+        super().__init__()
+        self._src, self._rows = src, rows
+
+    def __missing__(self, key):
+        value = self[key] = self._src[key][self._rows]
+        return value
+
+
 def _subset(b: Batch, s: State, rows):
     """The batch and state restricted to ``rows`` (read-only views for M8's scoring), so that a vote held in a
     few runs — NATO's review of an emergent application — costs in proportion to those runs."""
@@ -373,8 +386,7 @@ def _subset(b: Batch, s: State, rows):
         return x[rows] if x.ndim and x.shape[0] == b.R else x
 
     tables = {k: cut(v) if np.ndim(v) == 2 else v for k, v in (_tables(b) or {}).items()} or None
-    bs = SimpleNamespace(cw=b.cw, R=len(rows), pr={k: v[rows] for k, v in b.pr.items()},
-                         ps={k: v[rows] for k, v in b.ps.items()}, tables=tables,
+    bs = SimpleNamespace(cw=b.cw, R=len(rows), pr=_LazyRows(b.pr, rows), ps=_LazyRows(b.ps, rows), tables=tables,
                          importance=cut(getattr(b, "importance", b.cw.importance)), scenario=b.scenario,
                          seeds=b.seeds[rows])
     ss = SimpleNamespace(**{f: cut(getattr(s, f)) for f in _SUBSET_FIELDS})

@@ -12,7 +12,8 @@ from sim.mechanisms.security import MEMBER
 
 OBSERVABLES = ("tension", "tension_russia", "trust_russia_in_nato", "trust_nato_in_russia", "centrality",
                "russia_expected_centrality", "russia_voice", "nato_members", "russia_burden", "us_burden",
-               "nato_europe_burden", "russia_capability", "capability_ratio", "russia_insecurity",
+               "nato_europe_burden", "russia_capability", "russia_military_spending", "capability_ratio",
+               "russia_insecurity",
                "russia_insecurity_military", "russia_insecurity_status", "russia_insecurity_sphere",
                "russia_insecurity_regime", "russia_stance", "nato_stance", "russia_coercing", "richardson_margin",
                "regime", "russia_belief_west_revisionist", "russia_belief_west_greedy",
@@ -132,6 +133,7 @@ def observe(b: Batch, s: State, k: int) -> dict[str, np.ndarray]:
     o["us_burden"] = s.effort[:, usa]
     o["nato_europe_burden"] = nato_burden
     o["russia_capability"] = s.capability[:, rus]
+    o["russia_military_spending"] = s.effort[:, rus] * s.gdp[:, rus]  # real spending, bn PPP $ a year (M1's flow)
     o["capability_ratio"] = w.sum(axis=1) / np.maximum(s.capability[:, rus], 1e-9)
     o["russia_insecurity"] = s.ins_total
     o["russia_insecurity_military"] = s.ins_military
