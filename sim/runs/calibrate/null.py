@@ -199,7 +199,8 @@ def simulate_null(scenario: Scenario, param_rows, seeds) -> NullResult:
     member_from = _nato_member_from(scenario, cw)
     sphere = cw.sphere_idx
 
-    obs = {n: np.zeros((T, R)) for n in ("tension_russia", "russia_burden", "russia_capability")}
+    obs = {n: np.zeros((T, R)) for n in ("tension_russia", "russia_burden", "russia_capability",
+                                         "russia_military_spending")}
     for n in ("russia_stance", "nato_stance", "russia_coercing"):
         obs[n] = np.zeros((T, R), dtype=np.int64)
     obs["regime"] = np.zeros((T, R), dtype=np.int8)
@@ -240,6 +241,7 @@ def simulate_null(scenario: Scenario, param_rows, seeds) -> NullResult:
         obs["tension_russia"][k] = t
         obs["russia_burden"][k] = burden
         obs["russia_capability"][k] = K
+        obs["russia_military_spending"][k] = burden * cw.gdp[k, rus]  # M1's flow on the data's GDP (fixed definition)
         obs["russia_stance"][k] = (~r_def).astype(np.int64)
         obs["nato_stance"][k] = 1
         obs["russia_coercing"][k] = acts["coercion"].astype(np.int64)
