@@ -150,7 +150,8 @@ def wilson(k, n, z: float = Z95):
 
 
 def _worlds(table: pd.DataFrame) -> list[str]:
-    return list(dict.fromkeys(table["world"]))
+    """The worlds of a table, in their order of appearance."""
+    return [str(w) for w in pd.unique(table["world"])]
 
 
 def draw_shares(table: pd.DataFrame, accepted) -> pd.DataFrame:
@@ -257,12 +258,14 @@ def posterior(table: pd.DataFrame, accepted, draws=None, weight: str | None = No
         raise ValueError(f"weight is None or 'm8', not {weight!r}")
     acc = np.asarray(accepted, dtype=bool)
     t = table.loc[acc, ["world", "draw"]].copy()
-    ll = table["m8_ll_own"].to_numpy(dtype=float)[acc] if "m8_ll_own" in table else np.full(acc.sum(), np.nan)
-    t["ll"] = ll
-    rows = []
-    for (w, d), g in t.groupby(["world", "draw"], sort=False):
-        rows.append((w, int(d), len(g), _logsumexp(g["ll"].to_numpy()) if g["ll"].notna().any() else np.nan))
-    post = pd.DataFrame(rows, columns=["world", "draw", "accepted", "log_m8"])
+    t["ll"] = table["m8_ll_own"].to_numpy(dtype=float)[acc] if "m8_ll_own" in table else np.nan
+    g = t.groupby(["world", "draw"], sort=False)["ll"]
+    post = g.size().rename("accepted").reset_index()
+    top = g.transform("max")  # log Σ exp(ll) per (world, draw), vectorised (NaN where there is no M8 column)
+    t["e"] = np.exp(t["ll"] - top)
+    with np.errstate(divide="ignore"):
+        post["log_m8"] = (g.max() + np.log(t.groupby(["world", "draw"], sort=False)["e"].sum(min_count=1))).to_numpy()
+    post["draw"] = post["draw"].astype(np.int64)
     post = post.sort_values(["world", "draw"], key=lambda c: c.map({w: i for i, w in enumerate(_worlds(table))})
                             if c.name == "world" else c, kind="stable").reset_index(drop=True)
     post["weight"] = np.nan
@@ -372,12 +375,12 @@ def leave_one_out(table: pd.DataFrame, record: pd.DataFrame, tolerance: dict | N
     ok = within(table, record, tolerance)
     groups = list(dict.fromkeys(pattern_of(f) for f in ok.columns))
     world = table["world"].to_numpy()
+    masks = {w: world == w for w in _worlds(table)}
     rows = []
     for drop in ["none"] + groups:
         keep = [f for f in ok.columns if pattern_of(f) != drop]
         a = ok[keep].to_numpy().all(axis=1) if keep else np.ones(len(table), bool)
-        for w in _worlds(table):
-            m = world == w
+        for w, m in masks.items():
             rows.append({"dropped": drop, "world": w, "accepted": int(a[m].sum()), "runs": int(m.sum()),
                          "rate": float(a[m].mean()) if m.any() else np.nan})
     return pd.DataFrame(rows)
