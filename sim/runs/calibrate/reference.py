@@ -19,8 +19,8 @@ the worker count or the order in which chunks finished.
 
 Chunks group the draws by the rounded values of :data:`LAG_PARAMETERS`: the engine schedules NATO's votes on
 emergent applications and their accessions by these rounded lags, one event per distinct value in a batch,
-so batches homogeneous in them run faster (measured in docs/performance.md, "Calibration"). The grouping
-changes no result.
+so batches homogeneous in them run faster (measured on prior draws: 10-40 % less CPU per run in chunks of 256
+to 1024 runs; docs/performance.md, "Calibration"). The grouping changes no result.
 """
 
 from __future__ import annotations

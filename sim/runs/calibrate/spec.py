@@ -42,7 +42,10 @@ TRAIN_END_MAX = "2013Q4"  # the last training quarter (docs/theory.md §6): 2014
 NULL_WORLD = "null"
 TYPE_PRESETS = ("order_weight", "greed")  # a type is never a free parameter (docs/theory.md §2)
 SAMPLERS = ("sobol", "lhs")
-DEFAULT_CHUNK = 512  # runs per engine call: measured in docs/performance.md ("Calibration")
+# runs per engine call: on prior draws of the historical replay to 2013Q4, chunks of 256, 512 and 1024 runs cost
+# the same CPU per run within the noise of the shared machine (7-9 ms), 2048 and 4096 more (cache); 512 keeps a
+# chunk's loss on a kill to a few seconds (docs/performance.md, "Calibration")
+DEFAULT_CHUNK = 512
 MAX_CHUNK = 4096
 DEFAULT_RECORD = REPO_ROOT / "sim" / "data" / "record_features_1992_2013.csv"
 DEFAULT_HELDOUT = REPO_ROOT / "docs" / "heldout.md"
