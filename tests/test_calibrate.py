@@ -101,6 +101,7 @@ def test_the_study_and_small_specs_are_valid():
     (BASE.replace("prior: all", "prior: {only: [misperceptoin]}"), "did you mean 'misperception'"),
     (BASE.replace("prior: all", "prior: {only: [liberal]}"), "is a switch"),
     (BASE.replace("prior: all", "prior: {scale: -1}"), "scale must be a positive"),
+    (BASE.replace("prior: all", "prior: {scale: 1.5}"), "widest prior"),
     (BASE.replace("prior: all", "prior: {exclude: [empathy], only: [kappa]}"), "not both"),
     (BASE + "parameters: {misperception: 0.5}\n", "fixed here and free"),
     (BASE + "parameters: {kappa: 9}\n", "outside its range"),

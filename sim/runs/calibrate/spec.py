@@ -15,8 +15,8 @@ What a spec fixes, the same for every world (docs/theory.md §7, "equal terms"):
 - the prior (``prior``): which parameters are free (``all`` = every parameter of :data:`sim.params.PARAMETERS`
   except the switches and the type presets ``order_weight`` and ``greed``, which stay at their defaults: a
   world is a hypothesis, not a knob), each uniform on its ``[low, high]`` range, or on ``scale`` times the
-  distance from the default to each end, clipped to the range (``scale`` 0.5: a narrower prior around the
-  defaults; > 1 widens only where the range allows);
+  distance from the default to each end (``scale`` 0.5: a narrower prior around the defaults; 1, the
+  widest, is every range in full: values outside a range are refused by sim/params.py);
 - fixed parameter values (``parameters``: e.g. a switch, for seed 000's claims (b) and (c));
 - the design (``sampler`` sobol or lhs, ``design_seed``) and the engine's batch size (``chunk``);
 - the record's features with their tolerances (``record``; one rule for every model) and the pre-registered
@@ -74,6 +74,7 @@ class CalibrationSpec:
     description: str
     scenario_path: str          # as written in the spec
     scenario: Any               # the compiled scenario, cut at train_end (sim.scenario.until)
+    scenario_full_hash: str     # content hash of the scenario before the cut
     train_end: int              # absolute quarter
     worlds: tuple[str, ...]     # in spec order; may hold NULL_WORLD
     draws: int
@@ -280,6 +281,10 @@ def load_calibration(path: str | os.PathLike) -> CalibrationSpec:
         scale = praw.get("scale", 1.0)
         if not _number(scale) or scale <= 0:
             raise err(("prior", "scale"), f"prior.scale must be a positive number, not {scale!r}")
+        if scale > 1:
+            raise err(("prior", "scale"), f"prior.scale {scale} would reach outside the parameters' plausible "
+                                          "ranges, which sim/params.py refuses: scale 1 is the widest prior (every "
+                                          "range in full); a narrower one is a scale below 1")
         scale = float(scale)
     else:
         raise err(("prior",), "prior is 'all' or a mapping {only: [...], exclude: [...], scale: 1.0}")
@@ -293,9 +298,9 @@ def load_calibration(path: str | os.PathLike) -> CalibrationSpec:
     bounds = {}
     for n in free:
         info = PARAMETERS[n]
-        lo = max(info.low, info.default - scale * (info.default - info.low))
-        hi = min(info.high, info.default + scale * (info.high - info.default))
-        bounds[n] = (float(lo), float(hi))
+        lo = info.default - scale * (info.default - info.low)
+        hi = info.default + scale * (info.high - info.default)
+        bounds[n] = (float(lo), float(hi))  # (scale <= 1: inside the range)
 
     chunk = d.get("chunk", DEFAULT_CHUNK)
     if not _whole(chunk) or not 1 <= chunk <= MAX_CHUNK:
@@ -316,6 +321,7 @@ def load_calibration(path: str | os.PathLike) -> CalibrationSpec:
 
     return CalibrationSpec(
         path=path, name=name, description=description.strip(), scenario_path=scen_text, scenario=scenario,
+        scenario_full_hash=full.hash,
         train_end=train_end, worlds=worlds, draws=draws, seeds=seeds, design_seed=design_seed, sampler=sampler,
         free=free, bounds=bounds, scale=scale, fixed=fixed, chunk=chunk, record=record,
         heldout=heldout if heldout.is_file() else None,
