@@ -380,6 +380,15 @@ def test_accept_is_one_rule_within_tolerance():
     assert all(hist.set_index("feature").loc[f, "value"] == 1 for f in used if f.startswith("pattern_"))
     assert len([f for f in used if f.startswith("russia_burden_")]) == 4
     assert not [f for f in used if f.startswith(("tension_", "force_", "coercion_"))]
+    # the file lists every feature, and each pattern row cites its pattern's source
+    from sim.runs.score import BURDEN_TARGETS, BURDEN_TOLERANCE, PATTERNS
+
+    assert set(hist["feature"]) == set(FEATURES)
+    src = hist.set_index("feature")["source"]
+    assert all(p.source in src[f"pattern_{p.id}"] for p in PATTERNS)
+    assert [hist.set_index("feature").loc[f"russia_burden_{a}_{b}", "value"] for a, b in BURDEN_TARGETS] == \
+        list(BURDEN_TARGETS.values())
+    assert (hist.loc[hist["feature"].str.startswith("russia_burden_"), "tolerance"] == BURDEN_TOLERANCE).all()
 
 
 def test_acceptance_rates_intervals_and_paired_differences():
