@@ -214,7 +214,7 @@ def _split(n: int, size: int) -> list[slice]:
     return [slice(a, b) for a, b in zip(edges[:-1], edges[1:]) if b > a]
 
 
-def lag_groups(draws: pd.DataFrame, fixed: dict | None = None) -> np.ndarray:
+def lag_groups(draws: pd.DataFrame) -> np.ndarray:
     """``[draws]`` group code: the rounded values of :data:`LAG_PARAMETERS` (those that are free)."""
     keys = [np.maximum(1, np.rint(draws[p].to_numpy(float))).astype(np.int64) for p in LAG_PARAMETERS if p in draws]
     if not keys:
