@@ -454,3 +454,26 @@ def test_a_record_with_an_unknown_feature_is_refused():
     with pytest.raises(abc.RecordError, match="did you mean"):
         abc.check_record(pd.DataFrame({"feature": ["pattern_7_no_force_on_member"], "value": [1.0],
                                        "tolerance": [0.0]}))
+
+
+def test_fallback_accepts_the_strictest_graded_level_pooled_over_models():
+    """When nothing passes the full rule, one level k* for every model: the largest k at which at least
+    FALLBACK_SHARE of all runs (pooled) match k or more of the record's patterns."""
+    import numpy as np
+    import pandas as pd
+
+    from sim.runs.calibrate import abc
+    rec = pd.DataFrame({"feature": ["pattern_a", "pattern_b", "pattern_c"], "value": [1.0, 1.0, 1.0],
+                        "tolerance": [0.0, 0.0, 0.0], "source": ["t"] * 3})
+    rng = np.random.default_rng(0)
+    n = 4000
+    table = pd.DataFrame({"world": np.repeat(["w1", "w2"], n // 2),
+                          "pattern_a": (rng.random(n) < 0.5).astype(float),
+                          "pattern_b": (rng.random(n) < 0.2).astype(float),
+                          "pattern_c": np.zeros(n)})  # never holds: nothing passes the full rule
+    assert not abc.accept(table, rec).any()
+    acc, k = abc.fallback_accept(table, rec, share=0.01)
+    assert k == 2  # a and b together: ~10 % of runs >= 1 %
+    assert (acc == (abc.patterns_matched(table, rec) >= 2)).all()
+    acc3, k3 = abc.fallback_accept(table, rec, share=0.5)
+    assert k3 == 1 and acc3.sum() >= 0.5 * n

@@ -84,11 +84,13 @@ def _acceptor(table: pd.DataFrame, record: pd.DataFrame, accept=None):
         if exact:
             hit = np.flatnonzero((keys == row[exact].to_numpy(dtype=np.float64)).all(axis=1))
             if not len(hit):
-                return out
+                return abc.fallback_accept(sub, rec)[0] if accept is abc.accept else out
             rows = order[bounds[hit[0]]:bounds[hit[0] + 1]]
         else:
             rows = np.arange(len(table))
         out[rows] = np.asarray(accept(sub.iloc[rows], rec), dtype=bool)
+        if not out.any() and accept is abc.accept:  # the same declared fallback as on the record
+            out = abc.fallback_accept(sub, rec)[0]
         return out
 
     return run, feats
