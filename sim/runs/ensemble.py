@@ -164,8 +164,9 @@ def run_ensemble(scenarios, worlds="all", seeds: int | list[int] = 10, parameter
     else:
         import multiprocessing
         ctx = multiprocessing.get_context("forkserver")
-        with ProcessPoolExecutor(max_workers=min(workers, len(tasks)), mp_context=ctx, initializer=_init_worker,
-                                 initargs=(scenarios,)) as pool:
+        from sim.runs.executors import one_blas_thread
+        with one_blas_thread(), ProcessPoolExecutor(max_workers=min(workers, len(tasks)), mp_context=ctx,
+                                                    initializer=_init_worker, initargs=(scenarios,)) as pool:
             for t, res in zip(tasks, pool.map(_task, tasks)):
                 take(res, len(t[2]))
     bar.close()

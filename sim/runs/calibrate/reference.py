@@ -465,27 +465,7 @@ def run_reference(spec: CalibrationSpec, out, executor="local", workers: int | N
     return out
 
 
-BLAS_THREADS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
-
-
-@contextlib.contextmanager
-def one_blas_thread():
-    """Worker processes started inside this block run their BLAS with one thread (unless the user set these
-    variables): a worker is one core's worth of runs, and OpenBLAS's own threads on top of it oversubscribe
-    the cores — measured on the 2-core machine, 6.4 ms of CPU per run with one thread against 15-17 ms with
-    the default two (docs/performance.md, "Calibration"). The variables are read when a worker imports numpy,
-    so they are set before the pool starts and restored afterwards."""
-    old = {k: os.environ.get(k) for k in BLAS_THREADS}
-    for k in BLAS_THREADS:
-        os.environ.setdefault(k, "1")
-    try:
-        yield
-    finally:
-        for k, v in old.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
+from sim.runs.executors import BLAS_THREADS, one_blas_thread  # noqa: E402,F401 (re-exported: used above)
 
 
 def _drive(p: ReferencePlan, out: Path, todo: list[int], handle, h: str, blob: bytes, bar, session) -> None:
