@@ -89,7 +89,7 @@ def heldout_study(calib_dir, runs: int = 1000, progress: bool = True, m8: bool =
     seeds = list(range(SEED_BASE, SEED_BASE + runs))
     t0 = time.time()
     feats, scores, skipped = [], [], []
-    for world in calibrated_worlds(d):
+    for world in calibrated_worlds(d) + [NULL_WORLD]:  # the null model is scored beside the worlds
         try:
             params = posterior_parameters(d, world, seeds, m8)
         except PosteriorError as exc:  # no accepted draw: nothing to predict with
