@@ -95,15 +95,19 @@ def test_the_synthetic_run_is_left_out(draws):
     t = toy_table(DIFFERENT, draws.iloc[:20], seeds=2)
     burdens = [c for c in t if c.startswith("russia_burden_")]
     t[burdens] = np.repeat(np.arange(len(t), dtype=np.float32)[:, None] * 10, len(burdens), axis=1)  # 10 pp apart
-    rec = recover(t, draws, toy_record(), per_world=5, seed=0)
+    from sim.runs.calibrate import abc
+    rec = recover(t, draws, toy_record(), per_world=5, seed=0, accept=abc.accept)  # the full rule alone
     assert rec.records["undecided"].all() and (rec.records["accepted_total"] == 0).all()
+    # with the calibration's declared fallback (the default) a graded level decides every record instead
+    fb = recover(t, draws, toy_record(), per_world=5, seed=0)
+    assert not fb.records["undecided"].any()
     assert (rec.records["win_a"] == 0.5).all()
     assert (rec.parameters["too_few_accepted"] == 5).all()
     assert "undecided" in format_recovery(rec)
     # its twin (same draw and seed) is left out of the other world too: each loses one run
     assert (rec.records["runs_a"] == 39).all() and (rec.records["runs_b"] == 39).all()
     # leaving out the whole draw removes its runs from every agent world (paired draws)
-    rec_d = recover(t, draws, toy_record(), per_world=5, seed=0, exclude="draw")
+    rec_d = recover(t, draws, toy_record(), per_world=5, seed=0, exclude="draw", accept=abc.accept)
     assert (rec_d.records["runs_a"] == 38).all() and (rec_d.records["runs_b"] == 38).all()
 
 

@@ -84,13 +84,11 @@ def _acceptor(table: pd.DataFrame, record: pd.DataFrame, accept=None):
         if exact:
             hit = np.flatnonzero((keys == row[exact].to_numpy(dtype=np.float64)).all(axis=1))
             if not len(hit):
-                return abc.fallback_accept(sub, rec)[0] if accept is abc.accept else out
+                return out
             rows = order[bounds[hit[0]]:bounds[hit[0] + 1]]
         else:
             rows = np.arange(len(table))
         out[rows] = np.asarray(accept(sub.iloc[rows], rec), dtype=bool)
-        if not out.any() and accept is abc.accept:  # the same declared fallback as on the record
-            out = abc.fallback_accept(sub, rec)[0]
         return out
 
     return run, feats
@@ -149,6 +147,7 @@ def recover(table: pd.DataFrame, draws, record: pd.DataFrame, per_world: int = 2
     if missing:
         raise ValueError(f"the reference table has no feature {', '.join(missing)}")
     acceptor, feats = _acceptor(table, record, accept)
+    fallback = accept is None  # the one rule of the calibration, with its declared fallback
     wcode = pd.Categorical(table["world"], categories=list(worlds)).codes
     n_world = np.bincount(wcode[wcode >= 0], minlength=len(worlds)).astype(float)
     fam = np.array([_family(w) for w in worlds] + [""])
@@ -172,6 +171,14 @@ def recover(table: pd.DataFrame, draws, record: pd.DataFrame, per_world: int = 2
         if exclude == "run":
             out &= seed_col == rec["seed"]
         acc &= ~out
+        if not acc.any() and fallback:  # the record's declared fallback (abc.fallback_accept), its run left out
+            count = abc.patterns_matched(table[feats], abc.record_from_run(table.iloc[r], like=record))
+            count = np.where(out, -1, count)
+            need = max(1, int(np.ceil(abc.FALLBACK_SHARE * int((~out).sum()))))
+            for kk in range(int(count.max(initial=0)), 0, -1):
+                if (count >= kk).sum() >= need:
+                    acc = count >= kk
+                    break
         n = n_world - np.bincount(wcode[out & (wcode >= 0)], minlength=len(worlds))
         k = np.bincount(wcode[acc & (wcode >= 0)], minlength=len(worlds)).astype(float)
         rate = np.divide(k, n, out=np.zeros_like(k), where=n > 0)
