@@ -322,7 +322,12 @@ def world_paragraphs(c: Calibration, world: str, moved: pd.DataFrame | None) -> 
         runs, acc = int(a["runs"]), int(a["accepted"])
         draws = f"; {int(a['draws_accepted']):,} of {int(a['draws']):,} parameter draws have at least one accepted " \
                 "seed" if "draws_accepted" in a and "draws" in a else ""
-        if acc:
+        rule = str(a.get("rule", "")) if hasattr(a, "get") else ""
+        if acc and rule.startswith("fallback"):  # the declared fallback gave the posterior (docs/calibration.md)
+            out.append(f"No run reproduces every training pattern; by the declared fallback ({rule.split(': ', 1)[-1]}) "
+                       f"{acc:,} of its {runs:,} runs ({pct3(a['rate'])}, 95 % interval {interval(a['lo'], a['hi'])}) "
+                       f"are accepted{draws}.")
+        elif acc:
             out.append(f"{acc:,} of its {runs:,} runs ({pct3(a['rate'])}, 95 % interval {interval(a['lo'], a['hi'])}) "
                        f"reproduce every training pattern and burden mean within tolerance{draws}.")
         else:
@@ -526,7 +531,7 @@ def fig_acceptance(c: Calibration) -> go.Figure:
         fig.add_annotation(x=r.hi, y=r.world, text=f"  {int(r.accepted):,} / {int(r.runs):,}", showarrow=False,
                            xanchor="left", font=dict(size=11, color="#333"))
     top = float(a["hi"].max()) or 1e-3
-    fig.update_layout(title="Acceptance: share of runs (draws × seeds) within tolerance on every feature, "
+    fig.update_layout(title="Acceptance: share of runs (draws × seeds) accepted by the rule (see the rule above), "
                             "95 % Wilson interval", template="plotly_white", height=110 + 45 * len(a),
                       margin=dict(l=160, r=40, t=50, b=40),
                       xaxis=dict(title="share of runs accepted", tickformat=".2%", range=[0, top * 1.35]),
@@ -933,7 +938,20 @@ def _intro(c: Calibration) -> str:
             "accepted; its posterior is the accepted draws, each weighted by its accepted seeds. The null model (no "
             "agents, no types) is calibrated by the same rule with the same budget: a world that does not beat it "
             "has not explained anything. Every sentence in the paragraphs below is a template filled with the "
-            "numbers of this folder.</p>")
+            "numbers of this folder.</p>" + _rule_note(c))
+
+
+def _rule_note(c) -> str:
+    """A banner when the declared fallback, not the full rule, gave the posterior (docs/calibration.md)."""
+    rule = ""
+    if c.acceptance is not None and "rule" in c.acceptance:
+        rule = str(c.acceptance["rule"].iloc[0])
+    if not rule.startswith("fallback"):
+        return ""
+    return ("<p class='banner'><b>No run of any model passes the full rule.</b> The posterior, the model "
+            f"probabilities and the predictive below come from the declared fallback: {html.escape(rule)} "
+            "(docs/calibration.md, \"When nothing passes\"). It answers a weaker question: which model comes "
+            "closest to the record.</p>")
 
 
 def write_report(calib_dir) -> Path:
