@@ -161,7 +161,8 @@ def test_resume_after_kill_9(reference, tmp_path):
 
 @pytest.mark.parametrize("executor", ["local", "dask"])
 def test_ctrl_c_saves_what_finished_and_says_how_to_resume(tmp_path, executor):
-    slow = SPEC.replace("  noise: 0.05\n", "  noise: 0.05\n  delay: 0.04\n")
+    # slow enough that the interrupt lands before the last chunk whatever else the machine is doing
+    slow = SPEC.replace("  noise: 0.05\n", "  noise: 0.05\n  delay: 0.15\n")
     spec = spec_file(tmp_path, slow)
     out = tmp_path / "out"
     cmd = [sys.executable, str(TOY_CLI), str(spec), "--out", str(out), "--workers", "2", "--no-progress",
