@@ -167,8 +167,11 @@ def test_ctrl_c_saves_what_finished_and_says_how_to_resume(tmp_path, executor):
     out = tmp_path / "out"
     cmd = [sys.executable, str(TOY_CLI), str(spec), "--out", str(out), "--workers", "2", "--no-progress",
            "--executor", executor, "--allow-code-change"]
+    # Ctrl-C in a terminal reaches a process with the default SIGINT disposition: restore it, since an ignored
+    # SIGINT (left by anything earlier in this pytest process) would be inherited by the child
     proc = subprocess.Popen(cmd, cwd=REPO, start_new_session=True, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, text=True)
+                            stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         deadline = time.monotonic() + 60
         while len(committed_chunks(out)) < 2:
