@@ -353,18 +353,9 @@ def _prepare(p: ReferencePlan, out: Path, on_code_change: str) -> dict:
     s = p.spec
     mpath = out / MANIFEST
     if mpath.exists():
-        try:
-            manifest = json.loads(mpath.read_text())
-        except (OSError, json.JSONDecodeError) as exc:
-            raise SweepError(f"{mpath}: unreadable manifest ({exc}); delete {out} to start again") from None
-        if manifest.get("format") != FORMAT:
-            raise SweepError(f"{out} holds something else than a calibration; choose another --out")
-        if manifest.get("calibration_hash") != calibration_hash(s):
-            old, new = manifest.get("spec", {}), s.identity()
-            diff = sorted(k for k in set(old) | set(new) if json.dumps(old.get(k), default=str)
-                          != json.dumps(new.get(k), default=str))
-            raise SweepError(f"{out} holds a different calibration ({manifest.get('name')!r}; differs in: "
-                             f"{', '.join(diff) or 'the spec'}); choose another --out or delete it")
+        from sim.runs.sweep.store import read_same_manifest
+        manifest = read_same_manifest(out, mpath, FORMAT, "a calibration", "calibration", "calibration_hash",
+                                      calibration_hash(s), s.identity())
         if manifest.get("draws_sha256") != draws_digest(p.draws):
             raise SweepError(f"{out}: the prior draws made now differ from those its chunks used (another scipy?); "
                              "delete it or run with the versions of its manifest")

@@ -221,24 +221,33 @@ class _DirLock:
         os.close(self.fd)
 
 
+def read_same_manifest(out: Path, mpath: Path, fmt: str, kind: str, noun: str, hash_key: str, expected: str,
+                       identity: dict) -> dict:
+    """The manifest of an existing output folder, if it holds this same job (its format and its spec's hash);
+    a one-line error naming what differs otherwise. Shared by sweeps and calibrations (resumable stores)."""
+    try:
+        manifest = json.loads(mpath.read_text())
+    except (OSError, json.JSONDecodeError) as exc:
+        raise SweepError(f"{mpath}: unreadable manifest ({exc}); delete {out} to start again") from None
+    if manifest.get("format") != fmt:
+        raise SweepError(f"{out} holds something else than {kind}; choose another --out")
+    if manifest.get(hash_key) != expected:
+        old = manifest.get("spec", {})
+        diff = sorted(k for k in set(old) | set(identity) if json.dumps(old.get(k), default=str)
+                      != json.dumps(identity.get(k), default=str))
+        raise SweepError(f"{out} holds a different {noun} ({manifest.get('name')!r}; differs in: "
+                         f"{', '.join(diff) or 'the spec'}); choose another --out or delete it")
+    return manifest
+
+
 def _prepare_out(plan: SweepPlan, out: Path, on_code_change: str) -> dict:
     """Create the directory or check that it holds this same sweep; clean half-written files."""
     spec = plan.spec
     out.mkdir(parents=True, exist_ok=True)
     mpath = out / "manifest.json"
     if mpath.exists():
-        try:
-            manifest = json.loads(mpath.read_text())
-        except (OSError, json.JSONDecodeError) as exc:
-            raise SweepError(f"{mpath}: unreadable manifest ({exc}); delete {out} to start again") from None
-        if manifest.get("format") != FORMAT:
-            raise SweepError(f"{out} holds something else than a {FORMAT} sweep; choose another --out")
-        if manifest.get("sweep_hash") != _sweep_hash(spec):
-            old, new = manifest.get("spec", {}), spec.identity()
-            diff = sorted(k for k in set(old) | set(new) if json.dumps(old.get(k), default=str)
-                          != json.dumps(new.get(k), default=str))
-            raise SweepError(f"{out} holds a different sweep ({manifest.get('name')!r}; differs in: "
-                             f"{', '.join(diff) or 'the spec'}); choose another --out or delete it")
+        manifest = read_same_manifest(out, mpath, FORMAT, f"a {FORMAT} sweep", "sweep", "sweep_hash",
+                                      _sweep_hash(spec), spec.identity())
         fp = code_fingerprint()
         if manifest["provenance"].get("code_fingerprint") != fp:
             if on_code_change == "error":
