@@ -38,7 +38,6 @@ from sim.worlds import type_motives
 
 # The ladder level each NATO decision brings its targets to (docs/theory.md §9, "stakes against protection").
 DECISION_LEVEL = {"invitation": INVITED, "accession": MEMBER, "membership_pledge": PLEDGED, "map_granted": MAP}
-DECIDED_BY_VOTE = tuple(DECISION_LEVEL)
 OFFERS = ("partnership_offer", "institution_offer")
 # Posture levels by change: definitions (a deployment or a withdrawal from a treaty is the full step, a
 # cancellation none of it); a plan counts ``posture_plan_level`` of a deployment.

@@ -51,11 +51,6 @@ def not_security_seeker(p):
     return 1.0 - np.asarray(p)[..., S]
 
 
-def trust(b):
-    """Trust is 1 − b (Kydd 2005)."""
-    return 1.0 - np.asarray(b)
-
-
 def predict(p, prior, hazard):
     """Type-switching prediction step p̂ = p₀ + (1 − h)(p − p₀); ``hazard`` (float or ``[R]``) broadcasts
     against the leading axes of ``p`` (a scalar b or a belief vector)."""

@@ -25,7 +25,7 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
-from sim.runs.score import TENSION_STEP, Events, Runs, higher, not_lower
+from sim.runs.score import Events, Runs, higher, not_lower
 
 HELDOUT_START, HELDOUT_END = 2014.0, 2026.0
 T = "tension_russia"
@@ -182,5 +182,4 @@ def score(features: dict[str, np.ndarray], model: str) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-__all__ = ["HELDOUT_PATTERNS", "heldout_features", "score", "log_score", "crps_ensemble", "record_burden",
-           "TENSION_STEP"]
+__all__ = ["HELDOUT_PATTERNS", "heldout_features", "score", "log_score", "crps_ensemble", "record_burden"]
