@@ -44,6 +44,7 @@ PARAMETERS: MappingProxyType = MappingProxyType({
     "sphere_weight": _P(0.8, 0.0, 1.5, "weight of sphere loss in Russia's insecurity", "Sushentsov & Wohlforth 2020; Chamberlain 2013, ch. II, “Realism” (spheres of influence)", "M3"),
     "regime_weight": _P(0.4, 0.0, 1.5, "weight of Western-backed regime change near Russia", "Chamberlain 2013, ch. III, “The Bush Years” (colour revolutions); Sushentsov & Wohlforth 2020 (regime security)", "M3"),
     "territorial_only": _P(0.0, 0.0, 1.0, "switch (1 = on): status, sphere and regime weights set to 0", "docs/theory.md §2 claim (c)", "M3"),
+    "expansion_only": _P(0.0, 0.0, 1.0, "switch (1 = on): the order term reads NATO's expansion, not its centrality: NATO's governing function stays at initial_function (operations, recognitions and Russia's voice in joint bodies no longer move C) and voice no longer offsets the status gap, so C moves only with membership and the ladder", "docs/theory.md §2 claim (b), its rival; Sushentsov & Wohlforth 2020 (centrality, not expansion)", "C"),
     "regime_memory_years": _P(3.0, 1.0, 8.0, "half-life (years) of the regime threat of a colour revolution", "Chamberlain 2013, ch. III, “The Bush Years” (colour revolutions as threat)", "M3"),
     # --- ladder of ties to NATO (world data varied like parameters; sim/mechanisms/security.py LADDER_TABLES; none = 0 and member = 1 are definitions)
     "loss_partner": _P(0.15, 0.075, 0.25, "expected loss to Russia of a NATO partner (M3 drift, M9 stake)", "docs/theory.md §9 (stakes against protection: the loss rises along the ladder); design choice: ranges meet at the midpoints with the neighbouring levels, so any sample keeps the table rising", "M3"),
@@ -190,7 +191,7 @@ PARAMETERS: MappingProxyType = MappingProxyType({
     "energy_jitter": _P(0.0, 0.0, 0.5, "s.d. of a mean-one log-normal factor on every state's dependence on Russian gas (capped at 1), drawn once per run (0: the world file)", "docs/theory.md §9 (world data stress-tested like parameters); design choice", "world"),
 })
 
-SWITCHES = ("territorial_only", "liberal", "constructivist", "west_pulses_off")
+SWITCHES = ("territorial_only", "expansion_only", "liberal", "constructivist", "west_pulses_off")
 
 
 def defaults() -> dict[str, float]:

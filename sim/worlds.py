@@ -64,7 +64,34 @@ def type_motives(pr: dict):
     return np.stack([zero, ow, zero], axis=-1), np.stack([zero, zero, g], axis=-1)
 
 
+MODEL_SEP = "+"
+
+
+def split_model(name: str) -> tuple[str, dict[str, float]]:
+    """A *model* is a world with switches turned on, written ``world+switch[+switch...]`` — e.g.
+    ``revisionist_spiral+territorial_only`` (seed 000's claim (c) crossed with a world, docs/theory.md §2) —
+    so that a claim or an M10 module is compared with the worlds under one protocol. Returns the world and
+    the switch values (1 each); a plain world name has none. One-line ``ValueError`` for an unknown world or
+    switch."""
+    from sim.params import SWITCHES
+
+    world, *switches = str(name).split(MODEL_SEP)
+    world_types(world)
+    for sw in switches:
+        if sw not in SWITCHES:
+            import difflib
+            close = difflib.get_close_matches(sw, SWITCHES, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise ValueError(f"unknown switch {sw!r} in model {name!r}{hint}; switches: {', '.join(SWITCHES)}")
+    if len(set(switches)) != len(switches):
+        raise ValueError(f"model {name!r} names a switch twice")
+    return world, {sw: 1.0 for sw in switches}
+
+
 def world_types(world: str) -> dict[str, str]:
+    """The types (leader, russia) of a world, or of the world of a model ``world+switch...``."""
+    if MODEL_SEP in str(world):
+        world = str(world).split(MODEL_SEP)[0]
     if world not in PRESETS:
         import difflib
         close = difflib.get_close_matches(world, WORLDS, n=1)

@@ -23,7 +23,7 @@ from sim.mechanisms.security import MEMBER, PARTNER
 from sim.params import PARAMETERS, resolve
 from sim.scenario import Scenario
 from sim.engine.compiled import CompiledWorld, compile_world
-from sim.worlds import motive, world_types
+from sim.worlds import motive, split_model, world_types
 
 POSTURE_COMPONENTS = ("missile_defence", "forward_presence", "abm_treaty")
 NEVER = -10**9  # "this has not happened" for step-valued state
@@ -80,6 +80,10 @@ def make_batch(scenario: Scenario, worlds, seeds, parameters=None) -> Batch:
         raise ValueError(f"a batch of {R} seeds needs {R} worlds and parameter sets, "
                          f"got {len(worlds)} and {len(parameters)}")
     cw = compile_world(scenario)
+    # a model "world+switch" runs its world with the switch on (sim.worlds.split_model)
+    models = [split_model(w) for w in dict.fromkeys(worlds)]
+    switched = {w: m[1] for w, m in zip(dict.fromkeys(worlds), models)}
+    parameters = tuple({**p, **switched[w]} if switched[w] else p for p, w in zip(parameters, worlds))
     resolved: dict = {}
     rows = []
     for p in parameters:

@@ -339,7 +339,7 @@ def perceive(b: Batch, s: State, k: int, first: bool = False):
     drift = security.western_drift(s.ladder, s.eu_level, s.alignment, b.tables, ps)
     sphere = security.sphere_loss(drift, b.importance, cw.in_sphere, s.exists)
     regime = security.regime_threat(s.regime_memory, b.importance, cw.in_sphere)
-    status = security.status_gap(s.centrality, s.voice)
+    status = security.status_gap(s.centrality, order.voice_in_status(s.voice, pr))
     comps = security.insecurity(t_r + common, status, sphere, regime, pr)
     s.ins_military, s.ins_status, s.ins_sphere, s.ins_regime, s.ins_total = (
         comps["military"], comps["status"], comps["sphere"], comps["regime"], comps["total"])

@@ -62,9 +62,10 @@ def port_number(text: str) -> int:
 
 
 def worlds_list(text: str):
-    """``all``, a world, or a comma-separated list of worlds (each checked, with 'did you mean')."""
+    """``all``, a world, or a comma-separated list of worlds (each checked, with 'did you mean'); a world may
+    carry switches, ``world+switch`` (:func:`sim.worlds.split_model`)."""
     from sim.scenario.yamlsafe import nearest
-    from sim.worlds import WORLDS
+    from sim.worlds import WORLDS, split_model
 
     if text.strip() == "all":
         return "all"
@@ -72,9 +73,14 @@ def worlds_list(text: str):
     if not names:
         raise argparse.ArgumentTypeError("give a world, a comma-separated list of worlds, or 'all'")
     for w in names:
-        if w not in WORLDS:
-            raise argparse.ArgumentTypeError(f"unknown world {w!r}{nearest(w, WORLDS)}; choose from "
-                                             f"{', '.join(WORLDS)} or 'all'")
+        if w.split("+")[0] not in WORLDS:
+            b = w.split("+")[0]
+            raise argparse.ArgumentTypeError(f"unknown world {b!r}{nearest(b, WORLDS)}; choose from "
+                                             f"{', '.join(WORLDS)} or 'all' (a model is world+switch)")
+        try:
+            split_model(w)
+        except ValueError as e:
+            raise argparse.ArgumentTypeError(str(e)) from None
     if len(set(names)) < len(names):
         raise argparse.ArgumentTypeError(f"a world is listed twice in {text!r}")
     return names

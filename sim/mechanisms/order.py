@@ -75,5 +75,16 @@ def operation_effect(run_by: str, un_mandate: bool, p: dict):
 
 def function_from_voice(base_function, voice, p: dict):
     """NATO's function falls with the voice Russia holds in joint bodies (Steinel 2007, §2.2.3), down to
-    ``function_floor``."""
-    return clip(base_function - p["inclusive_centrality"] * voice, p["function_floor"], 1.0)
+    ``function_floor``. With the ``expansion_only`` switch on (seed 000's claim (b) turned round: the order is
+    NATO's *expansion*, not its centrality) the function stays at ``initial_function`` whatever the
+    operations, recognitions and voice, so C = coverage × a constant moves only with membership and the ladder
+    (Sushentsov & Wohlforth 2020 argue the opposite: Kosovo, Libya and the inclusive bodies moved C)."""
+    f = clip(base_function - p["inclusive_centrality"] * voice, p["function_floor"], 1.0)
+    return np.where(np.asarray(p["expansion_only"]) > 0, p["initial_function"], f)
+
+
+def voice_in_status(voice, p: dict):
+    """The voice that offsets Russia's status gap C·(1 − voice) (M3): all of it, or none with the
+    ``expansion_only`` switch on (under expansion, a seat in joint bodies does not make up for NATO's reach;
+    docs/theory.md §2 claim (b))."""
+    return voice * (1.0 - np.asarray(p["expansion_only"], dtype=float))

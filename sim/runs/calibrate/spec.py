@@ -9,7 +9,9 @@ What a spec fixes, the same for every world (docs/theory.md §7, "equal terms"):
 
 - the scenario and the training window (``train_end``; anything after 2013Q4 is refused: 2014-2025 are held
   out, and the scenario is cut there, so no later quarter is even simulated);
-- the worlds (the four presets, plus ``null``, the null model of :mod:`sim.runs.calibrate.null`);
+- the worlds (the four presets, plus ``null``, the null model of :mod:`sim.runs.calibrate.null`), and models
+  ``world+switch`` (:func:`sim.worlds.split_model`) — listed, or made by ``switches``: each switch crossed with
+  every plain world of the list (seed 000's claims (b) and (c), the M10 modules: docs/theory.md §2, §7);
 - the budget: ``draws`` prior parameter vectors × ``seeds`` seeds, identical in every world (there is no
   per-world budget to set);
 - the prior (``prior``): which parameters are free (``all`` = every parameter of :data:`sim.params.PARAMETERS`
@@ -35,6 +37,7 @@ from typing import Any
 
 from sim.calendar import parse_quarter, quarter_label
 from sim.runs.sweep.spec import SpecError, _Located, _load_located, _nearest
+from sim.worlds import MODEL_SEP, split_model
 
 FORMAT = "spiral-calibration/1"
 REPO_ROOT = Path(__file__).resolve().parents[3]
@@ -49,7 +52,7 @@ DEFAULT_CHUNK = 512
 MAX_CHUNK = 4096
 DEFAULT_RECORD = REPO_ROOT / "sim" / "data" / "record_features_1992_2013.csv"
 DEFAULT_HELDOUT = REPO_ROOT / "docs" / "heldout.md"
-TOP_KEYS = ("name", "description", "scenario", "train_end", "worlds", "draws", "seeds", "design_seed", "sampler",
+TOP_KEYS = ("name", "description", "scenario", "train_end", "worlds", "switches", "draws", "seeds", "design_seed", "sampler",
             "prior", "parameters", "chunk", "record", "heldout")
 PRIOR_KEYS = ("only", "exclude", "scale")
 
@@ -203,13 +206,43 @@ def load_calibration(path: str | os.PathLike) -> CalibrationSpec:
         for i, w in enumerate(items):
             where = ("worlds", i) if isinstance(raw, list) else ("worlds",)
             w = NULL_WORLD if w is None else w  # YAML reads a bare `null` as nothing: the null model is meant
-            if w not in known:
-                raise err(where, f"unknown world {w!r}{_nearest(w, known)}; the worlds are {', '.join(known)} "
-                                 "(or 'all')")
+            if not isinstance(w, str):
+                raise err(where, f"a world is a name, not {w!r}")
+            base = w.split(MODEL_SEP)[0]
+            if base not in known:
+                raise err(where, f"unknown world {base!r}{_nearest(base, known)}; the worlds are "
+                                 f"{', '.join(known)} (or 'all'; a model is world+switch)")
+            if w != base:
+                if base == NULL_WORLD:
+                    raise err(where, "the null model takes no switches")
+                try:
+                    split_model(w)
+                except ValueError as e:
+                    raise err(where, str(e)) from None
             if w in out:
                 raise err(where, f"world {w!r} is listed twice")
             out.append(w)
         worlds = tuple(out)
+    # seed 000's claims and the M10 modules crossed with the worlds: each agent world alone and with each switch
+    raw_sw = d.get("switches")
+    if raw_sw is not None:
+        items = raw_sw if isinstance(raw_sw, list) else [raw_sw]
+        crossed = []
+        for i, sw in enumerate(items):
+            where = ("switches", i) if isinstance(raw_sw, list) else ("switches",)
+            if not isinstance(sw, str) or not sw:
+                raise err(where, f"a switch is a name (or switch+switch), not {sw!r}")
+            try:
+                split_model(f"{agent_worlds()[0]}{MODEL_SEP}{sw}")
+            except ValueError as e:
+                raise err(where, str(e).replace(f" in model {agent_worlds()[0]}{MODEL_SEP}{sw!r}", "")) from None
+            if sw in crossed:
+                raise err(where, f"switch {sw!r} is listed twice")
+            crossed.append(sw)
+        plain = [w for w in worlds if w != NULL_WORLD and MODEL_SEP not in w]
+        extra = [f"{w}{MODEL_SEP}{sw}" for sw in crossed for w in plain]
+        worlds = tuple(w for w in worlds if w != NULL_WORLD) + tuple(x for x in extra if x not in worlds) + (
+            (NULL_WORLD,) if NULL_WORLD in worlds else ())
 
     # budget: one for every world
     draws = need("draws", "prior parameter draws, the same in every world")
@@ -289,6 +322,11 @@ def load_calibration(path: str | os.PathLike) -> CalibrationSpec:
     else:
         raise err(("prior",), "prior is 'all' or a mapping {only: [...], exclude: [...], scale: 1.0}")
     free = tuple(n for n in candidates if (only is None or n in only) and (exclude is None or n not in exclude))
+    for w in worlds:
+        clash = [n for n in (split_model(w)[1] if w != NULL_WORLD else {}) if n in fixed]
+        if clash:
+            raise err(("parameters", clash[0]), f"switch {clash[0]!r} is fixed here and set by model {w!r}: "
+                                                "drop one of them")
     both = [n for n in free if n in fixed]
     if both:
         raise err(("parameters", both[0]), f"parameter {both[0]!r} is fixed here and free in the prior: "
