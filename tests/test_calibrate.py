@@ -24,8 +24,8 @@ import pytest
 from sim.runs.calibrate import abc
 from sim.runs.calibrate.prior import draws as prior_draws
 from sim.runs.calibrate.prior import run_seed
-from sim.runs.calibrate.reference import (COLUMNS, M8_COLUMNS, check_budgets, committed, evaluate, load_reference,
-                                          plan, rows_of, run_reference)
+from sim.runs.calibrate.reference import (COLUMNS, M8_COLUMNS, M8_VOTE_COLUMNS, check_budgets, committed, evaluate,
+                                          load_reference, plan, rows_of, run_reference)
 from sim.runs.calibrate.spec import SpecError, free_candidates, load_calibration
 from sim.runs.score import FEATURES
 from sim.runs.sweep.spec import SweepError
@@ -204,12 +204,31 @@ def test_features_and_m8_read_nothing_after_2013():
     res.events = {k: np.concatenate([ev[k], junk[k]]) for k in ev}
     dec = res.decisions
     junk = {k: np.repeat(v[:1], n) for k, v in dec.items()}  # recorded decisions after 2013, absurd likelihoods
-    junk.update(run=np.arange(n), step=np.full(n, T + 1), scripted=np.ones(n, bool))
+    # recorded and voted decisions after 2013 (M8 and M8 vote columns)
+    junk.update(run=np.arange(n), step=np.full(n, T + 1), scripted=np.arange(n) % 2 == 0)
     for k in ("loglik", "loglik_security_seeker", "loglik_order_revisionist", "loglik_greedy_expansionist"):
         junk[k] = np.full(n, -1e6)
     res.decisions = {k: np.concatenate([dec[k], junk[k]]) for k in dec}
     c = rows_of(res, worlds, np.arange(8), seeds).to_pandas()
     pd.testing.assert_frame_equal(a, c)
+
+
+def test_vote_columns_hold_the_decisions_nato_voted_itself():
+    """m8_votes and m8_vote_ll_*: in the historical replay only the emergent applications are voted; with every
+    round endogenous (scenarios/counterfactuals/endogenous_enlargement.yaml) the 22 recorded rounds before 2014
+    are voted too, and none is left scripted (m8_ll_* sum nothing)."""
+    from sim.engine import simulate
+    from sim.scenario import load_scenario, until
+
+    worlds, seeds = ["provocation"] * 3, np.arange(3) + 5
+    hist = until(load_scenario(HISTORICAL), "2013Q4")
+    endo = until(load_scenario(REPO / "scenarios" / "counterfactuals" / "endogenous_enlargement.yaml"), "2013Q4")
+    a = rows_of(simulate(hist, worlds, seeds, keep_states=False), worlds, np.arange(3), seeds).to_pandas()
+    b = rows_of(simulate(endo, worlds, seeds, keep_states=False), worlds, np.arange(3), seeds).to_pandas()
+    assert (b["m8_votes"] >= a["m8_votes"] + 22).all()
+    assert (b[list(M8_COLUMNS)] == 0).all().all() and (a["m8_ll_own"] < 0).all()
+    assert (b[["m8_vote_ll_S", "m8_vote_ll_R", "m8_vote_ll_G"]] < 0).all().all()
+    assert (a["m8_vote_ll_S"] <= 0).all() and (a[list(M8_VOTE_COLUMNS)].notna()).all().all()
 
 
 def test_a_scenario_past_2013_never_reaches_the_reference_table():
@@ -247,9 +266,9 @@ def test_the_pipeline_writes_every_table(uninterrupted):
     assert list(table.columns) == list(COLUMNS)
     assert table["world"].tolist()[:1] == ["deterrence"] and len(table) == 3 * 6 * 2
     assert all(table[f].dtype == np.float32 for f in FEATURES)
-    assert table.loc[table["world"] == "null", list(M8_COLUMNS)].isna().all().all()
+    assert table.loc[table["world"] == "null", list(M8_COLUMNS + M8_VOTE_COLUMNS)].isna().all().all()
     agent = table[table["world"] != "null"]
-    assert agent[list(M8_COLUMNS)].notna().all().all()
+    assert agent[list(M8_COLUMNS + M8_VOTE_COLUMNS)].notna().all().all()
     # the own-world column is that of the world's leader type: deterrence's West is S, the revisionist spiral's R
     det, rev = agent[agent["world"] == "deterrence"], agent[agent["world"] == "revisionist_spiral"]
     np.testing.assert_allclose(det["m8_ll_own"], det["m8_ll_S"])

@@ -128,3 +128,32 @@ def test_model_errors_are_one_line(tmp_path, extra, expect):
         load_calibration(p)
     msg = str(e.value)
     assert expect in msg and "\n" not in msg and msg.startswith(f"{p}:"), msg
+
+
+def test_switch_effects_are_paired_by_draw_and_pooled_over_worlds():
+    """abc.switch_effects on a table with a known answer: the switch costs every run of deterrence one
+    pattern (and its acceptance), and changes nothing in provocation."""
+    import pandas as pd
+
+    from sim.runs.calibrate import abc
+
+    rec = pd.DataFrame({"feature": ["pattern_a", "pattern_b"], "value": [1.0, 1.0], "tolerance": [0.0, 0.0]})
+    rng = np.random.default_rng(0)
+    rows = []
+    for d in range(50):
+        for s in range(4):
+            a = float(rng.random() < 0.5)
+            for w in ("deterrence", "provocation"):
+                rows.append((w, d, s, a, 1.0))
+            rows.append(("deterrence+liberal", d, s, a, 0.0))   # pattern b always lost under the switch
+            rows.append(("provocation+liberal", d, s, a, 1.0))  # unchanged
+    t = pd.DataFrame(rows, columns=["world", "draw", "seed", "pattern_a", "pattern_b"])
+    acc = abc.accept(t, rec)
+    e = abc.switch_effects(t, acc, rec, n_boot=200).set_index("world")
+    assert list(e["switch"].unique()) == ["liberal"]
+    det, prov, pooled = e.loc["deterrence"], e.loc["provocation"], e.loc["all"]
+    assert det["d_patterns"] == pytest.approx(-1.0) and det["d_patterns_hi"] == pytest.approx(-1.0)
+    assert det["d_accept"] == pytest.approx(-acc[t["world"] == "deterrence"].mean())
+    assert prov["d_patterns"] == 0.0 and prov["d_accept"] == 0.0
+    assert pooled["d_patterns"] == pytest.approx(-0.5) and pooled["draws"] == 50
+    assert det["share_plain_better"] == 1.0 and prov["share_switch_better"] == 0.0

@@ -192,3 +192,51 @@ def test_narrowing_is_the_rule_itself(different):
         expected = accept(different, record_from_run(row, like=record))
         got = run(row)
         assert got[r] and np.array_equal(got, expected)
+
+
+# --- the West's type from NATO's own decisions (synthetic histories with an endogenous M8) -----------------------
+
+def _with_votes(table: pd.DataFrame, informative: bool, seed: int = 0) -> pd.DataFrame:
+    """The identical toy worlds renamed security_dilemma (West S) and provocation (West G), which differ only in
+    the West's type — as in the model — with vote log-likelihood columns: informative ones favour the history's
+    own leader type by 2 nats (plus noise), uninformative ones are equal under every type."""
+    t = table.copy()
+    t["world"] = t["world"].map({"a": "security_dilemma", "b": "provocation"})
+    rng = np.random.default_rng(seed)
+    n = len(t)
+    ll = np.full((n, 3), -5.0) + 0.1 * rng.standard_normal((n, 3))
+    if informative:
+        own = np.where(t["world"] == "security_dilemma", 0, 2)
+        ll[np.arange(n), own] += 2.0
+    else:
+        ll[:] = -5.0
+    t["m8_votes"] = 10.0
+    t["m8_vote_ll_S"], t["m8_vote_ll_R"], t["m8_vote_ll_G"] = ll.T
+    return t
+
+
+def test_decisions_identify_the_west_when_they_carry_its_type(identical, draws):
+    from sim.runs.calibrate.recover import west_type_confusion
+
+    rec = recover(_with_votes(identical, True), draws, toy_record(), per_world=40, seed=5)
+    assert rec.settings["votes"]
+    for t in ("security_dilemma", "provocation"):
+        # the features cannot tell the worlds apart; the decisions can
+        assert abs(_cell(rec, t, t, "probability") - 0.5) < 0.1
+        assert _cell(rec, t, t, "win_share_dec") >= 0.9
+    wt = west_type_confusion(rec.records)
+    diag = wt[wt.true_type == wt.inferred_type].set_index("true_type")["win_share"]
+    assert diag["security_seeker"] >= 0.9 and diag["greedy_expansionist"] >= 0.9
+    assert "order_revisionist" not in set(wt["true_type"])  # no world here has a revisionist West
+
+
+def test_uninformative_decisions_leave_the_west_unidentified(identical, draws):
+    from sim.runs.calibrate.recover import west_type_confusion
+
+    rec = recover(_with_votes(identical, False), draws, toy_record(), per_world=40, seed=6)
+    wt = west_type_confusion(rec.records)
+    assert np.allclose(wt["probability"], 1 / 3)
+    for t in ("security_dilemma", "provocation"):
+        assert abs(_cell(rec, t, t, "probability_dec") - 0.5) < 0.1
+    text = format_recovery(rec)
+    assert "the West's type from the synthetic history's own NATO decisions" in text

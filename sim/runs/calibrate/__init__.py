@@ -16,6 +16,7 @@ from a calibrated posterior).
     posterior.parquet               per world and accepted draw: accepted seeds, weight, weight_m8, log_m8
     paired.csv graded.csv leave_one_pattern_out.csv model_probabilities.csv marginals.csv m8_evidence.csv
     predictive.csv                  the other tables of :mod:`~sim.runs.calibrate.abc`
+    switches.csv                    models world+switch: the paired effect of each switch (if the spec has any)
     record.csv                      the record's features and tolerances as this calibration read them
     manifest.json                   spec, scenario hash, heldout.md SHA-256, budget, time, runs/s, versions
 """
@@ -95,6 +96,9 @@ def calibrate(spec_path: str | os.PathLike, out: str | os.PathLike | None = None
     post = abc.posterior_table(table, acc)
     _atomic_write(out / "posterior.parquet", _parquet_bytes(post))
     csv("paired.csv", abc.paired_differences(table, acc))
+    effects = abc.switch_effects(table, acc, record)
+    if len(effects):
+        csv("switches.csv", effects)
     grad = abc.graded(table, record)
     csv("graded.csv", grad)
     csv("leave_one_pattern_out.csv", abc.leave_one_out(table, record))
@@ -129,12 +133,13 @@ def calibrate(spec_path: str | os.PathLike, out: str | os.PathLike | None = None
                        for _, r in accept_df.iterrows()},
     }
     write_manifest(out, manifest)
-    return CalibrationResult(out, True, summary(spec, manifest, accept_df, probs, grad, ev))
+    return CalibrationResult(out, True, summary(spec, manifest, accept_df, probs, grad, ev, effects))
 
 
-def summary(spec, manifest: dict, acc, probs, grad, ev) -> str:
+def summary(spec, manifest: dict, acc, probs, grad, ev, effects=None) -> str:
     """The plain-text summary ``spiral calibrate`` prints."""
     r = manifest["results"]
+    W = max([20] + [len(str(w)) for w in acc["world"]])
     lines = [f"{spec.describe()}",
              f"simulated in {r['simulation_seconds']:.0f} s ({r['runs_per_second'] or 0:.0f} runs/s); "
              f"rule: every record feature within its tolerance ({len(r['record_features'])} features), one rule "
@@ -145,13 +150,13 @@ def summary(spec, manifest: dict, acc, probs, grad, ev) -> str:
     p0 = probs.set_index("world")["probability"]
     p8 = probs.set_index("world")["probability_m8"]
     ll = ev.set_index("world")["ll_own"] if len(ev) else {}
-    head = (f"{'model':20s} {'params':>6s} {'runs':>9s} {'accepted':>9s} {'rate':>9s} {'95% Wilson':>21s} "
+    head = (f"{'model':{W}s} {'params':>6s} {'runs':>9s} {'accepted':>9s} {'rate':>9s} {'95% Wilson':>21s} "
             f"{'draws acc.':>10s} {'M8 ll':>8s} {'P(ABC)':>7s} {'P(+M8)':>7s}")
     lines += ["", head, "-" * len(head)]
     for _, a in acc.iterrows():
         w = a["world"]
         m8 = ll.get(w, float("nan")) if hasattr(ll, "get") else float("nan")
-        lines.append(f"{w:20s} {int(a['parameters']) if a['parameters'] == a['parameters'] else 0:>6d} "
+        lines.append(f"{w:{W}s} {int(a['parameters']) if a['parameters'] == a['parameters'] else 0:>6d} "
                      f"{int(a['runs']):>9,d} {int(a['accepted']):>9,d} {a['rate']:>9.2%} "
                      f"{f'[{a.lo:.2%}, {a.hi:.2%}]':>21s} {int(a['draws_accepted']):>10,d} "
                      f"{m8:>8.2f} {p0.get(w, float('nan')):>7.2f} {p8.get(w, float('nan')):>7.2f}")
@@ -162,10 +167,18 @@ def summary(spec, manifest: dict, acc, probs, grad, ev) -> str:
     k_max = int(grad["patterns"].max()) if len(grad) else 0
     ks = list(range(k_max, -1, -1))
     lines += ["", "graded: % of runs matching the record on at least k of its " + f"{k_max} patterns",
-              f"{'model  /  k >=':20s}" + "".join(f"{k:>6d}" for k in ks)]
+              f"{'model  /  k >=':{W}s}" + "".join(f"{k:>6d}" for k in ks)]
     for w, g in grad.groupby("world", sort=False):
         s = g.set_index("k")["share"]
-        lines.append(f"{w:20s}" + "".join(f"{100 * s.get(k, float('nan')):>6.1f}" for k in ks))
+        lines.append(f"{w:{W}s}" + "".join(f"{100 * s.get(k, float('nan')):>6.1f}" for k in ks))
+    if effects is not None and len(effects):
+        lines += ["", "switches crossed with the worlds: the paired effect of turning each on (same draws and seeds; "
+                  "95% bootstrap intervals over draws; negative: the record favours the worlds without it)",
+                  f"{'switch':18s} {'world':20s} {'d accepted share (pp)':>28s} {'d patterns matched':>26s}"]
+        for _, e in effects.iterrows():
+            lines.append(f"{e['switch']:18s} {e['world']:20s} "
+                         f"{f'{100 * e.d_accept:+.2f} [{100 * e.d_accept_lo:+.2f}, {100 * e.d_accept_hi:+.2f}]':>28s} "
+                         f"{f'{e.d_patterns:+.3f} [{e.d_patterns_lo:+.3f}, {e.d_patterns_hi:+.3f}]':>26s}")
     lines += ["", "M8 ll: mean log-likelihood of NATO's recorded decisions 1992-2013 under the world. P(ABC), "
               "P(+M8): ABC model probabilities (equal prior; acceptance, and acceptance x exp(M8 log-lik), null "
               "left out) - read them only beside model recovery (Robert et al. 2011)."]

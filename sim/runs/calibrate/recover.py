@@ -42,6 +42,7 @@ NULL_WORLD = "null"
 MIN_POSTERIOR = 5  # accepted runs of the true world needed for parameter recovery (else reported as too few)
 SBC_BINS = 5       # rank histogram bins (25 records: five expected per bin)
 M8_COLUMN = "m8_ll_own"
+VOTE_COLUMNS = ("m8_votes", "m8_vote_ll_S", "m8_vote_ll_R", "m8_vote_ll_G")  # reference.M8_VOTE_COLUMNS
 
 
 @dataclass
@@ -155,6 +156,14 @@ def recover(table: pd.DataFrame, draws, record: pd.DataFrame, per_world: int = 2
     draw_col = table["draw"].to_numpy()
     seed_col = table["seed"].to_numpy()
     has_m8 = M8_COLUMN in table and np.isfinite(table[M8_COLUMN].to_numpy(dtype=float)).any()
+    # decisions NATO's own vote took in the synthetic history (endogenous M8): evidence about the West's type
+    has_votes = all(c in table for c in VOTE_COLUMNS) and bool((table["m8_votes"].fillna(0) > 0).any())
+    if has_votes:
+        from sim.worlds import world_types
+
+        types = ("security_seeker", "order_revisionist", "greedy_expansionist")
+        leader = np.array([types.index(world_types(w)["leader"]) if w != NULL_WORLD else -1 for w in worlds])
+        vote_ll = table[list(VOTE_COLUMNS[1:])].to_numpy(dtype=float)
     ll = table[M8_COLUMN].to_numpy(dtype=float) if has_m8 else None
     agent = np.array([w != NULL_WORLD for w in worlds])
     params = {w: (draws[w] if isinstance(draws, dict) else draws).set_index("draw") for w in worlds}
@@ -205,6 +214,30 @@ def recover(table: pd.DataFrame, draws, record: pd.DataFrame, per_world: int = 2
             m = m / m.sum() if m.sum() > 0 else agent / agent.sum()  # no accepted agent run: an even split
             for j, w in enumerate(worlds):
                 row[f"prob_m8_{w}"] = m[j] if agent[j] else np.nan
+        if has_votes:
+            # the synthetic history's own decisions, scored along its own path under each leader type: the
+            # West's type inferred from them alone (equal prior over the three types), and each world's ABC
+            # probability times the likelihood of the decisions under its leader's type
+            lt = vote_ll[r]
+            pt_ = np.exp(lt - lt.max())
+            pt_ /= pt_.sum()
+            row["votes"] = int(table["m8_votes"].iloc[r])
+            row["true_type"] = types[leader[worlds.index(w_true)]] if w_true != NULL_WORLD else ""
+            for t, v in zip(types, pt_):
+                row[f"type_prob_{t}"] = v
+            row["type_true_wins"] = (float(_split_max(pt_)[types.index(row["true_type"])])
+                                     if row["true_type"] else np.nan)
+            lw = np.where(agent, lt[np.maximum(leader, 0)], -np.inf)
+            dec = np.where(agent, rate * np.exp(lw - lw[agent].max()), 0.0)
+            if dec.sum() > 0:
+                win_d, dec = _split_max(dec), dec / dec.sum()
+            else:  # no accepted agent run: the decisions alone decide among the agent worlds
+                dec = np.where(agent, np.exp(lw - lw[agent].max()), 0.0)
+                dec /= dec.sum()
+                win_d = _split_max(dec)
+            for j, w in enumerate(worlds):
+                row[f"prob_dec_{w}"] = dec[j] if agent[j] else np.nan
+                row[f"win_dec_{w}"] = win_d[j] if agent[j] else np.nan
         rows.append(row)
         # the true world's posterior: accepted runs of it, each one weight (a draw: its accepted seeds)
         mine = acc & (wcode == worlds.index(w_true))
@@ -222,15 +255,36 @@ def recover(table: pd.DataFrame, draws, record: pd.DataFrame, per_world: int = 2
         post.append(pd.DataFrame({"record": i, "world": w_true, "parameter": pt.columns, "truth": truth.to_numpy(float),
                                   "posterior_mean": mean, "pit": pit, "posterior_runs": int(mine.sum())}))
     records = pd.DataFrame(rows)
-    confusion = _confusion(records, worlds, has_m8)
+    confusion = _confusion(records, worlds, has_m8, has_votes)
     parameters = _parameter_recovery(pd.concat(post, ignore_index=True), worlds, bins)
     settings = {"per_world": per_world, "seed": seed, "exclude": exclude, "min_posterior": min_posterior,
-                "bins": bins, "features": feats, "m8": bool(has_m8),
+                "bins": bins, "features": feats, "m8": bool(has_m8), "votes": bool(has_votes),
                 "short_worlds": {w: int(n) for w, n in syn.groupby("world").size().items() if n < per_world}}
     return Recovery(records, confusion, parameters, worlds, settings)
 
 
-def _confusion(records: pd.DataFrame, worlds, has_m8: bool) -> pd.DataFrame:
+def west_type_confusion(records: pd.DataFrame) -> pd.DataFrame:
+    """True leader type × type inferred from the synthetic history's own NATO decisions alone (equal prior
+    over the three types): mean probability and share of records won (ties split). Empty without votes."""
+    if "true_type" not in records:
+        return pd.DataFrame()
+    types = ("security_seeker", "order_revisionist", "greedy_expansionist")
+    rows = []
+    g0 = records[records["true_type"].astype(str) != ""]
+    for t in types:
+        g = g0[g0["true_type"] == t]
+        if not len(g):
+            continue
+        P = g[[f"type_prob_{u}" for u in types]].to_numpy(dtype=float)
+        top = P == P.max(axis=1, keepdims=True)
+        win = (top / top.sum(axis=1, keepdims=True)).mean(axis=0)
+        for j, u in enumerate(types):
+            rows.append({"true_type": t, "inferred_type": u, "records": len(g), "probability": float(P[:, j].mean()),
+                         "win_share": float(win[j]), "votes_mean": float(g["votes"].mean())})
+    return pd.DataFrame(rows)
+
+
+def _confusion(records: pd.DataFrame, worlds, has_m8: bool, has_votes: bool = False) -> pd.DataFrame:
     rows = []
     for t in worlds:
         g = records[records["true_world"] == t]
@@ -241,6 +295,9 @@ def _confusion(records: pd.DataFrame, worlds, has_m8: bool) -> pd.DataFrame:
                    "probability": float(g[f"prob_{w}"].mean()) if len(g) else np.nan}
             if has_m8:
                 row["probability_m8"] = float(g[f"prob_m8_{w}"].mean()) if len(g) else np.nan
+            if has_votes:
+                row["win_share_dec"] = float(g[f"win_dec_{w}"].mean()) if len(g) else np.nan
+                row["probability_dec"] = float(g[f"prob_dec_{w}"].mean()) if len(g) else np.nan
             rows.append(row)
     return pd.DataFrame(rows)
 
@@ -326,6 +383,9 @@ def write_recovery(rec: Recovery, out_dir) -> Path:
     rec.records.to_csv(out / "recovery.csv", index=False)
     rec.confusion.to_csv(out / "confusion.csv", index=False)
     rec.parameters.to_csv(out / "parameter_recovery.csv", index=False)
+    wt = west_type_confusion(rec.records)
+    if len(wt):
+        wt.to_csv(out / "west_type.csv", index=False)
     return out
 
 
@@ -341,7 +401,11 @@ def format_recovery(rec: Recovery) -> str:
     for col, title in (("win_share", "inferred by the highest acceptance rate (share of records; ties split evenly)"),
                        ("probability", "mean ABC model probability (equal prior over worlds)")) + (
             (("probability_m8", "mean ABC model probability, accepted runs weighted by M8 (agent worlds; see caveat)"),)
-            if "probability_m8" in conf else ()):
+            if "probability_m8" in conf and not s.get("votes") else ()) + (
+            (("win_share_dec", "inferred with the history's own NATO decisions (ABC rate x their likelihood under "
+                               "the world's leader type; share of records)"),
+             ("probability_dec", "mean model probability with the history's own NATO decisions"))
+            if "win_share_dec" in conf else ()):
         lines.append(f"true world (rows) x {title}")
         head = f"{'':{width}s}" + "".join(f"{short[w]:>{width}s}" for w in worlds) + f"{'records':>9s}{'undecided':>10s}"
         lines += [head, "-" * len(head)]
@@ -375,7 +439,19 @@ def format_recovery(rec: Recovery) -> str:
         lines.append(f"{short[w]:{width}s}{len(g):>7d}{int(g['records'].max()):>9d}{int(g['too_few_accepted'].max()):>8d}"
                      f"{np.nanmedian(g['correlation']) if g['correlation'].notna().any() else np.nan:>9.2f}"
                      f"{g['coverage_50'].mean():>7.2f}{g['coverage_90'].mean():>7.2f}  {' '.join(map(str, sbc))}")
-    if s.get("m8"):
+    wt = west_type_confusion(rec.records)
+    if len(wt):
+        types = list(dict.fromkeys(wt["inferred_type"]))
+        lines += ["", f"the West's type from the synthetic history's own NATO decisions alone (NATO voted on "
+                      f"{wt['votes_mean'].mean():.1f} decisions per history on average, scored along the history's "
+                      "own path; equal prior over types): true type (rows) x share of records won / mean probability"]
+        head = f"{'':22s}" + "".join(f"{t:>22s}" for t in types)
+        lines += [head, "-" * len(head)]
+        for t, g in wt.groupby("true_type", sort=False):
+            g = g.set_index("inferred_type")
+            cells = [f"{g.loc[u, 'win_share']:.2f} / {g.loc[u, 'probability']:.2f}" for u in types]
+            lines.append(f"{t:22s}" + "".join(f"{c:>22s}" for c in cells))
+    if s.get("m8") and not s.get("votes"):
         lines += ["", "Caveat: every run of the reference table replays the record's NATO decisions (scripted), so the "
                   "M8 weight scores the same decisions whatever the synthetic record's world: in recovery it cannot "
                   "test whether the West's type is identifiable."]

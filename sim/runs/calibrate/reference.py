@@ -4,7 +4,9 @@ One row per run: ``world, draw, seed`` (``seed`` is the engine seed, the same fo
 in every world: :func:`sim.runs.calibrate.prior.run_seed`), the training features of
 :data:`sim.runs.score.FEATURES` computed by :func:`sim.runs.score.batch_features` (the ONE implementation,
 float32), and the run's M8 log-likelihoods of NATO's recorded decisions 1992–2013, taken and withheld, summed
-over decisions (:data:`M8_COLUMNS`: under the run's own world, and under each leader type S, R, G; float64).
+over decisions (:data:`M8_COLUMNS`: under the run's own world, and under each leader type S, R, G; float64),
+and the decisions NATO's own vote took in the run with their log-likelihood by leader type
+(:data:`M8_VOTE_COLUMNS`).
 The null model (``world == "null"``) has its own draws and seeds (the same counts: equal budget) and no M8
 columns (NaN): its West takes no decisions.
 
@@ -50,7 +52,11 @@ from sim.runs.sweep.spec import SweepError
 KEY_COLUMNS = ("world", "draw", "seed")
 M8_TYPES = ("security_seeker", "order_revisionist", "greedy_expansionist")  # sim.engine.record.DECISION_TYPES
 M8_COLUMNS = ("m8_ll_own", "m8_ll_S", "m8_ll_R", "m8_ll_G")
-COLUMNS = KEY_COLUMNS + tuple(FEATURES) + M8_COLUMNS
+# the decisions NATO's own vote took in the run (emergent applications; in a scenario that makes NATO decide
+# its rounds endogenously, every round): their count and log-likelihood under each leader type, along the run's
+# own path — the evidence a synthetic history with an endogenous NATO holds about the West's type (recovery)
+M8_VOTE_COLUMNS = ("m8_votes", "m8_vote_ll_S", "m8_vote_ll_R", "m8_vote_ll_G")
+COLUMNS = KEY_COLUMNS + tuple(FEATURES) + M8_COLUMNS + M8_VOTE_COLUMNS
 LAG_PARAMETERS = ("application_review_quarters", "ratification_quarters")
 REFERENCE = "reference"
 DRAWS = "draws.parquet"
@@ -77,6 +83,21 @@ def m8_loglik(decisions: dict, R: int, start: int) -> dict[str, np.ndarray]:
             for c, s in zip(M8_COLUMNS, src)}
 
 
+def m8_votes(decisions: dict, R: int, start: int) -> dict[str, np.ndarray]:
+    """Per run (``[R]``): the number of NATO decisions its own M8 vote took before 2014 (not scripted:
+    emergent applications, and every round of a scenario that makes them endogenous) and the sum of their
+    log-likelihoods under each leader type (``m8_vote_ll_S/R/G``), along the run's own path."""
+    run = np.asarray(decisions.get("run", []), dtype=np.int64)
+    if not len(run):
+        return {c: np.zeros(R) for c in M8_VOTE_COLUMNS}
+    year = start / 4.0 + np.asarray(decisions["step"], dtype=float) / 4.0
+    sel = ~np.asarray(decisions["scripted"], dtype=bool) & (year < TRAINING_END)
+    out = {"m8_votes": np.bincount(run[sel], minlength=R).astype(float)}
+    for c, t in zip(M8_VOTE_COLUMNS[1:], M8_TYPES):
+        out[c] = np.bincount(run[sel], weights=np.asarray(decisions[f"loglik_{t}"], dtype=float)[sel], minlength=R)
+    return out
+
+
 def rows_of(res, world, draw, seed, m8: bool = True) -> pa.Table:
     """The reference rows of a batch result (a :class:`sim.engine.BatchResult`, or anything with the fields
     :meth:`sim.runs.score.Runs.from_batch` and :meth:`~sim.runs.score.Events.from_batch` read — the null
@@ -92,6 +113,9 @@ def rows_of(res, world, draw, seed, m8: bool = True) -> pa.Table:
     ll = m8_loglik(res.decisions, R, res.scenario.start) if m8 else {c: np.full(R, np.nan) for c in M8_COLUMNS}
     for c in M8_COLUMNS:
         cols[c] = pa.array(np.asarray(ll[c], dtype=np.float64))
+    votes = m8_votes(res.decisions, R, res.scenario.start) if m8 else {c: np.full(R, np.nan) for c in M8_VOTE_COLUMNS}
+    for c in M8_VOTE_COLUMNS:
+        cols[c] = pa.array(np.asarray(votes[c], dtype=np.float64))
     return pa.table(cols)
 
 
