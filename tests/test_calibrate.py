@@ -290,6 +290,30 @@ def test_the_pipeline_writes_every_table(uninterrupted):
         assert g["weight"].sum() == pytest.approx(1.0)
 
 
+def test_heldout_scores_the_posterior_and_prior_predictive(uninterrupted):
+    """``spiral heldout``: every calibrated model with an accepted draw is run to 2025 on the same seeds and scored
+    by the pre-registered rules (heldout.csv); ``--prior`` scores every model's prior predictive, the null model
+    included (heldout_prior.csv), and leaves the posterior's table alone."""
+    import shutil
+
+    from sim.runs.calibrate.predictive import heldout_study
+
+    out = uninterrupted.parent / "heldout_copy"
+    shutil.copytree(uninterrupted, out)
+    post = heldout_study(out, runs=3, progress=False)
+    prior = heldout_study(out, runs=3, progress=False, prior=True)
+    assert (out / "heldout.csv").is_file() and (out / "heldout_prior.csv").is_file()
+    assert set(prior["model"]) == {"deterrence", "revisionist_spiral", "null"}
+    for t in (post, prior):
+        for m, g in t[t["item"] != "no accepted draw"].groupby("model"):
+            pats = g[g["item"].str.startswith("H")]
+            assert len(pats) == 8 and pats["predicted"].between(0, 1).all() and (pats["n"] == 3).all()
+            total = g.loc[g["item"] == "total log score", "score"].iloc[0]
+            assert total == pytest.approx(pats["score"].sum())
+    m = json.loads((out / "manifest.json").read_text())
+    assert m["heldout_scoring_prior"]["weights"].startswith("prior") and "heldout_scoring" in m
+
+
 def test_resume_after_kill_9_gives_the_same_table_and_posterior(uninterrupted, tmp_path):
     spec = write_spec(tmp_path)
     out = tmp_path / "out"

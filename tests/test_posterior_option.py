@@ -167,3 +167,18 @@ def test_dashboard_refuses_a_folder_that_is_not_a_calibration(tmp_path, capsys):
     assert cli.main(["dashboard", "--posterior", str(tmp_path)]) == 2  # before any server starts
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "not a calibration folder" in err[0]
+
+
+def test_prior_draws_take_every_prior_draw_alike_even_without_an_accepted_one(calib):
+    """``prior=True`` (``spiral heldout --prior``): every prior draw, uniformly — also for a world with no
+    accepted draw (revisionist_spiral here), which has no posterior to draw from."""
+    seeds = range(3000)
+    for world in ("deterrence", "revisionist_spiral"):
+        chosen = np.array(posterior_draws(calib, world, seeds, prior=True))
+        shares = [float(np.mean(chosen == k)) for k in range(3)]
+        assert all(abs(s - 1 / 3) < 0.04 for s in shares), (world, shares)
+    with pytest.raises(PosteriorError, match="has no accepted draw"):
+        posterior_draws(calib, "revisionist_spiral", seeds)
+    with pytest.raises(PosteriorError, match="not in this calibration"):
+        posterior_draws(calib, "deterence", seeds, prior=True)
+    assert posterior_parameters(calib, "provocation", [5], prior=True)[0] in DRAWS.drop(columns="draw").to_dict("records")

@@ -476,9 +476,12 @@ def cmd_recover(a) -> int:
 def cmd_heldout(a) -> int:
     calib = _existing_dir(a.calib_dir, "calibration folder")
     from sim.runs.calibrate.predictive import format_heldout, heldout_study
-    table = heldout_study(calib, runs=a.runs, progress=not a.quiet, m8=a.m8)
+    table = heldout_study(calib, runs=a.runs, progress=not a.quiet, m8=a.m8, prior=a.prior)
+    if a.prior:
+        print("PRIOR predictive (every prior draw alike): a baseline, not the pre-registered posterior scoring")
     print(format_heldout(table))
-    print(f"\nheld-out tables: {calib}/heldout.csv, heldout_features.parquet")
+    tag = "_prior" if a.prior else ""
+    print(f"\nheld-out tables: {calib}/heldout{tag}.csv, heldout{tag}_features.parquet")
     if (calib / "report.html").is_file():  # the report shows the held-out table
         try:
             from sim.faces.calibration_report import write_report
@@ -688,6 +691,10 @@ def build_parser() -> argparse.ArgumentParser:
     h.add_argument("--runs", type=_whole(1, "the number of predictive runs per model"), default=1000, metavar="N",
                    help="predictive runs per model (default 1000)")
     h.add_argument("--m8", action="store_true", help="draw from the M8-weighted posterior instead of the main one")
+    h.add_argument("--prior", action="store_true",
+                   help="score the PRIOR predictive instead (every prior draw alike; heldout_prior.csv): a baseline "
+                        "for the posterior's score, and a score for a model with no accepted draw - not part of "
+                        "the pre-registration")
     h.add_argument("--quiet", action="store_true", help="no progress lines")
     h.set_defaults(fn=cmd_heldout)
 

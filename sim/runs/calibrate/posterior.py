@@ -99,16 +99,12 @@ def calibrated_worlds(calib_dir) -> list[str]:
 def posterior_weights(calib_dir, world: str, m8: bool = False) -> pd.Series:
     """The posterior weight of every accepted draw of ``world`` (index ``draw``, positive values, sorted by
     draw); a one-line error for an unknown world or a world with no accepted draw."""
-    from sim.scenario.yamlsafe import nearest
-
     d = Path(calib_dir)
     _, post = load(d)
-    worlds = calibrated_worlds(d)
     if world == NULL_WORLD and (NULL_WORLD in set(post["world"]) or (d / NULL_DRAWS).is_file()):
         pass  # the null model's posterior (its own draws)
-    elif world not in worlds:
-        raise PosteriorError(f"--posterior {d}: world {world!r} is not in this calibration{nearest(world, worlds)} "
-                             f"(it holds {', '.join(worlds) or 'no world'})")
+    else:
+        posterior_weights_known(d, world)
     col = "weight_m8" if m8 else "weight"
     if col not in post:
         raise PosteriorError(f"--posterior {d}: {POSTERIOR} has no {col} column")
@@ -120,9 +116,34 @@ def posterior_weights(calib_dir, world: str, m8: bool = False) -> pd.Series:
     return w
 
 
-def posterior_draws(calib_dir, world: str, seeds, m8: bool = False) -> list[int]:
-    """The draw each seed takes: inverse-CDF of the posterior weights at :func:`seed_uniform` of the seed."""
-    w = posterior_weights(calib_dir, world, m8)
+def prior_weights(calib_dir, world: str) -> pd.Series:
+    """Every prior draw of ``world`` with weight 1 (the null model: its own draws): the prior predictive, the
+    baseline against which a posterior is judged (``spiral heldout --prior``)."""
+    d = Path(calib_dir)
+    if world == NULL_WORLD:
+        if not (d / NULL_DRAWS).is_file():
+            raise PosteriorError(f"{d}: no {NULL_DRAWS} (the null model's draws)")
+        index = pd.read_parquet(d / NULL_DRAWS, columns=["draw"])["draw"]
+    else:
+        posterior_weights_known(d, world)
+        index = load(d)[0].index
+    return pd.Series(1.0, index=np.sort(np.asarray(index)))
+
+
+def posterior_weights_known(d: Path, world: str) -> None:
+    """A one-line error unless ``world`` is an agent model of the calibration in ``d``."""
+    from sim.scenario.yamlsafe import nearest
+
+    worlds = calibrated_worlds(d)
+    if world not in worlds:
+        raise PosteriorError(f"--posterior {d}: world {world!r} is not in this calibration{nearest(world, worlds)} "
+                             f"(it holds {', '.join(worlds) or 'no world'})")
+
+
+def posterior_draws(calib_dir, world: str, seeds, m8: bool = False, prior: bool = False) -> list[int]:
+    """The draw each seed takes: inverse-CDF of the posterior weights (``prior``: every prior draw alike) at
+    :func:`seed_uniform` of the seed."""
+    w = prior_weights(calib_dir, world) if prior else posterior_weights(calib_dir, world, m8)
     cdf = np.cumsum(w.to_numpy(dtype=float))
     cdf /= cdf[-1]
     u = np.array([seed_uniform(s) for s in seeds], dtype=float)
@@ -130,12 +151,12 @@ def posterior_draws(calib_dir, world: str, seeds, m8: bool = False) -> list[int]
     return [int(x) for x in w.index.to_numpy()[k]]
 
 
-def posterior_parameters(calib_dir, world: str, seeds, m8: bool = False) -> list[dict]:
+def posterior_parameters(calib_dir, world: str, seeds, m8: bool = False, prior: bool = False) -> list[dict]:
     """One parameter dict per seed: the free parameters of the posterior draw that seed takes (see the module
-    docstring). The same call gives the same dicts on any machine; the other parameters are left to their
-    defaults or the scenario."""
+    docstring; ``prior``: a prior draw instead). The same call gives the same dicts on any machine; the other
+    parameters are left to their defaults or the scenario."""
     draws, _ = load(calib_dir)
-    chosen = posterior_draws(calib_dir, world, seeds, m8)
+    chosen = posterior_draws(calib_dir, world, seeds, m8, prior)
     name = DRAWS
     if world == NULL_WORLD:  # the null model's own draws
         name = NULL_DRAWS

@@ -68,8 +68,12 @@ def run_model_predictive(scenario, world: str, params: list[dict], seeds: list[i
     return pd.concat(parts, ignore_index=True)
 
 
-def heldout_study(calib_dir, runs: int = 1000, progress: bool = True, m8: bool = False) -> pd.DataFrame:
-    """Run every calibrated model's posterior predictive to 2025 and score it (see the module docstring)."""
+def heldout_study(calib_dir, runs: int = 1000, progress: bool = True, m8: bool = False,
+                  prior: bool = False) -> pd.DataFrame:
+    """Run every calibrated model's posterior predictive to 2025 and score it (see the module docstring).
+    ``prior``: score the PRIOR predictive instead (every prior draw alike; ``heldout_prior.csv``) — a baseline
+    for the posterior's score, and the only way to score a model with no accepted draw (the null model of
+    the study); not an analysis docs/heldout.md pre-registered, and reported as such."""
     from sim.scenario import load_scenario
 
     d = Path(calib_dir)
@@ -91,7 +95,7 @@ def heldout_study(calib_dir, runs: int = 1000, progress: bool = True, m8: bool =
     feats, scores, skipped = [], [], []
     for world in calibrated_worlds(d) + [NULL_WORLD]:  # the null model is scored beside the worlds
         try:
-            params = posterior_parameters(d, world, seeds, m8)
+            params = posterior_parameters(d, world, seeds, m8, prior=prior)
         except PosteriorError as exc:  # no accepted draw: nothing to predict with
             skipped.append(world)
             if progress:
@@ -106,12 +110,14 @@ def heldout_study(calib_dir, runs: int = 1000, progress: bool = True, m8: bool =
     for w in skipped:
         out = pd.concat([out, pd.DataFrame([{"model": w, "item": "no accepted draw", "kind": "none", "record": np.nan,
                                              "predicted": np.nan, "score": np.nan, "n": 0}])], ignore_index=True)
-    out.to_csv(d / "heldout.csv", index=False, float_format="%.6g")
+    tag = "_prior" if prior else ""
+    out.to_csv(d / f"heldout{tag}.csv", index=False, float_format="%.6g")
     if feats:
-        pd.concat(feats, ignore_index=True).to_parquet(d / "heldout_features.parquet", index=False)
-    manifest.setdefault("heldout_scoring", {}).update({"runs_per_model": runs, "seconds": round(time.time() - t0, 1),
-                                                      "weights": "weight_m8" if m8 else "weight",
-                                                      "scored_with_sha256": reg["sha256"]})
+        pd.concat(feats, ignore_index=True).to_parquet(d / f"heldout{tag}_features.parquet", index=False)
+    manifest.setdefault(f"heldout_scoring{tag}", {}).update({
+        "runs_per_model": runs, "seconds": round(time.time() - t0, 1),
+        "weights": "prior (every draw alike)" if prior else ("weight_m8" if m8 else "weight"),
+        "scored_with_sha256": reg["sha256"]})
     man_path.write_text(json.dumps(manifest, indent=2, default=str))
     return out
 
@@ -122,6 +128,23 @@ def format_heldout(table: pd.DataFrame) -> str:
         return "held-out: nothing scored"
     models = list(dict.fromkeys(table["model"]))
     items = list(dict.fromkeys(table["item"]))
+    if len(models) > 6:  # many models (switches crossed with worlds): one row per model, the patterns and totals
+        pats = [it for it in items if str(it).startswith("H")]
+        W = max(len(m) for m in models) + 2
+        lines = ["Held-out 2014-2025 (pre-registered, docs/heldout.md): predicted probability of each pattern (it "
+                 "holds in the record), total log score (coin flips: " f"{len(pats) * np.log(0.5):.2f}), mean burden "
+                 "CRPS 2014-2024 (pp of GDP; lower is better)",
+                 f"{'model':{W}s}" + "".join(f"{str(p).split('_')[0]:>6s}" for p in pats) + f"{'log score':>11s}{'CRPS':>8s}"]
+        for m in models:
+            g = table[table["model"] == m].set_index("item")
+            if "no accepted draw" in g.index:
+                lines.append(f"{m:{W}s}  no accepted draw: not scored")
+                continue
+            cells = "".join(f"{g.loc[p, 'predicted']:>6.2f}" if p in g.index else f"{'-':>6s}" for p in pats)
+            tot = g.loc["total log score", "score"] if "total log score" in g.index else np.nan
+            crps = g.loc["mean burden CRPS 2014-2024", "score"] if "mean burden CRPS 2014-2024" in g.index else np.nan
+            lines.append(f"{m:{W}s}{cells}{tot:>11.2f}{crps:>8.3f}")
+        return "\n".join(lines)
     lines = ["Held-out 2014-2025 (pre-registered, docs/heldout.md): predicted probability of each pattern "
              "(it holds in the record), log score totals, burden CRPS (pp of GDP; lower is better)",
              f"{'item':32s}" + "".join(f"{m[:18]:>20s}" for m in models)]
