@@ -103,6 +103,7 @@ def test_the_study_and_small_specs_are_valid():
     (BASE.replace("prior: all", "prior: {scale: -1}"), "scale must be a positive"),
     (BASE.replace("prior: all", "prior: {scale: 1.5}"), "widest prior"),
     (BASE.replace("prior: all", "prior: {exclude: [empathy], only: [kappa]}"), "not both"),
+    (BASE.replace("prior: all", "prior: {shape: arcsin}"), "did you mean 'arcsine'"),
     (BASE + "parameters: {misperception: 0.5}\n", "fixed here and free"),
     (BASE + "parameters: {kappa: 9}\n", "outside its range"),
     (BASE.replace(f"scenario: {HISTORICAL}", "scenario: nowhere.yaml"), "scenario file not found"),
@@ -125,6 +126,44 @@ def test_prior_scale_narrows_around_the_default(tmp_path):
     d = prior_draws(s)
     assert list(d.columns) == ["draw", "kappa", "misperception"] and len(d) == 4
     assert d["kappa"].between(*s.bounds["kappa"]).all()
+
+
+def test_arcsine_prior_is_the_wider_one_on_the_same_points(tmp_path):
+    """prior.shape arcsine: the same Sobol' points mapped through Beta(1/2, 1/2) on each whole range — inside
+    the range, variance about 1/8 of the squared width (the uniform's 1/12), ordered as the uniform's draws."""
+    from sim.params import PARAMETERS
+
+    p = tmp_path / "u.yaml"
+    p.write_text(BASE.replace("draws: 4", "draws: 512"))
+    q = tmp_path / "a.yaml"
+    q.write_text(BASE.replace("draws: 4", "draws: 512").replace("prior: all", "prior: {shape: arcsine}"))
+    u, a = prior_draws(load_calibration(p)), prior_draws(load_calibration(q))
+    k = PARAMETERS["kappa"]
+    width = k.high - k.low
+    assert a["kappa"].between(k.low, k.high).all()
+    assert abs(a["kappa"].var() / width ** 2 - 1 / 8) < 0.01 and abs(u["kappa"].var() / width ** 2 - 1 / 12) < 0.01
+    assert (np.argsort(a["kappa"].to_numpy()) == np.argsort(u["kappa"].to_numpy())).all()
+    assert load_calibration(q).identity()["prior_shape"] == "arcsine" and "prior_shape" not in load_calibration(p).identity()
+
+
+def test_prior_sensitivity_judges_every_prior_by_the_one_rule_on_shared_models():
+    rec = pd.DataFrame({"feature": ["pattern_a", "pattern_b"], "value": [1.0, 1.0], "tolerance": [0.0, 0.0]})
+    rng = np.random.default_rng(1)
+
+    def table(p_a, worlds):
+        rows = [(w, d, s, float(rng.random() < p_a[w]), 1.0) for w in worlds for d in range(100) for s in range(5)]
+        return pd.DataFrame(rows, columns=["world", "draw", "seed", "pattern_a", "pattern_b"])
+
+    wide = table({"deterrence": 0.6, "provocation": 0.2, "null": 0.0}, ["deterrence", "provocation", "null"])
+    narrow = table({"deterrence": 0.3, "provocation": 0.5, "extra": 1.0}, ["deterrence", "provocation", "extra"])
+    t = abc.prior_sensitivity({"wide": (wide, rec), "narrow": (narrow, rec)})
+    assert set(t["world"]) == {"deterrence", "provocation"}  # the models both hold
+    r = t.set_index(["prior", "world"])
+    assert r.loc[("wide", "deterrence"), "rank"] == 1 and r.loc[("narrow", "provocation"), "rank"] == 1
+    for prior in ("wide", "narrow"):
+        assert r.loc[prior, "probability"].sum() == pytest.approx(1.0)
+        assert r.loc[prior, "k_star"].isna().all()  # the full rule passes runs: no fallback
+    assert r.loc[("wide", "deterrence"), "rate"] == pytest.approx(wide.loc[wide.world == "deterrence", "pattern_a"].mean())
 
 
 # ------------------------------------------------------------------------------- paired draws, equal budgets

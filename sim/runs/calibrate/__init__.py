@@ -70,12 +70,7 @@ def calibrate(spec_path: str | os.PathLike, out: str | os.PathLike | None = None
     table = load_reference(out)
     budgets = check_budgets(table, spec.draws, spec.seeds)
     record = abc.load_record(spec.record)
-    acc = abc.accept(table, record)
-    rule = "full: every record feature within its tolerance"
-    if not acc.any():  # nothing passes: the declared fallback, one k* for every model (abc.FALLBACK_SHARE)
-        acc, k_star = abc.fallback_accept(table, record)
-        rule = (f"fallback (nothing passes the full rule): at least {k_star} of the record's patterns matched, the "
-                f"strictest level at which >= {abc.FALLBACK_SHARE:.1%} of the runs of all models pass")
+    acc, rule, _ = abc.the_rule(table, record)  # nothing passes: the declared fallback, one k* for every model
     import pyarrow.parquet as pq
 
     draws = pq.read_table(out / "draws.parquet").to_pandas()

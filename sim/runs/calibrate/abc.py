@@ -556,13 +556,42 @@ def m8_evidence(table: pd.DataFrame, accepted=None) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def prior_sensitivity(results: dict) -> pd.DataFrame:
-    """Acceptance per world under several priors: ``results`` maps a label (e.g. "scale 0.5") to
-    ``(table, accepted)`` of a calibration run with that prior. Long format: ``prior, world, runs, accepted,
-    rate, lo, hi``."""
+def the_rule(table: pd.DataFrame, record: pd.DataFrame) -> tuple[np.ndarray, str, int | None]:
+    """The ONE acceptance rule of a calibration, with its declared fallback: ``(accepted, description, k*)``
+    — every record feature within its tolerance; if no run of any model passes, the runs matching at least k*
+    of the record's patterns, k* the strictest level at which :data:`FALLBACK_SHARE` of the runs of all
+    models in ``table`` pass (:func:`fallback_accept`; ``k*`` None under the full rule)."""
+    acc = accept(table, record)
+    if acc.any():
+        return acc, "full: every record feature within its tolerance", None
+    acc, k_star = fallback_accept(table, record)
+    return acc, (f"fallback (nothing passes the full rule): at least {k_star} of the record's patterns matched, the "
+                 f"strictest level at which >= {FALLBACK_SHARE:.1%} of the runs of all models pass"), k_star
+
+
+def prior_sensitivity(results: dict, models=None) -> pd.DataFrame:
+    """The conclusions under several priors, side by side: ``results`` maps a label (e.g. "narrower") to
+    ``(table, record)`` of a calibration run with that prior. Every table is cut to ``models`` (default: the
+    models all of them hold) and judged by :func:`the_rule` on that cut — one rule, its fallback level found
+    afresh among the same models — so the priors are compared on equal terms. Long format: ``prior, world,
+    runs, accepted, rate, lo, hi, probability, rank, k_star, mean_patterns``."""
+    if models is None:
+        common = None
+        for table, _ in results.values():
+            ws = _worlds(table)
+            common = ws if common is None else [w for w in common if w in ws]
+        models = common or []
     parts = []
-    for label, (table, acc) in results.items():
-        a = acceptance(table, acc)[["world", "runs", "accepted", "rate", "lo", "hi"]]
+    for label, (table, record) in results.items():
+        t = table[table["world"].isin(list(models))].reset_index(drop=True)
+        acc, _, k_star = the_rule(t, record)
+        a = acceptance(t, acc)[["world", "runs", "accepted", "rate", "lo", "hi"]]
+        p = model_probabilities(t, acc).set_index("world")["probability"]
+        a["probability"] = a["world"].map(p)
+        a["rank"] = a["rate"].rank(ascending=False, method="min").astype(int)
+        a["k_star"] = k_star
+        k = patterns_matched(t, record)
+        a["mean_patterns"] = a["world"].map(pd.Series(k).groupby(t["world"].to_numpy()).mean())
         a.insert(0, "prior", label)
         parts.append(a)
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
@@ -570,5 +599,5 @@ def prior_sensitivity(results: dict) -> pd.DataFrame:
 
 __all__ = ["ATOL", "RECORD", "accept", "acceptance", "check_record", "draw_shares", "graded", "leave_one_out",
            "load_record", "m8_evidence", "marginals", "model_probabilities", "paired_differences", "pattern_of",
-           "posterior", "posterior_table", "predictive_check", "prior_sensitivity", "record_from_run",
+           "posterior", "posterior_table", "predictive_check", "prior_sensitivity", "switch_effects", "the_rule", "record_from_run",
            "used_features", "wilson", "within"]

@@ -3,7 +3,8 @@
 Draw ``k`` is the same parameter vector in every world (paired draws: a difference between two worlds on the
 same draw is the worlds' difference, not the prior's), and seed ``j`` of draw ``k`` is the same engine seed in
 every world (:func:`run_seed`). Each free parameter is uniform on its prior interval
-(:attr:`CalibrationSpec.bounds`); the design is a scrambled Sobol' sequence (Owen 1998 scrambling, scipy's
+(:attr:`CalibrationSpec.bounds`), or arcsine-distributed on it (``prior.shape``: Beta(1/2, 1/2), the wider
+prior of the sensitivity check); the design is a scrambled Sobol' sequence (Owen 1998 scrambling, scipy's
 ``qmc.Sobol``) or a Latin hypercube (``qmc.LatinHypercube``), seeded by ``design_seed``. A type is never a
 free parameter (the spec refuses ``order_weight`` and ``greed``).
 
@@ -38,6 +39,8 @@ def unit_design(n: int, d: int, sampler: str, seed: int) -> np.ndarray:
 def draws(spec: CalibrationSpec) -> pd.DataFrame:
     """The prior draws: columns ``draw`` (0..draws-1) and one per free parameter (``spec.free`` order)."""
     x = unit_design(spec.draws, len(spec.free), spec.sampler, spec.design_seed)
+    if getattr(spec, "shape", "uniform") == "arcsine":  # Beta(1/2, 1/2) quantile: the same points, moved to the ends
+        x = np.sin(0.5 * np.pi * x) ** 2
     lo = np.array([spec.bounds[n][0] for n in spec.free])
     hi = np.array([spec.bounds[n][1] for n in spec.free])
     vals = lo + x * (hi - lo)

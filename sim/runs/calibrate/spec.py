@@ -18,7 +18,9 @@ What a spec fixes, the same for every world (docs/theory.md §7, "equal terms"):
   except the switches and the type presets ``order_weight`` and ``greed``, which stay at their defaults: a
   world is a hypothesis, not a knob), each uniform on its ``[low, high]`` range, or on ``scale`` times the
   distance from the default to each end (``scale`` 0.5: a narrower prior around the defaults; 1, the
-  widest, is every range in full: values outside a range are refused by sim/params.py);
+  widest, is every range in full: values outside a range are refused by sim/params.py); ``shape: arcsine``
+  puts Beta(1/2, 1/2) on each interval instead of the uniform — variance 1/8 of the squared width against
+  1/12, more mass near the ends: the wider prior the ranges allow (prior sensitivity, docs/calibration.md);
 - fixed parameter values (``parameters``: e.g. a switch, for seed 000's claims (b) and (c));
 - the design (``sampler`` sobol or lhs, ``design_seed``) and the engine's batch size (``chunk``);
 - the record's features with their tolerances (``record``; one rule for every model) and the pre-registered
@@ -54,7 +56,8 @@ DEFAULT_RECORD = REPO_ROOT / "sim" / "data" / "record_features_1992_2013.csv"
 DEFAULT_HELDOUT = REPO_ROOT / "docs" / "heldout.md"
 TOP_KEYS = ("name", "description", "scenario", "train_end", "worlds", "switches", "draws", "seeds", "design_seed", "sampler",
             "prior", "parameters", "chunk", "record", "heldout")
-PRIOR_KEYS = ("only", "exclude", "scale")
+PRIOR_KEYS = ("only", "exclude", "scale", "shape")
+PRIOR_SHAPES = ("uniform", "arcsine")
 
 
 def agent_worlds() -> tuple[str, ...]:
@@ -87,6 +90,7 @@ class CalibrationSpec:
     free: tuple[str, ...]       # free parameters, in sim.params order
     bounds: dict                # name -> (low, high) of its uniform prior
     scale: float
+    shape: str                  # "uniform" on each interval, or "arcsine" (Beta(1/2, 1/2): more mass at the ends)
     fixed: dict                 # name -> value for every run of every world
     chunk: int
     record: Path
@@ -116,13 +120,13 @@ class CalibrationSpec:
                 "train_end": quarter_label(self.train_end), "worlds": list(self.worlds), "draws": self.draws,
                 "seeds": self.seeds, "design_seed": self.design_seed, "sampler": self.sampler,
                 "prior": {n: list(self.bounds[n]) for n in self.free}, "fixed": dict(self.fixed),
-                "chunk": self.chunk}
+                "chunk": self.chunk, **({"prior_shape": self.shape} if self.shape != "uniform" else {})}
 
     def describe(self) -> str:
         w = ", ".join(self.worlds)
         return (f"calibration {self.name}: {len(self.worlds)} models ({w}) x {self.draws} draws x {self.seeds} "
                 f"seeds = {self.n_runs:,} runs ({self.runs_per_world:,} per model), {len(self.free)} free "
-                f"parameters (prior scale {self.scale:g}, {self.sampler}), scenario {self.scenario.name} to "
+                f"parameters (prior {self.shape}, scale {self.scale:g}, {self.sampler}), scenario {self.scenario.name} to "
                 f"{quarter_label(self.train_end)}, chunks of {self.chunk}")
 
 
@@ -281,7 +285,7 @@ def load_calibration(path: str | os.PathLike) -> CalibrationSpec:
     candidates = free_candidates()
     praw = need("prior", "'all', or {only: [...], exclude: [...], scale: 1.0}")
     only = exclude = None
-    scale = 1.0
+    scale, shape = 1.0, "uniform"
     if praw == "all":
         pass
     elif isinstance(praw, dict):
@@ -319,6 +323,10 @@ def load_calibration(path: str | os.PathLike) -> CalibrationSpec:
                                           "ranges, which sim/params.py refuses: scale 1 is the widest prior (every "
                                           "range in full); a narrower one is a scale below 1")
         scale = float(scale)
+        shape = praw.get("shape", "uniform")
+        if shape not in PRIOR_SHAPES:
+            raise err(("prior", "shape"), f"prior.shape is one of {', '.join(PRIOR_SHAPES)}, not {shape!r}"
+                                          f"{_nearest(str(shape), PRIOR_SHAPES)}")
     else:
         raise err(("prior",), "prior is 'all' or a mapping {only: [...], exclude: [...], scale: 1.0}")
     free = tuple(n for n in candidates if (only is None or n in only) and (exclude is None or n not in exclude))
@@ -361,7 +369,7 @@ def load_calibration(path: str | os.PathLike) -> CalibrationSpec:
         path=path, name=name, description=description.strip(), scenario_path=scen_text, scenario=scenario,
         scenario_full_hash=full.hash,
         train_end=train_end, worlds=worlds, draws=draws, seeds=seeds, design_seed=design_seed, sampler=sampler,
-        free=free, bounds=bounds, scale=scale, fixed=fixed, chunk=chunk, record=record,
+        free=free, bounds=bounds, scale=scale, shape=shape, fixed=fixed, chunk=chunk, record=record,
         heldout=heldout if heldout.is_file() else None,
         spec_sha256=hashlib.sha256(path.read_bytes()).hexdigest(), source=src)
 
