@@ -13,7 +13,7 @@ columns (NaN): its West takes no decisions.
 Runs are planned into chunks (:func:`plan`), a chunk is ONE engine call (:func:`sim.engine.simulate`, scenario
 cut at ``train_end`` by :func:`sim.scenario.until`, ``keep_states=False``), features are vectorised over the
 chunk, and each chunk is committed as one Parquet part (``DIR/reference/part-NNNNNN.parquet``) written to a
-temporary name, fsynced and renamed — the pattern of sweeps (:mod:`sim.runs.sweep.store`), reused: a kill
+temporary name, fsynced and renamed — by the loop of sweeps (:func:`sim.runs.sweep.store.run_chunks`): a kill
 at any moment loses at most the chunks in flight, and the same command resumes with the rest. Parts hold no
 timestamps or versions, and a run's results never depend on the batch it ran in, so parts are
 byte-identical whatever the executor (``local`` process pool or Dask: :func:`sim.runs.executors.open_executor`),
@@ -27,11 +27,8 @@ to 1024 runs; docs/performance.md, "Calibration"). The grouping changes no resul
 
 from __future__ import annotations
 
-import concurrent.futures as cf
-import contextlib
 import hashlib
 import json
-import os
 import pickle
 import sys
 import time
@@ -46,8 +43,11 @@ from sim.calendar import quarter_label
 from sim.runs.calibrate.prior import draws as prior_draws
 from sim.runs.calibrate.prior import draws_digest, run_seed
 from sim.runs.calibrate.spec import FORMAT, NULL_WORLD, CalibrationSpec, SpecError
+from sim.runs.executors import one_blas_thread
 from sim.runs.score import FEATURES, TRAINING_END, batch_features
 from sim.runs.sweep.spec import SweepError
+from sim.runs.sweep.store import (ChunkJob, _atomic_write, _parquet_bytes, _write_manifest, check_code, clean_parts,
+                                  committed_chunks, read_same_manifest, run_chunks)
 
 KEY_COLUMNS = ("world", "draw", "seed")
 M8_TYPES = ("security_seeker", "order_revisionist", "greedy_expansionist")  # sim.engine.record.DECISION_TYPES
@@ -297,16 +297,7 @@ def part_name(c: int) -> str:
 
 def committed(out: Path) -> set[int]:
     """Chunks whose part is on disk."""
-    import re
-
-    d = Path(out) / REFERENCE
-    done = set()
-    if d.is_dir():
-        for p in d.iterdir():
-            m = re.match(r"^part-(\d{6})\.parquet$", p.name)
-            if m:
-                done.add(int(m.group(1)))
-    return done
+    return committed_chunks(out, REFERENCE)
 
 
 def calibration_hash(spec: CalibrationSpec) -> str:
@@ -359,25 +350,18 @@ def read_manifest(out) -> dict:
 
 
 def write_manifest(out: Path, manifest: dict) -> None:
-    from sim.runs.sweep.store import _atomic_write
-
-    _atomic_write(Path(out) / MANIFEST, (json.dumps(manifest, indent=2, default=str) + "\n").encode())
+    _write_manifest(Path(out), manifest)
 
 
 def _write_parquet(path: Path, df: pd.DataFrame) -> None:
-    from sim.runs.sweep.store import _atomic_write, _parquet_bytes
-
     _atomic_write(path, _parquet_bytes(df))
 
 
 def _prepare(p: ReferencePlan, out: Path, on_code_change: str) -> dict:
     """Create the folder or check that it holds this same calibration; clean half-written parts."""
-    from sim.runs.sweep.store import _now, code_fingerprint
-
     s = p.spec
     mpath = out / MANIFEST
     if mpath.exists():
-        from sim.runs.sweep.store import read_same_manifest
         manifest = read_same_manifest(out, mpath, FORMAT, "a calibration", "calibration", "calibration_hash",
                                       calibration_hash(s), s.identity())
         if manifest.get("draws_sha256") != draws_digest(p.draws):
@@ -391,20 +375,12 @@ def _prepare(p: ReferencePlan, out: Path, on_code_change: str) -> dict:
             manifest["null"] = {"status": "planned", "note": "",
                                 "parameters": [c for c in p.null_draws.columns if c != "draw"],
                                 "draws_sha256": draws_digest(p.null_draws)}
-        fp = code_fingerprint()
-        if manifest["provenance"].get("code_fingerprint") != fp:
-            if on_code_change == "error":
-                raise SweepError(f"the model's code under sim/ changed since {out} was started, so its runs would "
-                                 "mix two versions; choose another --out, delete it, or allow the code change")
-            manifest["provenance"].setdefault("code_changes", []).append({"at": _now(), "code_fingerprint": fp})
+        check_code(manifest, out, on_code_change)
     else:
         if out.exists() and any(x.name != ".lock" for x in out.iterdir()):
             raise SweepError(f"{out} is not empty and holds no calibration manifest; choose another --out")
         manifest = _new_manifest(p)
-    (out / REFERENCE).mkdir(parents=True, exist_ok=True)
-    for x in (out / REFERENCE).iterdir():
-        if x.name.startswith(".") and ".tmp-" in x.name:
-            x.unlink()  # a part being written when the run was interrupted
+    clean_parts(out / REFERENCE)
     _write_parquet(out / DRAWS, p.draws)
     if p.null_draws is not None:
         _write_parquet(out / NULL_DRAWS, p.null_draws)
@@ -423,99 +399,32 @@ def run_reference(spec: CalibrationSpec, out, executor="local", workers: int | N
 
     ``executor``: ``"local"``, ``"dask"`` or any ``concurrent.futures.Executor``
     (:func:`sim.runs.executors.open_executor`). Chunks already committed are not run again.
-    ``max_chunks`` stops after that many new chunks (tests, trial runs)."""
-    from sim.runs.executors import open_executor
-    from sim.runs.sweep.store import _DirLock, _now
-
+    ``max_chunks`` stops after that many new chunks (tests, trial runs). The loop is that of sweeps
+    (:func:`sim.runs.sweep.store.run_chunks`); the manifest adds ``runs_planned`` and each session its
+    ``runs_per_second``."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     p = plan(spec, quiet=not progress)
-    with _DirLock(out):
-        manifest = _prepare(p, out, on_code_change)
-        done = {c for c in committed(out) if c < p.n_chunks}
-        todo = [c for c in range(p.n_chunks) if c not in done]
-        if max_chunks is not None:
-            todo = todo[:max_chunks]
-        before = sum(p.chunk_len(c) for c in done)
-        session = {"started": _now(), "command": command or " ".join(sys.argv), "executor": None,
-                   "runs_before": before, "runs_after": before, "status": "running", "seconds": None,
-                   "compute_seconds": 0.0}
-        manifest["sessions"].append(session)
-        write_manifest(out, manifest)
-        t0 = time.perf_counter()
-        status = "failed"
-        from tqdm.auto import tqdm
 
-        bar = tqdm(total=p.n_runs, initial=before, unit="run", desc=spec.name, disable=not progress,
-                   dynamic_ncols=True, smoothing=0.05, file=sys.stderr)
-        try:
-            if todo:
-                blob = pickle.dumps(spec.scenario, protocol=pickle.HIGHEST_PROTOCOL)
-                h = hashlib.sha256(blob).hexdigest()
-                with one_blas_thread(), open_executor(executor, workers, scheduler) as handle:
-                    session["executor"] = handle.description
-                    write_manifest(out, manifest)
-                    _drive(p, out, todo, handle, h, blob, bar, session)
-            status = "complete" if len(committed(out)) >= p.n_chunks else "partial"
-        except KeyboardInterrupt:
-            status = "interrupted"
-            raise
-        finally:
-            bar.close()
-            session["seconds"] = round(time.perf_counter() - t0, 3)
-            session["finished"] = _now()
-            session["status"] = status
-            finished = {c for c in committed(out) if c < p.n_chunks}
-            manifest["runs_done"] = sum(p.chunk_len(c) for c in finished)
-            manifest["runs_planned"] = p.n_runs
-            manifest["chunks"] = p.n_chunks
-            manifest["status"] = "complete" if len(finished) == p.n_chunks else "incomplete"
-            session["runs_after"] = manifest["runs_done"]
-            new = manifest["runs_done"] - before
-            session["runs_per_second"] = round(new / session["seconds"], 2) if session["seconds"] and new else None
-            write_manifest(out, manifest)
-            if status == "interrupted":
-                print(f"\ninterrupted: {manifest['runs_done']} of {p.n_runs} runs are saved in {out}; run the same "
-                      "command again to finish", file=sys.stderr)
+    def tasks():
+        blob = pickle.dumps(spec.scenario, protocol=pickle.HIGHEST_PROTOCOL)
+        h = hashlib.sha256(blob).hexdigest()
+        return lambda c: p.task(c, h, blob)
+
+    def commit(c: int, res: ChunkResult) -> None:
+        _atomic_write(out / REFERENCE / part_name(c), res.part)  # the commit
+
+    def finish(manifest: dict, session: dict) -> None:
+        manifest["runs_planned"] = p.n_runs
+        manifest["chunks"] = p.n_chunks
+        new = manifest["runs_done"] - session["runs_before"]
+        session["runs_per_second"] = round(new / session["seconds"], 2) if session["seconds"] and new else None
+
+    job = ChunkJob(out, p, prepare=lambda: _prepare(p, out, on_code_change), committed=lambda: committed(out),
+                   tasks=tasks, worker=run_chunk, commit=commit, finish=finish, smoothing=0.05)
+    with one_blas_thread():  # the workers (a Dask LocalCluster's too) run BLAS with one thread
+        run_chunks(job, executor, workers, scheduler, progress, command=command, max_chunks=max_chunks)
     return out
-
-
-from sim.runs.executors import BLAS_THREADS, one_blas_thread  # noqa: E402,F401 (re-exported: used above)
-
-
-def _drive(p: ReferencePlan, out: Path, todo: list[int], handle, h: str, blob: bytes, bar, session) -> None:
-    from sim.runs.sweep.store import _atomic_write
-
-    ex = handle.executor
-    pending = iter(todo)
-    in_flight: dict[cf.Future, int] = {}
-
-    def submit_more():
-        while len(in_flight) < 2 * handle.capacity():
-            c = next(pending, None)
-            if c is None:
-                return
-            in_flight[ex.submit(run_chunk, p.task(c, h, blob))] = c
-
-    try:
-        submit_more()
-        while in_flight:
-            finished, _ = cf.wait(list(in_flight), return_when=cf.FIRST_COMPLETED)
-            for fut in sorted(finished, key=lambda f: in_flight[f]):
-                c = in_flight.pop(fut)
-                try:
-                    res: ChunkResult = fut.result()
-                except cf.process.BrokenProcessPool:
-                    raise SweepError("a worker process died (out of memory or killed); finished chunks are saved: "
-                                     "run the same command again to resume") from None
-                _atomic_write(out / REFERENCE / part_name(c), res.part)  # the commit
-                session["compute_seconds"] = round(session["compute_seconds"] + res.seconds, 3)
-                bar.update(res.n_runs)
-            submit_more()
-    except BaseException:
-        for fut in in_flight:
-            fut.cancel()
-        raise
 
 
 # ----------------------------------------------------------------------------------------------------------

@@ -2,7 +2,8 @@
 
 :func:`run_sweep` runs the chunks that are not yet on disk on an executor (local process pool or Dask,
 :mod:`sim.runs.executors`), a bounded number at a time, and commits each finished chunk as Parquet part files
-(:mod:`sim.runs.sweep.store`).
+— through :func:`sim.runs.sweep.store.run_chunks`, the loop it shares with a calibration's reference table;
+this module says what a sweep's chunk is (:class:`ChunkTask`, :func:`run_chunk`) and how it is committed.
 
 Guarantees:
 
@@ -36,7 +37,7 @@ import numpy as np
 import pandas as pd
 
 from sim.runs.executors import release_free_memory
-from sim.runs.sweep.plan import Run, SweepPlan, plan_sweep
+from sim.runs.sweep.plan import Run, plan_sweep
 from sim.runs.sweep.spec import (
     BACKENDS,
     Backend,
@@ -50,17 +51,16 @@ from sim.runs.sweep.spec import (
     compute_summaries,
 )
 from sim.runs.sweep.store import (
+    ChunkJob,
     _atomic_write,
-    _DirLock,
-    _now,
     _parquet_bytes,
     _part_name,
     _prepare_out,
     _steps_table,
-    _write_manifest,
     committed_chunks,
     default_out,
     read_manifest,
+    run_chunks,
 )
 
 
@@ -192,7 +192,7 @@ def _add_run(rows: list[dict], steps: dict[str, list[np.ndarray]], task: ChunkTa
 
 
 # ----------------------------------------------------------------------------------------------------------
-# The driver
+# The driver (the loop itself: sim.runs.sweep.store.run_chunks)
 # ----------------------------------------------------------------------------------------------------------
 
 
@@ -219,121 +219,48 @@ def run_sweep(
     ``max_chunks`` stops after that many new chunks (tests, trial runs). Raises :class:`SpecError`,
     :class:`SweepError` (one-line messages) or ``KeyboardInterrupt`` (after saving what finished).
     """
-    from sim.runs.executors import open_executor
-
     plan = plan_sweep(spec_path, model=model)
     spec = plan.spec
     out = Path(out) if out is not None else default_out(spec)
     out.mkdir(parents=True, exist_ok=True)
-    with _DirLock(out):
-        manifest = _prepare_out(plan, out, on_code_change)
-        done = committed_chunks(out)
-        if spec.steps:
-            done = {c for c in done if (out / "steps" / _part_name(c)).exists()}
-        done = {c for c in done if c < plan.n_chunks}
-        todo = [c for c in range(plan.n_chunks) if c not in done]
-        if max_chunks is not None:
-            todo = todo[:max_chunks]
-        runs_before = sum(plan.chunk_len(c) for c in done)
-        session = {"started": _now(), "command": command or " ".join(sys.argv), "executor": None,
-                   "runs_before": runs_before, "runs_after": runs_before, "status": "running", "seconds": None,
-                   "compute_seconds": 0.0}
-        manifest["sessions"].append(session)
-        _write_manifest(out, manifest)
-        t0 = time.perf_counter()
-        status = "failed"
-        bar = _progress_bar(plan, runs_before, progress)
-        try:
-            if not todo:
-                status = "complete"
-            else:
-                # keyed by the blob's own digest: a long-lived (Dask) worker caches the unpickled scenario, and
-                # the same scenario cut at another horizon by another sweep must not hit that cache
-                scen_blobs = {}
-                for i, s in enumerate(spec.scenarios):
-                    blob = pickle.dumps(s.obj, protocol=pickle.HIGHEST_PROTOCOL)
-                    scen_blobs[i] = (hashlib.sha256(blob).hexdigest(), blob)
-                with open_executor(executor, workers, scheduler) as handle:
-                    session["executor"] = handle.description
-                    _write_manifest(out, manifest)
-                    session["runs_after"] = _drive(plan, out, todo, handle, scen_blobs, bar, session)
-                status = "complete" if len(committed_chunks(out)) >= plan.n_chunks else "partial"
-        except KeyboardInterrupt:
-            status = "interrupted"
-            raise
-        finally:
-            bar.close()
-            session["seconds"] = round(time.perf_counter() - t0, 3)
-            session["finished"] = _now()
-            session["status"] = status
-            finished = committed_chunks(out)
-            manifest["runs_done"] = sum(plan.chunk_len(c) for c in finished if c < plan.n_chunks)
-            manifest["status"] = "complete" if manifest["runs_done"] == plan.n_runs else "incomplete"
-            session["runs_after"] = manifest["runs_done"]
-            _write_manifest(out, manifest)
-            if status == "interrupted":
-                print(f"\ninterrupted: {manifest['runs_done']} of {plan.n_runs} runs are saved in {out}; run the "
-                      "same command again to finish", file=sys.stderr)
-    return out
 
+    def done() -> set[int]:  # a chunk whose steps part is missing is run again
+        return {c for c in committed_chunks(out) if not spec.steps or (out / "steps" / _part_name(c)).exists()}
 
-def _progress_bar(plan: SweepPlan, initial: int, enabled: bool):
-    from tqdm.auto import tqdm
+    def tasks():
+        # keyed by the blob's own digest: a long-lived (Dask) worker caches the unpickled scenario, and the
+        # same scenario cut at another horizon by another sweep must not hit that cache
+        scen_blobs = {}
+        for i, s in enumerate(spec.scenarios):
+            blob = pickle.dumps(s.obj, protocol=pickle.HIGHEST_PROTOCOL)
+            scen_blobs[i] = (hashlib.sha256(blob).hexdigest(), blob)
+        names = [s.name for s in spec.scenarios]
 
-    return tqdm(total=plan.n_runs, initial=initial, unit="run", desc=plan.spec.name, disable=not enabled,
-                dynamic_ncols=True, smoothing=0.1, file=sys.stderr)
-
-
-def _drive(plan: SweepPlan, out: Path, todo: list[int], handle, scen_blobs, bar, session) -> int:
-    spec = plan.spec
-    ex = handle.executor
-    names = [s.name for s in spec.scenarios]
-    pending = iter(todo)
-    in_flight: dict[cf.Future, int] = {}
-    runs_done = session["runs_before"]
-
-    def submit_more():
-        cap = 2 * handle.capacity()
-        while len(in_flight) < cap:
-            c = next(pending, None)
-            if c is None:
-                return
+        def task(c: int) -> ChunkTask:
             runs = plan.chunk(c)
             used = {r.scenario for r in runs}
-            task = ChunkTask(c, spec.backend, runs, names, {i: scen_blobs[i] for i in used}, spec.horizon,
+            return ChunkTask(c, spec.backend, runs, names, {i: scen_blobs[i] for i in used}, spec.horizon,
                              spec.summaries, spec.steps, plan.parameter_names)
-            in_flight[ex.submit(run_chunk, task)] = c
+        return task
 
+    def commit(c: int, res: ChunkResult) -> None:
+        if res.steps is not None:
+            _atomic_write(out / "steps" / _part_name(c), res.steps)
+        _atomic_write(out / "summary" / _part_name(c), res.summary)  # the commit
+
+    job = ChunkJob(out, plan, prepare=lambda: _prepare_out(plan, out, on_code_change),
+                   committed=lambda: committed_chunks(out), tasks=tasks, worker=run_chunk, commit=commit, done=done,
+                   idle_is_complete=True)
     try:
-        submit_more()
-        while in_flight:
-            finished, _ = cf.wait(list(in_flight), return_when=cf.FIRST_COMPLETED)
-            for fut in sorted(finished, key=lambda f: in_flight[f]):
-                c = in_flight.pop(fut)
-                try:
-                    res: ChunkResult = fut.result()
-                except UnknownObservable as exc:
-                    s = next((s for s in spec.summaries if s.var == exc.name), None)
-                    line = spec.summary_line(s) if s else spec.source.line(("keep",))
-                    problem = exc.problem or f"unknown observable {exc.name!r}{_nearest(exc.name, exc.available)}"
-                    raise SpecError(f"{spec.path}:{line}: {problem}") from None
-                except RunFailed as exc:
-                    raise SweepError(str(exc)) from None
-                except cf.process.BrokenProcessPool:
-                    raise SweepError("a worker process died (out of memory or killed); finished chunks are saved: "
-                                     "run the same command again to resume") from None
-                if res.steps is not None:
-                    _atomic_write(out / "steps" / _part_name(c), res.steps)
-                _atomic_write(out / "summary" / _part_name(c), res.summary)  # the commit
-                runs_done += res.n_runs
-                session["compute_seconds"] = round(session["compute_seconds"] + res.seconds, 3)
-                bar.update(res.n_runs)
-            submit_more()
-    except BaseException:
-        for fut in in_flight:
-            fut.cancel()
-        raise
-    return runs_done
+        run_chunks(job, executor, workers, scheduler, progress, command=command, max_chunks=max_chunks)
+    except UnknownObservable as exc:  # raised in a worker: name the spec's line
+        s = next((s for s in spec.summaries if s.var == exc.name), None)
+        line = spec.summary_line(s) if s else spec.source.line(("keep",))
+        problem = exc.problem or f"unknown observable {exc.name!r}{_nearest(exc.name, exc.available)}"
+        raise SpecError(f"{spec.path}:{line}: {problem}") from None
+    except RunFailed as exc:
+        raise SweepError(str(exc)) from None
+    return out
 
 
 # ----------------------------------------------------------------------------------------------------------

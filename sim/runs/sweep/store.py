@@ -1,14 +1,21 @@
-"""A sweep's output directory: Parquet part files per chunk, the manifest, and reading the results back.
+"""A sweep's output directory: Parquet part files per chunk, the manifest, the driver that fills it, and
+reading the results back.
 
 Layout: ``summary/part-NNNNNN.parquet`` (one row per run) and ``steps/part-NNNNNN.parquet`` (one row per run
 and quarter, if kept), one part per chunk, each written to a temporary name, fsynced and renamed; the summary
 part is the commit (a run is finished iff its row is in a committed part). Data files hold no timestamps or
 versions, so identical sweeps give byte-identical parts. Provenance (versions, spec and scenario hashes,
 commands, timings) lives in ``manifest.json`` beside them. :func:`load_results` reads the committed parts.
+
+:func:`run_chunks` is the one loop that fills such a folder, chunk by chunk, on an executor, resumable — for
+sweeps (:func:`sim.runs.sweep.run.run_sweep`) and for a calibration's reference table
+(:func:`sim.runs.calibrate.reference.run_reference`), which say what they run and how a chunk is committed
+(:class:`ChunkJob`).
 """
 
 from __future__ import annotations
 
+import concurrent.futures as cf
 import difflib
 import fcntl
 import hashlib
@@ -19,9 +26,12 @@ import os
 import platform
 import re
 import subprocess
+import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -89,10 +99,11 @@ def _atomic_write(path: Path, data: bytes) -> None:
     _fsync_dir(path.parent)
 
 
-def committed_chunks(out: Path) -> set[int]:
-    """Chunks whose summary part is on disk (a run is finished iff its row is in one of these)."""
+def committed_chunks(out: str | os.PathLike, table: str = "summary") -> set[int]:
+    """Chunks whose part is on disk in ``out/table`` (a sweep's run is finished iff its row is in one of its
+    summary parts)."""
     done = set()
-    d = out / "summary"
+    d = Path(out) / table
     if d.is_dir():
         for p in d.iterdir():
             m = re.match(r"^part-(\d{6})\.parquet$", p.name)
@@ -248,28 +259,160 @@ def _prepare_out(plan: SweepPlan, out: Path, on_code_change: str) -> dict:
     if mpath.exists():
         manifest = read_same_manifest(out, mpath, FORMAT, f"a {FORMAT} sweep", "sweep", "sweep_hash",
                                       _sweep_hash(spec), spec.identity())
-        fp = code_fingerprint()
-        if manifest["provenance"].get("code_fingerprint") != fp:
-            if on_code_change == "error":
-                raise SweepError(f"the model's code under sim/ changed since {out} was started, so its runs would "
-                                 "mix two versions; choose another --out, delete it, or allow the code change")
-            manifest["provenance"].setdefault("code_changes", []).append({"at": _now(), "code_fingerprint": fp})
+        check_code(manifest, out, on_code_change)
     else:
         if any(p.name != ".lock" for p in out.iterdir()):
             raise SweepError(f"{out} is not empty and holds no sweep manifest; choose another --out")
         manifest = _new_manifest(plan, out)
     for sub in ("summary", "steps"):
-        (out / sub).mkdir(exist_ok=True)
-        for p in (out / sub).iterdir():
-            if p.name.startswith(".") and ".tmp-" in p.name:
-                p.unlink()  # a part that was being written when the sweep was interrupted
+        clean_parts(out / sub)
     # a steps part without its summary part is not committed: it will be rewritten
     return manifest
 
 
+def check_code(manifest: dict, out: Path, on_code_change: str) -> None:
+    """Refuse to add runs to ``out`` if the model's code changed since it was started (they would mix two
+    versions), unless ``on_code_change="continue"``: then record the change in the manifest."""
+    fp = code_fingerprint()
+    if manifest["provenance"].get("code_fingerprint") != fp:
+        if on_code_change == "error":
+            raise SweepError(f"the model's code under sim/ changed since {out} was started, so its runs would "
+                             "mix two versions; choose another --out, delete it, or allow the code change")
+        manifest["provenance"].setdefault("code_changes", []).append({"at": _now(), "code_fingerprint": fp})
+
+
+def clean_parts(d: Path) -> None:
+    """Create the parts folder ``d``, or delete the parts half-written in it when a run was interrupted."""
+    d.mkdir(parents=True, exist_ok=True)
+    for p in d.iterdir():
+        if p.name.startswith(".") and ".tmp-" in p.name:
+            p.unlink()
+
 
 def default_out(spec: SweepSpec) -> Path:
     return Path("runs") / "sweeps" / spec.name
+
+
+# ----------------------------------------------------------------------------------------------------------
+# The driver: runs the chunks not yet committed, commits each as it finishes
+# ----------------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class ChunkJob:
+    """What a resumable job in chunks tells :func:`run_chunks`: its folder and plan, and the few steps that
+    differ between jobs. Called in the main process, except ``worker``."""
+
+    out: Path
+    plan: Any  # n_chunks, n_runs, chunk_len(c), spec.name (the progress bar's label)
+    prepare: Callable[[], dict]  # under the lock: create the folder or check it holds this job; its manifest
+    committed: Callable[[], set[int]]  # the chunks whose commit (last part written) is on disk
+    tasks: Callable[[], Callable[[int], Any]]  # called once if anything is to run: chunk -> the worker's task
+    worker: Callable[[Any], Any]  # task -> result with .n_runs and .seconds (in a worker process)
+    commit: Callable[[int, Any], None]  # write a finished chunk's parts atomically, the commit last
+    done: Callable[[], set[int]] | None = None  # the chunks not to run again, if not all those committed
+    finish: Callable[[dict, dict], None] | None = None  # (manifest, session): more to record at the end
+    smoothing: float = 0.1  # of the progress bar's rate
+    idle_is_complete: bool = False  # a session that had nothing to run (max_chunks=0) is "complete", not "partial"
+
+
+def run_chunks(job: ChunkJob, executor: str | cf.Executor = "local", workers: int | None = None,
+               scheduler: str | None = None, progress: bool = True, *, command: str | None = None,
+               max_chunks: int | None = None) -> None:
+    """Run the chunks of ``job`` not yet done in ``job.out`` on an executor (``"local"``, ``"dask"`` or any
+    ``concurrent.futures.Executor``: :func:`sim.runs.executors.open_executor`), at most two per worker slot
+    in flight, and commit each one as it finishes; at most ``max_chunks`` new chunks.
+
+    One writer per folder (a lock file). Each call is a session in the manifest (command, executor, runs
+    before and after, seconds, status: ``running`` while it runs — what a ``kill -9`` leaves —, then
+    ``complete``, ``partial``, ``interrupted`` or ``failed``); the manifest's ``runs_done`` and ``status``
+    are written however the session ends. On Ctrl-C what finished is kept, a line says how to resume and
+    ``KeyboardInterrupt`` is raised again; a dead worker process is a one-line :class:`SweepError`.
+    """
+    from tqdm.auto import tqdm
+
+    from sim.runs.executors import open_executor
+
+    plan, out = job.plan, job.out
+    with _DirLock(out):
+        manifest = job.prepare()
+        done = {c for c in (job.done or job.committed)() if c < plan.n_chunks}
+        todo = [c for c in range(plan.n_chunks) if c not in done]
+        if max_chunks is not None:
+            todo = todo[:max_chunks]
+        before = sum(plan.chunk_len(c) for c in done)
+        session = {"started": _now(), "command": command or " ".join(sys.argv), "executor": None,
+                   "runs_before": before, "runs_after": before, "status": "running", "seconds": None,
+                   "compute_seconds": 0.0}
+        manifest["sessions"].append(session)
+        _write_manifest(out, manifest)
+        t0 = time.perf_counter()
+        status = "failed"
+        bar = tqdm(total=plan.n_runs, initial=before, unit="run", desc=plan.spec.name, disable=not progress,
+                   dynamic_ncols=True, smoothing=job.smoothing, file=sys.stderr)
+        try:
+            if todo:
+                task = job.tasks()
+                with open_executor(executor, workers, scheduler) as handle:
+                    session["executor"] = handle.description
+                    _write_manifest(out, manifest)
+                    _submit_and_commit(job, task, todo, handle, bar, session)
+            idle = job.idle_is_complete and not todo
+            status = "complete" if idle or len(job.committed()) >= plan.n_chunks else "partial"
+        except KeyboardInterrupt:
+            status = "interrupted"
+            raise
+        finally:
+            bar.close()
+            session["seconds"] = round(time.perf_counter() - t0, 3)
+            session["finished"] = _now()
+            session["status"] = status
+            manifest["runs_done"] = sum(plan.chunk_len(c) for c in job.committed() if c < plan.n_chunks)
+            manifest["status"] = "complete" if manifest["runs_done"] == plan.n_runs else "incomplete"
+            session["runs_after"] = manifest["runs_done"]
+            if job.finish is not None:
+                job.finish(manifest, session)
+            _write_manifest(out, manifest)
+            if status == "interrupted":
+                print(f"\ninterrupted: {manifest['runs_done']} of {plan.n_runs} runs are saved in {out}; run the "
+                      "same command again to finish", file=sys.stderr)
+
+
+def _submit_and_commit(job: ChunkJob, task: Callable[[int], Any], todo: list[int], handle, bar,
+                       session: dict) -> None:
+    """Keep the executor busy with the chunks of ``todo``, in order, and commit each as it finishes (those
+    finishing together in chunk order). Whatever stops this cancels the chunks not started."""
+    ex = handle.executor
+    pending = iter(todo)
+    in_flight: dict[cf.Future, int] = {}
+
+    def submit_more():
+        cap = 2 * handle.capacity()
+        while len(in_flight) < cap:
+            c = next(pending, None)
+            if c is None:
+                return
+            in_flight[ex.submit(job.worker, task(c))] = c
+
+    try:
+        submit_more()
+        while in_flight:
+            finished, _ = cf.wait(list(in_flight), return_when=cf.FIRST_COMPLETED)
+            for fut in sorted(finished, key=lambda f: in_flight[f]):
+                c = in_flight.pop(fut)
+                try:
+                    res = fut.result()
+                except cf.process.BrokenProcessPool:
+                    raise SweepError("a worker process died (out of memory or killed); finished chunks are saved: "
+                                     "run the same command again to resume") from None
+                job.commit(c, res)
+                session["compute_seconds"] = round(session["compute_seconds"] + res.seconds, 3)
+                bar.update(res.n_runs)
+            submit_more()
+    except BaseException:
+        for fut in in_flight:
+            fut.cancel()
+        raise
 
 
 # ----------------------------------------------------------------------------------------------------------
