@@ -157,3 +157,20 @@ def test_switch_effects_are_paired_by_draw_and_pooled_over_worlds():
     assert prov["d_patterns"] == 0.0 and prov["d_accept"] == 0.0
     assert pooled["d_patterns"] == pytest.approx(-0.5) and pooled["draws"] == 50
     assert det["share_plain_better"] == 1.0 and prov["share_switch_better"] == 0.0
+
+
+def test_switch_pattern_effects_name_the_patterns_a_switch_loses():
+    import pandas as pd
+
+    from sim.runs.calibrate import abc
+
+    rec = pd.DataFrame({"feature": ["pattern_a", "pattern_b"], "value": [1.0, 1.0], "tolerance": [0.0, 0.0]})
+    rows = []
+    for d in range(20):
+        for w, b in (("deterrence", 1.0), ("provocation", 1.0), ("deterrence+liberal", 0.0),
+                     ("provocation+liberal", 1.0)):
+            rows.append((w, d, 0, float(d % 2), b))
+    t = pd.DataFrame(rows, columns=["world", "draw", "seed", "pattern_a", "pattern_b"])
+    e = abc.switch_pattern_effects(t, rec).set_index("pattern")
+    assert e.loc["pattern_a", "difference"] == 0.0 and e.loc["pattern_a", "plain"] == 0.5
+    assert e.loc["pattern_b", "plain"] == 1.0 and e.loc["pattern_b", "switched"] == 0.5

@@ -17,6 +17,7 @@ from a calibrated posterior).
     paired.csv graded.csv leave_one_pattern_out.csv model_probabilities.csv marginals.csv m8_evidence.csv
     predictive.csv                  the other tables of :mod:`~sim.runs.calibrate.abc`
     switches.csv                    models world+switch: the paired effect of each switch (if the spec has any)
+    switches_by_pattern.csv         ... and the share of runs holding each pattern without and with each switch
     record.csv                      the record's features and tolerances as this calibration read them
     manifest.json                   spec, scenario hash, heldout.md SHA-256, budget, time, runs/s, versions
 """
@@ -94,6 +95,7 @@ def calibrate(spec_path: str | os.PathLike, out: str | os.PathLike | None = None
     effects = abc.switch_effects(table, acc, record)
     if len(effects):
         csv("switches.csv", effects)
+        csv("switches_by_pattern.csv", abc.switch_pattern_effects(table, record))
     grad = abc.graded(table, record)
     csv("graded.csv", grad)
     csv("leave_one_pattern_out.csv", abc.leave_one_out(table, record))

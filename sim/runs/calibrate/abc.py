@@ -278,6 +278,32 @@ def switch_effects(table: pd.DataFrame, accepted, record: pd.DataFrame, n_boot: 
     return pd.DataFrame(rows)
 
 
+def switch_pattern_effects(table: pd.DataFrame, record: pd.DataFrame) -> pd.DataFrame:
+    """Which of the record's patterns a switch gains or loses: for every switch of the models ``world+switch``
+    in the table (pooled over the worlds whose plain version is there, on the same draws and seeds), the
+    share of runs in which each pattern holds without and with the switch, and the difference. Columns
+    ``switch, pattern, plain, switched, difference``."""
+    from sim.worlds import MODEL_SEP
+
+    worlds = _worlds(table)
+    pairs = [(w.split(MODEL_SEP, 1)[1], w.split(MODEL_SEP, 1)[0], w) for w in worlds
+             if MODEL_SEP in w and w.split(MODEL_SEP, 1)[0] in worlds]
+    if not pairs:
+        return pd.DataFrame()
+    ok = within(table, record)
+    groups = list(dict.fromkeys(pattern_of(f) for f in ok.columns))
+    held = pd.DataFrame({g: ok[[f for f in ok.columns if pattern_of(f) == g]].to_numpy().all(axis=1) for g in groups})
+    world = table["world"].to_numpy()
+    rows = []
+    for sw in dict.fromkeys(p[0] for p in pairs):
+        plain = np.isin(world, [b for s_, b, _ in pairs if s_ == sw])
+        switched = np.isin(world, [m for s_, _, m in pairs if s_ == sw])
+        for g in groups:
+            a, b = float(held[g].to_numpy()[plain].mean()), float(held[g].to_numpy()[switched].mean())
+            rows.append({"switch": sw, "pattern": g, "plain": a, "switched": b, "difference": b - a})
+    return pd.DataFrame(rows)
+
+
 def _effect_row(sw, world, d: pd.DataFrame, n_boot, seed, alpha) -> dict:
     D = len(d)
     r = np.random.default_rng([seed, D, 7])
@@ -599,5 +625,5 @@ def prior_sensitivity(results: dict, models=None) -> pd.DataFrame:
 
 __all__ = ["ATOL", "RECORD", "accept", "acceptance", "check_record", "draw_shares", "graded", "leave_one_out",
            "load_record", "m8_evidence", "marginals", "model_probabilities", "paired_differences", "pattern_of",
-           "posterior", "posterior_table", "predictive_check", "prior_sensitivity", "switch_effects", "the_rule", "record_from_run",
+           "posterior", "posterior_table", "predictive_check", "prior_sensitivity", "switch_effects", "switch_pattern_effects", "the_rule", "record_from_run",
            "used_features", "wilson", "within"]
