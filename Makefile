@@ -30,7 +30,7 @@ claims: setup
 	.venv/bin/spiral heldout runs/claims --runs 500 --prior
 
 endogenous: setup
-	.venv/bin/spiral calibrate experiments/recovery_endogenous.yaml --out runs/endogenous
+	.venv/bin/spiral calibrate experiments/calibration_endogenous.yaml --out runs/endogenous
 	.venv/bin/spiral recover runs/endogenous --per-world 100
 
 priors: claims

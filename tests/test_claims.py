@@ -172,5 +172,5 @@ def test_switch_pattern_effects_name_the_patterns_a_switch_loses():
             rows.append((w, d, 0, float(d % 2), b))
     t = pd.DataFrame(rows, columns=["world", "draw", "seed", "pattern_a", "pattern_b"])
     e = abc.switch_pattern_effects(t, rec).set_index("pattern")
-    assert e.loc["pattern_a", "difference"] == 0.0 and e.loc["pattern_a", "plain"] == 0.5
-    assert e.loc["pattern_b", "plain"] == 1.0 and e.loc["pattern_b", "switched"] == 0.5
+    assert e.loc["a", "difference"] == 0.0 and e.loc["a", "plain"] == 0.5
+    assert e.loc["b", "plain"] == 1.0 and e.loc["b", "switched"] == 0.5
