@@ -4,7 +4,6 @@ calibrations are tested through it in test_sweep_run.py and test_calibrate.py)."
 
 from __future__ import annotations
 
-import concurrent.futures.process  # noqa: F401 (as a process pool loads it: run_chunks names its BrokenProcessPool)
 import json
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass

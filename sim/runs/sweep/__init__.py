@@ -8,9 +8,11 @@ A sweep is described by a YAML file in ``experiments/`` (format: docs/sweeps.md)
 - :mod:`~sim.runs.sweep.plan` — :func:`plan_sweep` turns a spec into a :class:`SweepPlan`: the design (grid,
   Latin hypercube, Sobol', Morris), the ordered runs with their seeds (:func:`derive_seed`), the chunks;
 - :mod:`~sim.runs.sweep.run` — :func:`run_sweep` runs the chunks not yet on disk on an executor (local
-  pool or Dask, :mod:`sim.runs.executors`); :func:`~sim.runs.sweep.run.evaluate_chunk` is the one place
-  where a sweep runs the project's model;
-- :mod:`~sim.runs.sweep.store` — Parquet part files per chunk, the manifest, :func:`load_results`;
+  pool or Dask, :mod:`sim.runs.executors`) through the shared driver; :func:`~sim.runs.sweep.run.evaluate_chunk`
+  is the one place where a sweep runs the project's model;
+- :mod:`~sim.runs.sweep.store` — Parquet part files per chunk, the manifest, :func:`load_results`, and
+  :func:`~sim.runs.sweep.store.run_chunks`, the one resumable chunk driver (lock, sessions, executor, atomic
+  commits, progress, Ctrl-C) that sweeps and calibrations (:mod:`sim.runs.calibrate.reference`) share;
 - :mod:`~sim.runs.sweep.analysis` — the outcome table and sensitivity indices (SALib) of a sweep; the HTML
   report is :mod:`sim.runs.analyze`.
 

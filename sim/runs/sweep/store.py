@@ -16,6 +16,7 @@ sweeps (:func:`sim.runs.sweep.run.run_sweep`) and for a calibration's reference 
 from __future__ import annotations
 
 import concurrent.futures as cf
+from concurrent.futures.process import BrokenProcessPool
 import difflib
 import fcntl
 import hashlib
@@ -402,7 +403,7 @@ def _submit_and_commit(job: ChunkJob, task: Callable[[int], Any], todo: list[int
                 c = in_flight.pop(fut)
                 try:
                     res = fut.result()
-                except cf.process.BrokenProcessPool:
+                except BrokenProcessPool:
                     raise SweepError("a worker process died (out of memory or killed); finished chunks are saved: "
                                      "run the same command again to resume") from None
                 job.commit(c, res)
