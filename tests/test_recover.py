@@ -240,3 +240,19 @@ def test_uninformative_decisions_leave_the_west_unidentified(identical, draws):
         assert abs(_cell(rec, t, t, "probability_dec") - 0.5) < 0.1
     text = format_recovery(rec)
     assert "the West's type from the synthetic history's own NATO decisions" in text
+
+
+def test_switch_recovery_reads_the_right_side_of_each_switch():
+    from sim.runs.calibrate.recover import switch_recovery
+
+    worlds = ("deterrence", "deterrence+liberal", "null")
+    recs = pd.DataFrame({
+        "true_world": ["deterrence", "deterrence", "deterrence+liberal", "null"],
+        "win_deterrence": [1.0, 0.0, 0.5, 0.0], "win_deterrence+liberal": [0.0, 1.0, 0.5, 0.0],
+        "win_null": [0.0, 0.0, 0.0, 1.0],
+        "prob_deterrence": [0.7, 0.4, 0.5, 0.0], "prob_deterrence+liberal": [0.3, 0.6, 0.5, 0.0],
+        "prob_null": [0.0, 0.0, 0.0, 1.0]})
+    t = switch_recovery(recs, worlds).set_index("truth")
+    assert t.loc["off", "records"] == 2 and t.loc["off", "win_share"] == 0.5
+    assert t.loc["off", "probability"] == pytest.approx(0.55) and t.loc["on", "win_share"] == 0.5
+    assert switch_recovery(recs.assign(true_world="deterrence"), ("deterrence", "null")).empty

@@ -284,6 +284,32 @@ def west_type_confusion(records: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def switch_recovery(records: pd.DataFrame, worlds) -> pd.DataFrame:
+    """For models ``world+switch`` (:func:`sim.worlds.split_model`): can the method tell whether a switch is on?
+    For each switch, over the synthetic records whose true model is a plain world or that world with the switch,
+    the share of the win (and of the model probability) that goes to the right side — the models with the
+    switch when it was on, the plain worlds when it was off — counting only those two families (chance 0.5).
+    Columns ``switch, truth (on|off), records, win_share, probability``. Empty without models."""
+    from sim.worlds import MODEL_SEP
+
+    plain = [w for w in worlds if MODEL_SEP not in w and w != NULL_WORLD]
+    rows = []
+    for sw in dict.fromkeys(w.split(MODEL_SEP, 1)[1] for w in worlds if MODEL_SEP in w):
+        on = [w for w in worlds if MODEL_SEP in w and w.split(MODEL_SEP, 1)[1] == sw]
+        for truth, mine, other in (("on", on, plain), ("off", plain, on)):
+            g = records[records["true_world"].isin(mine)]
+            if not len(g):
+                continue
+            row = {"switch": sw, "truth": truth, "records": len(g)}
+            for col, pre in (("win_share", "win_"), ("probability", "prob_")):
+                a = g[[pre + w for w in mine]].sum(axis=1)
+                b = g[[pre + w for w in other]].sum(axis=1)
+                tot = a + b
+                row[col] = float((a[tot > 0] / tot[tot > 0]).mean()) if (tot > 0).any() else np.nan
+            rows.append(row)
+    return pd.DataFrame(rows)
+
+
 def _confusion(records: pd.DataFrame, worlds, has_m8: bool, has_votes: bool = False) -> pd.DataFrame:
     rows = []
     for t in worlds:
@@ -386,6 +412,9 @@ def write_recovery(rec: Recovery, out_dir) -> Path:
     wt = west_type_confusion(rec.records)
     if len(wt):
         wt.to_csv(out / "west_type.csv", index=False)
+    sr = switch_recovery(rec.records, rec.worlds)
+    if len(sr):
+        sr.to_csv(out / "switch_recovery.csv", index=False)
     return out
 
 
@@ -439,6 +468,14 @@ def format_recovery(rec: Recovery) -> str:
         lines.append(f"{short[w]:{width}s}{len(g):>7d}{int(g['records'].max()):>9d}{int(g['too_few_accepted'].max()):>8d}"
                      f"{np.nanmedian(g['correlation']) if g['correlation'].notna().any() else np.nan:>9.2f}"
                      f"{g['coverage_50'].mean():>7.2f}{g['coverage_90'].mean():>7.2f}  {' '.join(map(str, sbc))}")
+    sr = switch_recovery(rec.records, rec.worlds)
+    if len(sr):
+        lines += ["", "is a switch on? share of the win (and of the model probability) on the right side - the models "
+                      "with the switch when it was on, the plain worlds when it was off - between those two (chance 0.50)"]
+        for sw, g in sr.groupby("switch", sort=False):
+            g = g.set_index("truth")
+            lines.append(f"  {sw:18s}" + "   ".join(f"{t}: {g.loc[t, 'win_share']:.2f} / {g.loc[t, 'probability']:.2f} "
+                                                   f"({int(g.loc[t, 'records'])} records)" for t in g.index))
     wt = west_type_confusion(rec.records)
     if len(wt):
         types = list(dict.fromkeys(wt["inferred_type"]))
