@@ -84,3 +84,40 @@ def toy_record(values: pd.Series | None = None) -> pd.DataFrame:
             v, tol = np.nan, np.nan
         rows.append({"feature": f, "value": v, "tolerance": tol, "source": "toy"})
     return pd.DataFrame(rows)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# ABC-SMC (tests/test_smc.py, benchmarks/bench_smc.py): the same toy behind the batched contract of
+# sim.runs.calibrate.smc, simulate(theta [n, 2], seeds [n]) -> distances [n], with theta's prior wider than the
+# thresholds' range so that the posterior is a small part of the prior (a budget rejection cannot spend well).
+
+SMC_TRUTH = 0.645  # between the 8th and 9th thresholds (0.609, 0.682): the record holds patterns 1-8, not 9-12
+SMC_BOUNDS = {"theta": (-1.0, 2.0), "phi": (0.0, 1.0)}  # phi decides nothing: its posterior is its prior
+
+
+def toy_record_at(theta: float = SMC_TRUTH, world: tuple = DIFFERENT["a"], seed: int = 12345) -> pd.DataFrame:
+    """A record made from one run of the toy at ``theta``: its pattern values and burden means, the record's
+    tolerances (patterns 0, burdens 0.5)."""
+    f = toy_features(np.array([float(theta)]), world, np.array([seed]))
+    return toy_record(f.iloc[0])
+
+
+def toy_prior(bounds: dict = SMC_BOUNDS, shape: str = "uniform"):
+    from sim.runs.calibrate.smc import BoxPrior
+
+    names = tuple(bounds)
+    return BoxPrior(names, np.array([bounds[n][0] for n in names]), np.array([bounds[n][1] for n in names]), shape)
+
+
+def toy_simulator(record: pd.DataFrame, world: tuple = DIFFERENT["a"], log: list | None = None):
+    """The batched simulator of the toy: the features of every row of ``theta`` (column 0 is theta), their
+    distance to ``record`` (sim.runs.calibrate.smc.distance). ``log`` collects (theta, seeds) of every call."""
+    from sim.runs.calibrate.smc import distance
+
+    def simulate(theta, seeds):
+        theta = np.asarray(theta, dtype=float)
+        if log is not None:
+            log.append((theta.copy(), np.asarray(seeds).copy()))
+        return distance(toy_features(theta[:, 0], world, seeds), record)
+
+    return simulate

@@ -1,4 +1,4 @@
-"""The ``spiral`` command line (layer 5): run, score, compare, attribute, sweep, calibrate, recover, analyze,
+"""The ``spiral`` command line (layer 5): run, score, compare, attribute, sweep, calibrate, recover, smc, analyze,
 sensitivity, dashboard.
 
 Errors: every user error is a :class:`sim.errors.SpiralError` (or a bad command-line argument), caught in
@@ -492,6 +492,39 @@ def cmd_heldout(a) -> int:
     return 0
 
 
+def cmd_smc(a) -> int:
+    calib = _existing_dir(a.calib_dir, "calibration folder")
+    from sim.runs.calibrate.smc import smc_folder
+    worlds = None if a.world in (None, ["all"]) else a.world
+    res = smc_folder(calib, generations=a.generations, population=a.population, out=a.out, workers=a.workers,
+                     seed=a.seed, alpha=a.alpha, kernel=a.kernel, move=a.move, worlds=worlds, progress=not a.quiet,
+                     command=_command_line())
+    print(res.summary)
+    print(f"\nSMC tables: {res.out}/ (population.parquet, generations.parquet, schedule.csv, marginals.csv, "
+          "summary.json)")
+    return 0
+
+
+def _models_list(text: str) -> list[str]:
+    """``all`` or a comma-separated list of a calibration's models (checked against the folder later)."""
+    names = [w.strip() for w in text.split(",") if w.strip()]
+    if not names:
+        raise argparse.ArgumentTypeError("give a model, a comma-separated list of models, or 'all'")
+    if len(set(names)) < len(names):
+        raise argparse.ArgumentTypeError(f"a model is listed twice in {text!r}")
+    return names
+
+
+def _quantile_level(text: str) -> float:
+    try:
+        x = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"alpha must be a number in (0, 1), not {text!r}") from None
+    if not 0 < x < 1:
+        raise argparse.ArgumentTypeError(f"alpha must be in (0, 1), not {x:g}")
+    return x
+
+
 def cmd_analyze(a) -> int:
     from sim.runs.analyze import analyze
     run_dir = _existing_dir(a.run_dir, "sweep folder")
@@ -697,6 +730,43 @@ def build_parser() -> argparse.ArgumentParser:
                         "the pre-registration")
     h.add_argument("--quiet", action="store_true", help="no progress lines")
     h.set_defaults(fn=cmd_heldout)
+
+    m = sub.add_parser("smc", help="ABC-SMC refinement of a calibration's posteriors, per model, equal budgets",
+                       description="ABC-SMC per model (MCMC moves by default, or population Monte Carlo), starting "
+                                   "from a finished calibration's reference table (no re-simulation): each generation "
+                                   "runs the SAME number of new runs for every model (the null model included), on the "
+                                   "same seeds, in batched engine calls on the calibration's scenario cut at 2013Q4; "
+                                   "the distance is the number of the record's patterns not matched plus a tie-breaker "
+                                   "below one half. No model probability is computed. Writes CALIB_DIR/smc/ "
+                                   "(docs/smc.md).")
+    m.add_argument("calib_dir", metavar="CALIB_DIR", help="a folder written by 'spiral calibrate'")
+    m.add_argument("--generations", type=_whole(0, "the number of generations"), default=4, metavar="G",
+                   help="SMC generations after the start (default 4)")
+    m.add_argument("--population", type=_whole(2, "the population"), default=512, metavar="N",
+                   help="new runs per model and generation, the same for every model; also the size of generation 0 "
+                        "(each model's N closest reference runs) (default 512)")
+    m.add_argument("--out", metavar="DIR", help="output folder (default CALIB_DIR/smc)")
+    m.add_argument("--workers", type=workers_count, default=None, metavar="W",
+                   help="split each generation's batch into W engine calls on a local process pool (default: every "
+                        "core this process may use; 1: in this process)")
+    m.add_argument("--world", type=_models_list, default=None, metavar="MODELS",
+                   help="only these models of the calibration, comma-separated (default: all, the null model "
+                        "included); each still gets the same budget")
+    m.add_argument("--seed", type=_whole(0, "the seed"), default=0, metavar="N",
+                   help="seed of the proposals and the engine seeds (default 0); the result is deterministic given it")
+    m.add_argument("--alpha", type=_quantile_level, default=0.5, metavar="A",
+                   help="the next tolerance is the A-quantile of the previous population's distances (default 0.5)")
+    m.add_argument("--move", choices=("mcmc", "pmc"), default="mcmc",
+                   help="how a generation moves the particles: one Metropolis-Hastings step each within the tolerance "
+                        "(default; Drovandi & Pettitt 2011, Del Moral et al. 2012), or importance weights prior / "
+                        "kernel mixture (Beaumont et al. 2009), whose weights collapse with many parameters "
+                        "(docs/smc.md)")
+    m.add_argument("--kernel", choices=("diagonal", "mvn"), default="diagonal",
+                   help="Gaussian perturbation: per parameter, kept inside its interval (default; works with 144 "
+                        "parameters), or with the full covariance, proposals outside the prior drawn again (pmc "
+                        "only; for few parameters)")
+    m.add_argument("--quiet", action="store_true", help="no progress lines")
+    m.set_defaults(fn=cmd_smc)
 
     z = sub.add_parser("analyze", help="sensitivity analysis and report of a sweep's results",
                        description="Sensitivity indices and an offline HTML report of a sweep's results.")
