@@ -123,15 +123,20 @@ def _versions() -> dict[str, str]:
     return out
 
 
+# modules that analyse finished tables and never change a run's rows: editing them is no "code change"
+ANALYSIS_ONLY = ("runs/analyze.py", "runs/sweep/analysis.py", "runs/calibrate/abc.py", "runs/calibrate/recover.py",
+                 "runs/calibrate/smc.py", "runs/calibrate/posterior.py", "runs/calibrate/predictive.py")
+
+
 def code_fingerprint() -> str:
     """SHA-256 over the model's code and data under sim/ (not the faces: CLI, dashboard, reports; nor the
-    analysis of finished sweeps)."""
+    analysis of finished sweeps and calibrations, which never changes a run's rows)."""
     h = hashlib.sha256()
     root = REPO_ROOT / "sim"
     for p in sorted(root.rglob("*")):
         rel = p.relative_to(root).as_posix()
         if (not p.is_file() or "__pycache__" in rel or rel.startswith("faces/")
-                or rel in ("runs/analyze.py", "runs/sweep/analysis.py")
+                or rel in ANALYSIS_ONLY
                 or p.suffix not in (".py", ".csv", ".yaml", ".yml", ".json")):
             continue
         h.update(rel.encode() + b"\0" + p.read_bytes() + b"\0")
