@@ -72,14 +72,18 @@ MANIFEST = "manifest.json"
 def m8_loglik(decisions: dict, R: int, start: int) -> dict[str, np.ndarray]:
     """Per run (``[R]``): the sum of the M8 log-likelihoods of NATO's *recorded* decisions (``scripted``: the
     record's, taken or withheld; decisions NATO's own vote took in a run are the model's, not data) before
-    2014, under the run's own world (``m8_ll_own``) and under each leader type (``m8_ll_S/R/G``)."""
+    2014, under the run's own world (``m8_ll_own``) and under each leader type (``m8_ll_S/R/G``); NaN for a
+    run that replayed none (a scenario in which NATO decides every round by its own vote)."""
     run = np.asarray(decisions.get("run", []), dtype=np.int64)
     if not len(run):
-        return {c: np.zeros(R) for c in M8_COLUMNS}
+        return {c: np.full(R, np.nan) for c in M8_COLUMNS}
     year = start / 4.0 + np.asarray(decisions["step"], dtype=float) / 4.0
     sel = np.asarray(decisions["scripted"], dtype=bool) & (year < TRAINING_END)
     src = ("loglik",) + tuple(f"loglik_{t}" for t in M8_TYPES)
-    return {c: np.bincount(run[sel], weights=np.asarray(decisions[s], dtype=float)[sel], minlength=R)
+    # a run in which no recorded decision was replayed (NATO decided every round itself) has no such evidence
+    none = np.bincount(run[sel], minlength=R) == 0
+    return {c: np.where(none, np.nan, np.bincount(run[sel], weights=np.asarray(decisions[s], dtype=float)[sel],
+                                                  minlength=R))
             for c, s in zip(M8_COLUMNS, src)}
 
 
