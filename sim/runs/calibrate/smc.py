@@ -846,8 +846,8 @@ def smc_folder(calib, generations: int = 4, population: int = 512, out=None, wor
         raise SMCError(f"workers must be a whole number >= 1, not {workers!r}")
     note = ""
     if manifest.get("provenance", {}).get("code_fingerprint") not in (None, code_fingerprint()):
-        note = ("the code under sim/ differs from the calibration's (its code fingerprint, which also covers this "
-                "module); if the model changed, generation 0 comes from the old model and later generations from the "
+        note = ("the model's code under sim/ differs from the calibration's (its code fingerprint); if the model "
+                "changed, generation 0 comes from the old model and later generations from the "
                 "current one")
         if progress:
             print(f"note: {note}", file=sys.stderr)
