@@ -2,7 +2,11 @@
 tables of the design's columns (no simulation): the page is self-contained; every world's paragraph is filled
 from the numbers of the folder (change a number, the sentence changes); the model probabilities appear only
 beside the model-recovery matrix; the null model is a row of the acceptance table; the held-out table appears
-when heldout.csv exists; a world with no accepted draw is said to have none."""
+when heldout.csv exists; a world with no accepted draw is said to have none. The section on seed 000's claims
+(switches.csv) and the West's type from NATO's own decisions (recovery/west_type.csv, the ``*_dec`` columns of
+recovery/confusion.csv) appear when their files exist, are absent otherwise, and their sentences follow the
+numbers; a calibration of models world+switch renders legibly (one colour family per world, the models in
+world order)."""
 
 from __future__ import annotations
 
@@ -16,7 +20,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.faces.calibration_report import Calibration, pct3, shifts, world_paragraph, write_report
+from sim.faces import calibration_report as cr
+from sim.faces.calibration_report import Calibration, pct, pct3, shifts, world_paragraph, write_report
 from sim.params import PARAMETERS
 from sim.runs.score import FEATURES, PATTERNS, pattern_feature
 
@@ -46,13 +51,18 @@ def _analyse(folder: Path, table: pd.DataFrame, draws: pd.DataFrame, null_draws:
               ignore_index=True).to_csv(folder / "model_probabilities.csv", index=False)
     abc.m8_evidence(table, acc).to_csv(folder / "m8_evidence.csv", index=False)
     abc.predictive_check(table, record, acc).to_csv(folder / "predictive.csv", index=False)
+    effects = abc.switch_effects(table, acc, record, n_boot=200)
+    if len(effects):  # models world+switch, as spiral calibrate writes them
+        effects.to_csv(folder / "switches.csv", index=False)
+        abc.switch_pattern_effects(table, record).to_csv(folder / "switches_by_pattern.csv", index=False)
 
 
 def synthetic_calibration(folder: Path, draws: int = 240, seeds: int = 8, seed: int = 0, recovery: bool = True,
-                          heldout: bool = True, none_accepted: bool = False) -> Path:
+                          heldout: bool = True, none_accepted: bool = False, switches=(), per_world: int = 6) -> Path:
     """A calibration folder as 'spiral calibrate' and 'spiral recover' write it, from made-up features that
     depend on the parameters (so the posterior moves): provocation accepts nothing, the null model has its own
-    draws and no M8 columns; ``none_accepted``: pattern 6 holds in no run of any model."""
+    draws and no M8 columns; ``none_accepted``: pattern 6 holds in no run of any model; ``switches``: each
+    crossed with every world (models world+switch, a little less skilled than their world)."""
     rng = np.random.default_rng(seed)
     folder.mkdir(parents=True, exist_ok=True)
     u = rng.random((draws, len(FREE)))
@@ -65,15 +75,19 @@ def synthetic_calibration(folder: Path, draws: int = 240, seeds: int = 8, seed: 
     null_draws.to_parquet(folder / "null_draws.parquet", index=False)
     skill = {"security_dilemma": 0.93, "deterrence": 0.96, "provocation": 0.7, "revisionist_spiral": 0.97,
              "null": 0.92}
+    models = (*WORLDS, *(f"{w}+{sw}" for w in WORLDS for sw in switches), "null")
+    for k, sw in enumerate(switches):
+        skill.update({f"{w}+{sw}": skill[w] - 0.01 * (k + 1) for w in WORLDS})
     rows = []
-    for w in (*WORLDS, "null"):
-        x = (u[:, 0] if w != "deterrence" else 1 - u[:, 1])  # the posterior moves on kappa (or status_weight)
+    for w in models:
+        base = w.split("+")[0]
+        x = (u[:, 0] if base != "deterrence" else 1 - u[:, 1])  # the posterior moves on kappa (or status_weight)
         p = np.clip(skill[w] + 0.08 * (x - 0.5) * (2 if w != "null" else 0), 0, 1)
         n = draws * seeds
         f = {"world": np.repeat(w, n), "draw": np.repeat(np.arange(draws), seeds), "seed": np.tile(np.arange(seeds), draws)}
         pp = np.repeat(p, seeds)
         for j, col in enumerate(PAT):
-            never = (w == "null" and j in (0, 2)) or (w == "provocation" and j == 8) or (none_accepted and j == 5)
+            never = (w == "null" and j in (0, 2)) or (base == "provocation" and j == 8) or (none_accepted and j == 5)
             f[col] = (rng.random(n) < (0.0 if never else pp)).astype(np.float32)
         for k, col in enumerate(c for c in FEATURES if c.startswith("tension_russia_")):
             f[col] = np.clip(rng.normal(0.3 + 0.02 * k, 0.08, n), 0, 1).astype(np.float32)
@@ -83,7 +97,7 @@ def synthetic_calibration(folder: Path, draws: int = 240, seeds: int = 8, seed: 
         f["coercion_1992_2013"] = rng.poisson(3, n).astype(np.float32)
         for t in ("own", "S", "R", "G"):
             f[f"m8_ll_{t}"] = (np.full(n, np.nan) if w == "null" else
-                               rng.normal(-8 - WORLDS.index(w) if t == "own" else -9, 1.0, n))
+                               rng.normal(-8 - WORLDS.index(base) if t == "own" else -9, 1.0, n))
         rows.append(pd.DataFrame(f))
     table = pd.concat(rows, ignore_index=True)
     (folder / "reference").mkdir(exist_ok=True)
@@ -94,8 +108,8 @@ def synthetic_calibration(folder: Path, draws: int = 240, seeds: int = 8, seed: 
         from sim.runs.calibrate import abc
         from sim.runs.calibrate.recover import recover, write_recovery
 
-        rec = recover(table, {**{w: prior for w in WORLDS}, "null": null_draws}, abc.load_record(), per_world=6,
-                      seed=1)
+        rec = recover(table, {**{w: prior for w in models if w != "null"}, "null": null_draws}, abc.load_record(),
+                      per_world=per_world, seed=1)
         write_recovery(rec, folder / "recovery")
     if heldout:
         h = []
@@ -112,7 +126,7 @@ def synthetic_calibration(folder: Path, draws: int = 240, seeds: int = 8, seed: 
         pd.DataFrame(h).to_csv(folder / "heldout.csv", index=False)
     (folder / "manifest.json").write_text(json.dumps({
         "name": "synthetic", "scenario": {"name": "historical", "train_end": "2013Q4"},
-        "budget": {"worlds": [*WORLDS, "null"], "draws": draws, "seeds": seeds, "runs": int(len(table)),
+        "budget": {"worlds": list(models), "draws": draws, "seeds": seeds, "runs": int(len(table)),
                    "free_parameters": len(FREE), "prior_scale": 1.0},
         "heldout": {"path": "docs/heldout.md", "sha256": "0" * 64}, "status": "complete",
         "sessions": [{"command": "spiral calibrate synthetic.yaml", "executor": "local"}],
@@ -196,3 +210,174 @@ def test_nothing_accepted_is_said_and_no_probability_is_shown(tmp_path):
     text = _paragraph(page, "deterrence")
     assert text.startswith("None of its") and "The most patterns any of its runs holds is 11 of 12" in text
     assert "the null model's best, which hold" in text
+
+
+# ------------------------------------------------------------------------------------------ seed 000's claims
+
+CLAIMS = "<h2>Seed 000's claims and the M10 modules</h2>"
+WEST = "<h3>The West's type from NATO's own decisions</h3>"
+
+
+def _effect(switch, world, d, lo, hi, acc=(0.0, 0.0, 0.0), draws=240):
+    return {"switch": switch, "world": world, "draws": draws, "d_accept": acc[0], "d_accept_lo": acc[1],
+            "d_accept_hi": acc[2], "d_patterns": d, "d_patterns_lo": lo, "d_patterns_hi": hi,
+            "share_switch_better": 0.2, "share_plain_better": 0.5}
+
+
+def _switches_by_hand(folder: Path) -> pd.DataFrame:
+    """switches.csv with known signs: expansion_only pooled below zero (favours claim (b)), territorial_only
+    above zero (favours its rival), liberal across zero, constructivist 0 to 0 everywhere."""
+    rows = [_effect("expansion_only", "all", -0.4, -0.6, -0.2, (-0.01, -0.02, -0.002))]
+    rows += [_effect("expansion_only", w, -0.4, -0.7, -0.1) for w in WORLDS[:3]]
+    rows += [_effect("expansion_only", "revisionist_spiral", -0.1, -0.5, 0.3)]
+    rows += [_effect("territorial_only", "all", 0.3, 0.1, 0.5, (0.004, -0.001, 0.009))]
+    rows += [_effect("territorial_only", w, 0.3, 0.05, 0.6) for w in WORLDS]
+    rows += [_effect("liberal", "all", 0.05, -0.2, 0.3)] + [_effect("liberal", w, 0.05, -0.3, 0.4) for w in WORLDS]
+    rows += [_effect("constructivist", "all", 0.0, 0.0, 0.0)] + [_effect("constructivist", w, 0.0, 0.0, 0.0)
+                                                                 for w in WORLDS]
+    t = pd.DataFrame(rows)
+    t.to_csv(folder / "switches.csv", index=False)
+    pd.DataFrame([{"switch": sw, "pattern": p.id, "plain": 0.5, "switched": 0.5 + (0.1 if sw == "liberal" else -0.05),
+                   "difference": 0.1 if sw == "liberal" else -0.05}
+                  for sw in dict.fromkeys(t["switch"]) for p in PATTERNS]).to_csv(folder / "switches_by_pattern.csv",
+                                                                                  index=False)
+    return t
+
+
+def test_new_sections_absent_without_their_files(report):
+    _, page = report
+    text = html.unescape(page)
+    assert "Seed 000's claims" not in text and "switches.csv" not in text
+    assert "The West's type" not in text and "own NATO decisions" not in text
+    assert "Model recovery" in text and "Model recovery: from the training features" not in text  # one matrix
+
+
+def test_switch_sentences_follow_the_numbers(tmp_path):
+    folder = synthetic_calibration(tmp_path / "sw", recovery=False, heldout=False)
+    t = _switches_by_hand(folder)
+    page = write_report(folder).read_text()
+    text = html.unescape(page)
+    assert CLAIMS in text
+    assert "the paired effect of turning each switch on" in text  # the forest plot
+    assert "Which patterns a switch gains or loses" in text       # switches_by_pattern.csv
+    assert "all (pooled)" in text                                  # the table
+    sentences = {s.split(" (", 1)[0]: s for s in cr.switch_sentences(Calibration.read(folder))}
+    assert set(sentences) == {"expansion_only", "territorial_only", "liberal", "constructivist"}
+    exp = sentences["expansion_only"]
+    assert ("by −0.40 on average (95 % interval −0.60 to −0.20): the interval lies below zero: the record favours "
+            "claim (b), centrality rather than expansion") in exp
+    assert "and the accepted share by −1.0 percentage points (−2.0 to −0.2): the interval lies below zero" in exp
+    assert "lies below zero in security_dilemma, deterrence, provocation; includes 0 in revisionist_spiral" in exp
+    assert "the record favours its rival, territorial security" in sentences["territorial_only"]
+    assert "accepted share by +0.4 percentage points (−0.1 to +0.9): the interval includes 0" in \
+        sentences["territorial_only"]
+    assert "the interval includes 0: the record does not tell them apart" in sentences["liberal"]
+    assert "no draw differs" in sentences["constructivist"]
+    for s in sentences.values():
+        assert html.escape(s) in page or s in text
+    # change a number: the sentence follows
+    t.loc[(t.switch == "expansion_only") & (t.world == "all"), ["d_patterns_lo", "d_patterns_hi"]] = [0.1, 0.5]
+    t.loc[(t.switch == "expansion_only") & (t.world == "all"), "d_patterns"] = 0.3
+    t.to_csv(folder / "switches.csv", index=False)
+    exp = cr.switch_sentences(Calibration.read(folder))[0]
+    assert "lies above zero: the record favours its rival, expansion as such" in exp
+
+
+def test_switched_models_render_in_world_order_with_their_world_colour(tmp_path):
+    folder = synthetic_calibration(tmp_path / "models", draws=40, seeds=4, heldout=False,
+                                   switches=("expansion_only", "liberal"), per_world=3)
+    c = Calibration.read(folder)
+    assert c.worlds[:3] == ["security_dilemma", "security_dilemma+expansion_only", "security_dilemma+liberal"]
+    assert c.models[-1] == "null" and len(c.models) == 13
+    page = write_report(folder).read_text()
+    assert CLAIMS in html.unescape(page) and (folder / "switches.csv").is_file()
+    pooled = pd.read_csv(folder / "switches.csv").query("world == 'all'")
+    assert set(pooled["switch"]) == {"expansion_only", "liberal"}
+    # one colour per model, each a shade of its world's; a marker per switch
+    colours = [cr.colour(m) for m in c.models]
+    assert len(set(colours)) == len(colours)
+    assert cr.colour("deterrence") == cr.WORLD_COLOURS["deterrence"] != cr.colour("deterrence+liberal")
+    assert cr.symbol("deterrence+liberal") != cr.symbol("deterrence+expansion_only") != cr.symbol("deterrence")
+    # the confusion matrix of 13 models: the share alone in a cell, a line between the worlds' blocks
+    fig = cr.fig_confusion(c)
+    assert fig.layout.width > 620 and fig.layout.height > 460
+    assert not any("p̄" in (a.text or "") for a in fig.layout.annotations)
+    assert sum(1 for s in fig.layout.shapes if s.type == "line") == 2 * 4  # 3 between the worlds, 1 before null
+    # the paired figure: the types under the same switch, not every pair of models
+    paired = cr.fig_paired(c)
+    labels = list(paired.data[0].y)
+    assert "deterrence+liberal − provocation+liberal" in labels
+    assert not any(lab.startswith("deterrence+liberal − provocation+expansion_only") for lab in labels)
+    # a switched model's paragraph: its effect against its plain world
+    text = world_paragraph(c, "deterrence+liberal", None)
+    r = pd.read_csv(folder / "switches.csv").query("switch == 'liberal' and world == 'deterrence'").iloc[0]
+    assert (f"Against deterrence on the same draws and seeds, turning liberal on changes the number of the record's "
+            f"patterns a run matches by {cr.signed(r['d_patterns'])}") in text
+
+
+# ------------------------------------------------------------------------------------------ the West's type
+
+def _decisions_by_hand(folder: Path) -> None:
+    """recovery/west_type.csv and the *_dec columns of recovery/confusion.csv, written by hand: with the
+    decisions the security dilemma and provocation are told apart, without them not."""
+    cf = pd.read_csv(folder / "recovery" / "confusion.csv")
+    agent = cf["true_world"] != "null"
+    cf["win_share_dec"] = np.where(agent & (cf["inferred_world"] != "null"), cf["win_share"], np.nan)
+    cf["probability_dec"] = np.where(agent & (cf["inferred_world"] != "null"), cf["probability"], np.nan)
+
+    def put(t, i, without, with_):
+        m = (cf["true_world"] == t) & (cf["inferred_world"] == i)
+        cf.loc[m, "win_share"], cf.loc[m, "win_share_dec"] = without, with_
+    put("security_dilemma", "security_dilemma", 0.3, 0.9)
+    put("security_dilemma", "provocation", 0.4, 0.05)
+    put("provocation", "provocation", 0.3, 0.8)
+    put("provocation", "security_dilemma", 0.4, 0.1)
+    cf.to_csv(folder / "recovery" / "confusion.csv", index=False)
+    types = ("security_seeker", "order_revisionist", "greedy_expansionist")
+    win = {"security_seeker": (0.8, 0.1, 0.1), "order_revisionist": (0.1, 0.7, 0.2),
+           "greedy_expansionist": (0.5, 0.0, 0.5)}
+    pd.DataFrame([{"true_type": t, "inferred_type": u, "records": 12 if t == "security_seeker" else 6,
+                   "probability": win[t][j] * 0.9 + 0.03, "win_share": win[t][j], "votes_mean": 10.0}
+                  for t in types for j, u in enumerate(types)]).to_csv(folder / "recovery" / "west_type.csv",
+                                                                       index=False)
+
+
+def test_west_type_and_decisions_appear_and_follow_the_numbers(tmp_path):
+    folder = synthetic_calibration(tmp_path / "dec", heldout=False)
+    _decisions_by_hand(folder)
+    page = write_report(folder).read_text()
+    text = html.unescape(page)
+    assert WEST in text
+    assert "Model recovery: with the history's own NATO decisions added" in text
+    assert "Model recovery: from the training features" in text
+    assert "The West's type from its own decisions alone" in text
+    assert "NATO decided by its own vote in the synthetic histories (10.0 decisions per history on average)" in text
+    c = Calibration.read(folder)
+    pair = [s for s in cr.decision_sentences(c) if s.startswith("security_dilemma and provocation")]
+    assert len(pair) == 1 and "(security seeker against greedy expansionist)" in pair[0]
+    assert "without the decisions: security_dilemma 30 % / 40 %, provocation 30 % / 40 %" in pair[0]
+    assert "with them: security_dilemma 90 % / 5.0 %, provocation 80 % / 10 %" in pair[0]
+    assert pair[0].endswith("with the decisions, and not without them.")
+    assert html.escape(pair[0]) in page
+    first = cr.decision_sentences(c)[0]
+    cf = pd.read_csv(folder / "recovery" / "confusion.csv").query("true_world != 'null'")
+    d = cf[cf.true_world == cf.inferred_world]
+    assert (f"the true world is named in {pct(d['win_share'].mean())} from the training features alone and in "
+            f"{pct(d['win_share_dec'].mean())} with the history's own NATO decisions added (chance 25 %)") in first
+    west = cr.west_type_sentences(c)[0]
+    # named: (12 × 0.8 + 6 × 0.7 + 6 × 0.5) / 24 = 70 %
+    assert "the West's true type is named in 70 % of the 24 records (chance 33 %)" in west
+    assert "a security seeker West in 80 % of its 12, an order revisionist West in 70 % of its 6" in west
+    assert "a greedy expansionist West was named security seeker at least as often (50 % against 50 %)" in west
+    assert html.escape(west) in page
+    assert "with the synthetic history's own NATO decisions added, it was named in 90 %" in \
+        world_paragraph(c, "security_dilemma", None)
+    # the decisions told apart without them too: the verdict follows
+    cf = pd.read_csv(folder / "recovery" / "confusion.csv")
+    m = (cf.true_world == "provocation") & (cf.inferred_world == "security_dilemma")
+    cf.loc[m, "win_share"] = 0.1
+    m = (cf.true_world == "security_dilemma") & (cf.inferred_world == "provocation")
+    cf.loc[m, "win_share"] = 0.1
+    cf.to_csv(folder / "recovery" / "confusion.csv", index=False)
+    pair = [s for s in cr.decision_sentences(Calibration.read(folder)) if s.startswith("security_dilemma and")]
+    assert pair[0].endswith("both with the decisions and without them.")
