@@ -256,3 +256,18 @@ def test_switch_recovery_reads_the_right_side_of_each_switch():
     assert t.loc["off", "records"] == 2 and t.loc["off", "win_share"] == 0.5
     assert t.loc["off", "probability"] == pytest.approx(0.55) and t.loc["on", "win_share"] == 0.5
     assert switch_recovery(recs.assign(true_world="deterrence"), ("deterrence", "null")).empty
+
+
+def test_a_null_history_has_no_decisions_to_score(identical, draws):
+    """With the null model among the worlds (its runs have no NATO: vote columns NaN), recovery with votes runs
+    through: a null record carries no decision evidence and no West type."""
+    t = _with_votes(identical, True)
+    null = t[t["world"] == "provocation"].assign(world="null")
+    for c in ("m8_votes", "m8_vote_ll_S", "m8_vote_ll_R", "m8_vote_ll_G"):
+        null[c] = np.nan
+    table = pd.concat([t, null], ignore_index=True)
+    rec = recover(table, {"security_dilemma": draws, "provocation": draws, "null": draws}, toy_record(),
+                  per_world=10, seed=7)
+    nr = rec.records[rec.records["true_world"] == "null"]
+    assert len(nr) == 10 and (nr["votes"] == 0).all() and nr["type_prob_security_seeker"].isna().all()
+    assert np.isfinite(nr["prob_dec_provocation"]).all()

@@ -219,12 +219,14 @@ def recover(table: pd.DataFrame, draws, record: pd.DataFrame, per_world: int = 2
             # West's type inferred from them alone (equal prior over the three types), and each world's ABC
             # probability times the likelihood of the decisions under its leader's type
             lt = vote_ll[r]
+            own = np.isfinite(lt).all()  # a null-model history has no NATO and so no decisions: no evidence
+            lt = lt if own else np.zeros(len(types))
             pt_ = np.exp(lt - lt.max())
             pt_ /= pt_.sum()
-            row["votes"] = int(table["m8_votes"].iloc[r])
+            row["votes"] = int(table["m8_votes"].iloc[r]) if own else 0
             row["true_type"] = types[leader[worlds.index(w_true)]] if w_true != NULL_WORLD else ""
             for t, v in zip(types, pt_):
-                row[f"type_prob_{t}"] = v
+                row[f"type_prob_{t}"] = v if own else np.nan
             row["type_true_wins"] = (float(_split_max(pt_)[types.index(row["true_type"])])
                                      if row["true_type"] else np.nan)
             lw = np.where(agent, lt[np.maximum(leader, 0)], -np.inf)
