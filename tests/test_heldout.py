@@ -56,3 +56,27 @@ def test_the_training_features_never_read_the_heldout_data():
     readers = [str(p.relative_to(root)) for p in root.rglob("*.py")
                if "heldout_outcomes" in p.read_text() and p.name != "heldout.py"]
     assert readers == []
+
+
+def test_scores_carry_their_bootstrap_standard_error():
+    """``se``: the sampling noise of a finite predictive ensemble (an addition to the pre-registered rules; the
+    scores themselves are unchanged): zero for an ensemble that always agrees, smaller for a larger one."""
+    import numpy as np
+
+    from sim.runs.calibrate import heldout
+
+    rng = np.random.default_rng(0)
+
+    def feats(n, p):
+        out = {pat.id: (rng.random(n) < p).astype(float) for pat in heldout.HELDOUT_PATTERNS}
+        out.update({f"russia_burden_{y}": rng.normal(3.0, 1.0, n) for y in heldout.BURDEN_YEARS})
+        return out
+
+    small = heldout.score(feats(100, 0.3), "m").set_index("item")
+    large = heldout.score(feats(2000, 0.3), "m").set_index("item")
+    assert (small["se"] >= 0).all() and large.loc["total log score", "se"] < small.loc["total log score", "se"]
+    plain = heldout.score(feats(100, 0.3), "m", bootstrap=0)
+    assert "se" not in plain
+    sure = feats(50, 1.0)
+    s = heldout.score(sure, "m").set_index("item")
+    assert s.loc[heldout.HELDOUT_PATTERNS[0].id, "se"] == pytest.approx(0.0, abs=1e-12)

@@ -132,9 +132,10 @@ def format_heldout(table: pd.DataFrame) -> str:
         pats = [it for it in items if str(it).startswith("H")]
         W = max(len(m) for m in models) + 2
         lines = ["Held-out 2014-2025 (pre-registered, docs/heldout.md): predicted probability of each pattern (it "
-                 "holds in the record), total log score (coin flips: " f"{len(pats) * np.log(0.5):.2f}), mean burden "
-                 "CRPS 2014-2024 (pp of GDP; lower is better)",
-                 f"{'model':{W}s}" + "".join(f"{str(p).split('_')[0]:>6s}" for p in pats) + f"{'log score':>11s}{'CRPS':>8s}"]
+                 "holds in the record), total log score (coin flips: " f"{len(pats) * np.log(0.5):.2f}; ± its bootstrap "
+                 "standard error over the predictive runs), mean burden CRPS 2014-2024 (pp of GDP; lower is better)",
+                 f"{'model':{W}s}" + "".join(f"{str(p).split('_')[0]:>6s}" for p in pats) + f"{'log score':>11s}{'(se)':>6s}"
+                 f"{'CRPS':>8s}"]
         for m in models:
             g = table[table["model"] == m].set_index("item")
             if "no accepted draw" in g.index:
@@ -142,8 +143,9 @@ def format_heldout(table: pd.DataFrame) -> str:
                 continue
             cells = "".join(f"{g.loc[p, 'predicted']:>6.2f}" if p in g.index else f"{'-':>6s}" for p in pats)
             tot = g.loc["total log score", "score"] if "total log score" in g.index else np.nan
+            se = g.loc["total log score", "se"] if "se" in g and "total log score" in g.index else np.nan
             crps = g.loc["mean burden CRPS 2014-2024", "score"] if "mean burden CRPS 2014-2024" in g.index else np.nan
-            lines.append(f"{m:{W}s}{cells}{tot:>11.2f}{crps:>8.3f}")
+            lines.append(f"{m:{W}s}{cells}{f'{tot:.2f}':>11s} ±{se:.2f}{crps:>8.3f}")
         return "\n".join(lines)
     lines = ["Held-out 2014-2025 (pre-registered, docs/heldout.md): predicted probability of each pattern "
              "(it holds in the record), log score totals, burden CRPS (pp of GDP; lower is better)",
