@@ -351,6 +351,8 @@ def test_heldout_scores_the_posterior_and_prior_predictive(uninterrupted):
             assert total == pytest.approx(pats["score"].sum())
     m = json.loads((out / "manifest.json").read_text())
     assert m["heldout_scoring_prior"]["weights"].startswith("prior") and "heldout_scoring" in m
+    again = heldout_study(out, progress=False, rescore=True)  # from the saved features, nothing simulated
+    pd.testing.assert_frame_equal(again.reset_index(drop=True), post.reset_index(drop=True))
 
 
 def test_resume_after_kill_9_gives_the_same_table_and_posterior(uninterrupted, tmp_path):

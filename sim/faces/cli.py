@@ -476,7 +476,7 @@ def cmd_recover(a) -> int:
 def cmd_heldout(a) -> int:
     calib = _existing_dir(a.calib_dir, "calibration folder")
     from sim.runs.calibrate.predictive import format_heldout, heldout_study
-    table = heldout_study(calib, runs=a.runs, progress=not a.quiet, m8=a.m8, prior=a.prior)
+    table = heldout_study(calib, runs=a.runs, progress=not a.quiet, m8=a.m8, prior=a.prior, rescore=a.rescore)
     if a.prior:
         print("PRIOR predictive (every prior draw alike): a baseline, not the pre-registered posterior scoring")
     print(format_heldout(table))
@@ -728,6 +728,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="score the PRIOR predictive instead (every prior draw alike; heldout_prior.csv): a baseline "
                         "for the posterior's score, and a score for a model with no accepted draw - not part of "
                         "the pre-registration")
+    h.add_argument("--rescore", action="store_true",
+                   help="score the predictive runs already made again (their saved features), simulating nothing")
     h.add_argument("--quiet", action="store_true", help="no progress lines")
     h.set_defaults(fn=cmd_heldout)
 

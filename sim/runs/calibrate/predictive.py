@@ -69,11 +69,12 @@ def run_model_predictive(scenario, world: str, params: list[dict], seeds: list[i
 
 
 def heldout_study(calib_dir, runs: int = 1000, progress: bool = True, m8: bool = False,
-                  prior: bool = False) -> pd.DataFrame:
+                  prior: bool = False, rescore: bool = False) -> pd.DataFrame:
     """Run every calibrated model's posterior predictive to 2025 and score it (see the module docstring).
     ``prior``: score the PRIOR predictive instead (every prior draw alike; ``heldout_prior.csv``) — a baseline
     for the posterior's score, and the only way to score a model with no accepted draw (the null model of
-    the study); not an analysis docs/heldout.md pre-registered, and reported as such."""
+    the study); not an analysis docs/heldout.md pre-registered, and reported as such. ``rescore``: score the
+    features of the runs already made (``heldout[_prior]_features.parquet``) again, simulating nothing."""
     from sim.scenario import load_scenario
 
     d = Path(calib_dir)
@@ -89,6 +90,9 @@ def heldout_study(calib_dir, runs: int = 1000, progress: bool = True, m8: bool =
     if _file_sha256(pre) != reg["sha256"]:
         raise HeldOutError(f"{pre} changed since the calibration (SHA-256 {reg['sha256'][:12]}… recorded): the "
                            "held-out rules are pre-registered; score with the file as it was, or report the change")
+    tag = "_prior" if prior else ""
+    if rescore:
+        return _rescore(d, tag)
     scenario = load_scenario(_scenario_path(manifest))  # the full scenario: to 2025Q4
     seeds = list(range(SEED_BASE, SEED_BASE + runs))
     t0 = time.time()
@@ -110,7 +114,6 @@ def heldout_study(calib_dir, runs: int = 1000, progress: bool = True, m8: bool =
     for w in skipped:
         out = pd.concat([out, pd.DataFrame([{"model": w, "item": "no accepted draw", "kind": "none", "record": np.nan,
                                              "predicted": np.nan, "score": np.nan, "n": 0}])], ignore_index=True)
-    tag = "_prior" if prior else ""
     out.to_csv(d / f"heldout{tag}.csv", index=False, float_format="%.6g")
     if feats:
         pd.concat(feats, ignore_index=True).to_parquet(d / f"heldout{tag}_features.parquet", index=False)
@@ -119,6 +122,24 @@ def heldout_study(calib_dir, runs: int = 1000, progress: bool = True, m8: bool =
         "weights": "prior (every draw alike)" if prior else ("weight_m8" if m8 else "weight"),
         "scored_with_sha256": reg["sha256"]})
     man_path.write_text(json.dumps(manifest, indent=2, default=str))
+    return out
+
+
+def _rescore(d: Path, tag: str) -> pd.DataFrame:
+    """The scores of the predictive runs already in ``d`` (their features), recomputed; models the earlier
+    scoring skipped (no accepted draw) keep their row."""
+    fp = d / f"heldout{tag}_features.parquet"
+    if not fp.is_file():
+        raise HeldOutError(f"{d}: no {fp.name} to rescore (run 'spiral heldout' first)")
+    f = pd.read_parquet(fp)
+    scores = [heldout.score({c: g[c].to_numpy() for c in g.columns if c not in ("model", "seed")}, str(m))
+              for m, g in f.groupby("model", sort=False)]
+    out = pd.concat(scores, ignore_index=True)
+    old = d / f"heldout{tag}.csv"
+    if old.is_file():
+        prev = pd.read_csv(old, keep_default_na=False, na_values=[""])
+        out = pd.concat([out, prev[prev["item"] == "no accepted draw"]], ignore_index=True)
+    out.to_csv(old, index=False, float_format="%.6g")
     return out
 
 
