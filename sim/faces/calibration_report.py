@@ -171,7 +171,8 @@ class Calibration:
     record: pd.DataFrame | None = None         # feature, value, tolerance, source
     confusion: pd.DataFrame | None = None      # true, inferred, win_share, probability[, probability_m8], n
     recovery: pd.DataFrame | None = None       # world, parameter, correlation, coverage_50, coverage_90, sbc_*
-    heldout: pd.DataFrame | None = None        # model, item, kind, record, predicted, score, n
+    heldout: pd.DataFrame | None = None        # model, item, kind, record, predicted, score, n[, se]
+    heldout_prior: pd.DataFrame | None = None  # the same for the prior predictive (spiral heldout --prior)
     switches: pd.DataFrame | None = None       # switch, world, draws, d_accept[_lo, _hi], d_patterns[_lo, _hi], ...
     switch_patterns: pd.DataFrame | None = None  # switch, pattern, plain, switched, difference
     west_type: pd.DataFrame | None = None      # true_type, inferred_type, records, probability, win_share, votes_mean
@@ -188,6 +189,7 @@ class Calibration:
                            ("sensitivity", d / "prior_sensitivity"), ("m8", d / "m8_evidence"),
                            ("record", d / "record"), ("confusion", rec_dir / "confusion"),
                            ("recovery", rec_dir / "parameter_recovery"), ("heldout", d / "heldout"),
+                           ("heldout_prior", d / "heldout_prior"),
                            ("switches", d / "switches"), ("switch_patterns", d / "switches_by_pattern"),
                            ("west_type", rec_dir / "west_type")):
             setattr(c, name, _read(path))
@@ -1476,13 +1478,47 @@ def heldout_table(c: Calibration) -> str:
                                                   f" <small>(median {num(r['predicted'])})</small>"
                                                   if np.isfinite(r["predicted"]) else ""))
         rows.append((it, r0["kind"], rec_s, cells))
-    if len(models) > 8:  # many models: a row per model, a column per item (its score and the record under it)
-        head = "".join(f"<th>{'<b>' if 'total' in it or 'mean' in it else ''}{html.escape(it)}<br><small>"
-                       f"{html.escape(kind)}; record: {html.escape(rec)}</small></th>" for it, kind, rec, _ in rows)
-        body = "".join(f"<tr><td>{html.escape(m)}</td>" + "".join(f"<td style='text-align:right'>{cells[m]}</td>"
-                                                                    for _, _, _, cells in rows) + "</tr>"
-                       for m in models)
-        table = f"<table class='card'><tr><th>model</th>{head}</tr>{body}</table>"
+    if len(models) > 8:  # many models: a row per model, a column per pattern and the totals (the per-year CRPS
+        # of the burden stay in heldout.csv: eleven more columns would not fit a page)
+        keep = [r for r in rows if str(r[0]).startswith("H") or "total" in r[0] or "mean" in r[0]]
+        prior = c.heldout_prior
+
+        def short(it):
+            return str(it).split("_")[0] if str(it).startswith("H") else str(it)
+
+        head = "".join(f"<th title='{html.escape(it)}'>{'<b>' if 'total' in it or 'mean' in it else ''}"
+                       f"{html.escape(short(it))}</th>" for it, kind, rec, _ in keep)
+        if prior is not None:
+            head += "<th>total log score, <i>prior</i> predictive</th>"
+
+        def prior_total(m):
+            if prior is None:
+                return ""
+            g = prior[(prior["model"] == m) & (prior["item"] == "total log score")]
+            if not len(g):
+                return "<td></td>"
+            se = g["se"].iloc[0] if "se" in g else np.nan
+            return (f"<td style='text-align:right'>{num(g['score'].iloc[0])}"
+                    + (f" <small>± {se:.2f}</small>" if np.isfinite(se) else "") + "</td>")
+
+        def cell(it, cells, m):
+            v = cells.get(m, "")
+            if it == "total log score" and "se" in h:
+                g = h[(h["model"] == m) & (h["item"] == it)]
+                if len(g) and np.isfinite(g["se"].iloc[0]):
+                    v += f" <small>± {g['se'].iloc[0]:.2f}</small>"
+            return v
+
+        body = "".join(f"<tr><td>{html.escape(m)}</td>" + "".join(f"<td style='text-align:right'>{cell(it, cells, m)}</td>"
+                                                                    for it, _, _, cells in keep)
+                       + prior_total(m) + "</tr>" for m in models)
+        table = (f"<table class='card'><tr><th>model</th>{head}</tr>{body}</table>"
+                 "<p class='note'>" + "; ".join(f"<b>{html.escape(short(it))}</b> {html.escape(it)}"
+                                                 for it, *_ in keep if str(it).startswith("H"))
+                 + ". Each pattern holds in the record; the cell is its log score with p̂. ± : the bootstrap "
+                 "standard error over the predictive runs. The prior predictive (every prior draw alike; "
+                 "<code>spiral heldout --prior</code>) is not part of the pre-registration: it scores the models "
+                 "with no accepted draw (the null model) and is the baseline of each posterior's score.</p>")
     else:
         head = "".join(f"<th>{_wrap(m)}</th>" for m in models)
         body = "".join(f"<tr><td>{'<b>' if 'total' in it or 'mean' in it else ''}{html.escape(it)}</td><td>"
