@@ -342,6 +342,13 @@ def edit_scope(base: Scenario, cf: Scenario) -> EditScope:
         if ob != oc:
             dates.append(q)
             parts.append(f"reordered events of {quarter_label(q)}")
+    # which states' applications NATO votes on (M8) is read from the scripted decisions as a whole, from the
+    # start: an edit that makes a decision endogenous, or removes or adds one for a new state, acts from quarter 0
+    from sim.engine.events import _scripted_nato
+
+    if _scripted_nato(base) != _scripted_nato(cf):
+        other.append("the states whose NATO decisions the record scripts (their applications go to NATO's vote "
+                     "from the start)")
     if other:
         return EditScope("undated", None, "changed " + ", ".join(other) + ("; " + "; ".join(parts) if parts else ""))
     if dates:
