@@ -223,7 +223,8 @@ def _floor_chunk(args):
 
     t08 = [parse_summary("tension@2008")]
     return [[world, point, seed,
-             compute_summaries(observable_columns(run_model(scenario, world, seed, parameters)), t08)["tension@2008"]]
+             compute_summaries(observable_columns(run_model(scenario, world, seed, parameters).engine.result()),
+                               t08)["tension@2008"]]
             for world, point, seed, parameters in runs]
 
 
