@@ -73,19 +73,32 @@ def split_model(name: str) -> tuple[str, dict[str, float]]:
     so that a claim or an M10 module is compared with the worlds under one protocol. Returns the world and
     the switch values (1 each); a plain world name has none. One-line ``ValueError`` for an unknown world or
     switch."""
-    from sim.params import SWITCHES
-
     world, *switches = str(name).split(MODEL_SEP)
     world_types(world)
     for sw in switches:
-        if sw not in SWITCHES:
-            import difflib
-            close = difflib.get_close_matches(sw, SWITCHES, n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
-            raise ValueError(f"unknown switch {sw!r} in model {name!r}{hint}; switches: {', '.join(SWITCHES)}")
+        check_switch(sw, f" in model {name!r}")
     if len(set(switches)) != len(switches):
         raise ValueError(f"model {name!r} names a switch twice")
     return world, {sw: 1.0 for sw in switches}
+
+
+def check_switch(name: str, where: str = "") -> None:
+    """A one-line ``ValueError`` (with 'did you mean') unless ``name`` is a switch of :data:`sim.params.SWITCHES`."""
+    from sim.params import SWITCHES
+
+    if name not in SWITCHES:
+        import difflib
+        close = difflib.get_close_matches(str(name), SWITCHES, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise ValueError(f"unknown switch {name!r}{where}{hint}; switches: {', '.join(SWITCHES)}")
+
+
+def model_pairs(models) -> list[tuple[str, str, str]]:
+    """``(switch, world, model)`` for every model ``world+switch`` among ``models`` whose plain ``world`` is there
+    too — the pairs a switch's paired effect compares (``switch`` may itself be ``a+b``)."""
+    models = list(models)
+    return [(m.split(MODEL_SEP, 1)[1], m.split(MODEL_SEP, 1)[0], m) for m in models
+            if MODEL_SEP in m and m.split(MODEL_SEP, 1)[0] in models]
 
 
 def world_types(world: str) -> dict[str, str]:

@@ -645,7 +645,7 @@ def _response_event(b: Batch, rule, target: int, step: int) -> EventSpec:
 
 
 @lru_cache(maxsize=32)
-def _scripted_nato(scenario) -> tuple[str, ...]:
+def scripted_nato_states(scenario) -> tuple[str, ...]:
     """States whose path on NATO's ladder the scenario scripts: an invitation or accession taken, or any ladder
     decision the record holds, taken or withheld (Bucharest's refused MAPs for Ukraine and Georgia are NATO's
     recorded answer to them; the replay keeps it instead of voting again). Applications of other states go to
@@ -664,7 +664,7 @@ def review_applications(b: Batch, s: State, k: int):
     cw, T = b.cw, b.n_steps
     open_ = s.applied & s.exists & (s.ladder < INVITED)
     open_[:, cw.rus] = False
-    scripted = _scripted_nato(b.scenario)
+    scripted = scripted_nato_states(b.scenario)
     if scripted:
         open_[:, _idx(b, scripted)] = False
     if not open_.any():

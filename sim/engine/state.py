@@ -81,8 +81,7 @@ def make_batch(scenario: Scenario, worlds, seeds, parameters=None) -> Batch:
                          f"got {len(worlds)} and {len(parameters)}")
     cw = compile_world(scenario)
     # a model "world+switch" runs its world with the switch on (sim.worlds.split_model)
-    models = [split_model(w) for w in dict.fromkeys(worlds)]
-    switched = {w: m[1] for w, m in zip(dict.fromkeys(worlds), models)}
+    switched = {w: split_model(w)[1] for w in set(worlds)}
     parameters = tuple({**p, **switched[w]} if switched[w] else p for p, w in zip(parameters, worlds))
     resolved: dict = {}
     rows = []

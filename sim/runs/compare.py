@@ -344,9 +344,9 @@ def edit_scope(base: Scenario, cf: Scenario) -> EditScope:
             parts.append(f"reordered events of {quarter_label(q)}")
     # which states' applications NATO votes on (M8) is read from the scripted decisions as a whole, from the
     # start: an edit that makes a decision endogenous, or removes or adds one for a new state, acts from quarter 0
-    from sim.engine.events import _scripted_nato
+    from sim.engine.events import scripted_nato_states
 
-    if _scripted_nato(base) != _scripted_nato(cf):
+    if scripted_nato_states(base) != scripted_nato_states(cf):
         other.append("the states whose NATO decisions the record scripts (their applications go to NATO's vote "
                      "from the start)")
     if other:

@@ -244,11 +244,9 @@ def switch_effects(table: pd.DataFrame, accepted, record: pd.DataFrame, n_boot: 
     means the record favours the worlds as they are (the claim, or the module's absence) over its rival.
     Columns ``switch, world, draws, d_accept, d_accept_lo, d_accept_hi, d_patterns, d_patterns_lo,
     d_patterns_hi, share_switch_better, share_plain_better``."""
-    from sim.worlds import MODEL_SEP
+    from sim.worlds import model_pairs
 
-    worlds = _worlds(table)
-    pairs = [(w.split(MODEL_SEP, 1)[1], w.split(MODEL_SEP, 1)[0], w) for w in worlds
-             if MODEL_SEP in w and w.split(MODEL_SEP, 1)[0] in worlds]
+    pairs = model_pairs(_worlds(table))
     if not pairs:
         return pd.DataFrame()
     df = pd.DataFrame({"world": table["world"].to_numpy(), "draw": table["draw"].to_numpy(),
@@ -283,16 +281,13 @@ def switch_pattern_effects(table: pd.DataFrame, record: pd.DataFrame) -> pd.Data
     in the table (pooled over the worlds whose plain version is there, on the same draws and seeds), the
     share of runs in which each pattern holds without and with the switch, and the difference. Columns
     ``switch, pattern, plain, switched, difference``."""
-    from sim.worlds import MODEL_SEP
+    from sim.worlds import model_pairs
 
-    worlds = _worlds(table)
-    pairs = [(w.split(MODEL_SEP, 1)[1], w.split(MODEL_SEP, 1)[0], w) for w in worlds
-             if MODEL_SEP in w and w.split(MODEL_SEP, 1)[0] in worlds]
+    pairs = model_pairs(_worlds(table))
     if not pairs:
         return pd.DataFrame()
-    ok = within(table, record)
-    groups = list(dict.fromkeys(pattern_of(f) for f in ok.columns))
-    held = pd.DataFrame({g: ok[[f for f in ok.columns if pattern_of(f) == g]].to_numpy().all(axis=1) for g in groups})
+    held = patterns_held(table, record)
+    groups = list(held.columns)
     world = table["world"].to_numpy()
     rows = []
     for sw in dict.fromkeys(p[0] for p in pairs):
@@ -482,16 +477,18 @@ def leave_one_out(table: pd.DataFrame, record: pd.DataFrame, tolerance: dict | N
 FALLBACK_SHARE = 0.001
 
 
-def patterns_matched(table: pd.DataFrame, record: pd.DataFrame, tolerance: dict | None = None) -> np.ndarray:
-    """Per run: on how many of the record's patterns it matches (a pattern matches when all its features are
-    within tolerance; :func:`pattern_of`)."""
+def patterns_held(table: pd.DataFrame, record: pd.DataFrame, tolerance: dict | None = None) -> pd.DataFrame:
+    """Per run and pattern of the record: does it hold (all the pattern's features within tolerance;
+    :func:`pattern_of`)? One bool column per pattern, in the record's order."""
     ok = within(table, record, tolerance)
     groups = list(dict.fromkeys(pattern_of(f) for f in ok.columns))
-    if not groups:
-        return np.zeros(len(table), dtype=np.int64)
-    held = np.stack([ok[[f for f in ok.columns if pattern_of(f) == g]].to_numpy().all(axis=1) for g in groups],
-                    axis=1)
-    return held.sum(axis=1)
+    return pd.DataFrame({g: ok[[f for f in ok.columns if pattern_of(f) == g]].to_numpy().all(axis=1) for g in groups},
+                        index=range(len(table)))
+
+
+def patterns_matched(table: pd.DataFrame, record: pd.DataFrame, tolerance: dict | None = None) -> np.ndarray:
+    """Per run: on how many of the record's patterns it matches (:func:`patterns_held`)."""
+    return patterns_held(table, record, tolerance).to_numpy().sum(axis=1).astype(np.int64)
 
 
 def fallback_accept(table: pd.DataFrame, record: pd.DataFrame, tolerance: dict | None = None,
@@ -625,5 +622,6 @@ def prior_sensitivity(results: dict, models=None) -> pd.DataFrame:
 
 __all__ = ["ATOL", "RECORD", "accept", "acceptance", "check_record", "draw_shares", "graded", "leave_one_out",
            "load_record", "m8_evidence", "marginals", "model_probabilities", "paired_differences", "pattern_of",
-           "posterior", "posterior_table", "predictive_check", "prior_sensitivity", "switch_effects", "switch_pattern_effects", "the_rule", "record_from_run",
+           "patterns_held", "posterior", "posterior_table", "predictive_check", "prior_sensitivity", "switch_effects",
+           "switch_pattern_effects", "the_rule", "record_from_run",
            "used_features", "wilson", "within"]

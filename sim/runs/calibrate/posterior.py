@@ -104,7 +104,7 @@ def posterior_weights(calib_dir, world: str, m8: bool = False) -> pd.Series:
     if world == NULL_WORLD and (NULL_WORLD in set(post["world"]) or (d / NULL_DRAWS).is_file()):
         pass  # the null model's posterior (its own draws)
     else:
-        posterior_weights_known(d, world)
+        _check_agent_world(d, world)
     col = "weight_m8" if m8 else "weight"
     if col not in post:
         raise PosteriorError(f"--posterior {d}: {POSTERIOR} has no {col} column")
@@ -125,12 +125,12 @@ def prior_weights(calib_dir, world: str) -> pd.Series:
             raise PosteriorError(f"{d}: no {NULL_DRAWS} (the null model's draws)")
         index = pd.read_parquet(d / NULL_DRAWS, columns=["draw"])["draw"]
     else:
-        posterior_weights_known(d, world)
+        _check_agent_world(d, world)
         index = load(d)[0].index
     return pd.Series(1.0, index=np.sort(np.asarray(index)))
 
 
-def posterior_weights_known(d: Path, world: str) -> None:
+def _check_agent_world(d: Path, world: str) -> None:
     """A one-line error unless ``world`` is an agent model of the calibration in ``d``."""
     from sim.scenario.yamlsafe import nearest
 

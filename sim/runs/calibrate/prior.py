@@ -39,7 +39,7 @@ def unit_design(n: int, d: int, sampler: str, seed: int) -> np.ndarray:
 def draws(spec: CalibrationSpec) -> pd.DataFrame:
     """The prior draws: columns ``draw`` (0..draws-1) and one per free parameter (``spec.free`` order)."""
     x = unit_design(spec.draws, len(spec.free), spec.sampler, spec.design_seed)
-    if getattr(spec, "shape", "uniform") == "arcsine":  # Beta(1/2, 1/2) quantile: the same points, moved to the ends
+    if spec.shape == "arcsine":  # Beta(1/2, 1/2) quantile: the same points, moved to the ends
         x = np.sin(0.5 * np.pi * x) ** 2
     lo = np.array([spec.bounds[n][0] for n in spec.free])
     hi = np.array([spec.bounds[n][1] for n in spec.free])

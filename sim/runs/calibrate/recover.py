@@ -37,12 +37,12 @@ import pandas as pd
 
 from sim.errors import SpiralError
 from sim.runs.calibrate import abc
+from sim.runs.calibrate.reference import M8_VOTE_COLUMNS
 
 NULL_WORLD = "null"
 MIN_POSTERIOR = 5  # accepted runs of the true world needed for parameter recovery (else reported as too few)
 SBC_BINS = 5       # rank histogram bins (25 records: five expected per bin)
 M8_COLUMN = "m8_ll_own"
-VOTE_COLUMNS = ("m8_votes", "m8_vote_ll_S", "m8_vote_ll_R", "m8_vote_ll_G")  # reference.M8_VOTE_COLUMNS
 
 
 @dataclass
@@ -157,13 +157,12 @@ def recover(table: pd.DataFrame, draws, record: pd.DataFrame, per_world: int = 2
     seed_col = table["seed"].to_numpy()
     has_m8 = M8_COLUMN in table and np.isfinite(table[M8_COLUMN].to_numpy(dtype=float)).any()
     # decisions NATO's own vote took in the synthetic history (endogenous M8): evidence about the West's type
-    has_votes = all(c in table for c in VOTE_COLUMNS) and bool((table["m8_votes"].fillna(0) > 0).any())
+    has_votes = all(c in table for c in M8_VOTE_COLUMNS) and bool((table["m8_votes"].fillna(0) > 0).any())
     if has_votes:
-        from sim.worlds import world_types
+        from sim.worlds import TYPES as types, world_types
 
-        types = ("security_seeker", "order_revisionist", "greedy_expansionist")
         leader = np.array([types.index(world_types(w)["leader"]) if w != NULL_WORLD else -1 for w in worlds])
-        vote_ll = table[list(VOTE_COLUMNS[1:])].to_numpy(dtype=float)
+        vote_ll = table[list(M8_VOTE_COLUMNS[1:])].to_numpy(dtype=float)
     ll = table[M8_COLUMN].to_numpy(dtype=float) if has_m8 else None
     agent = np.array([w != NULL_WORLD for w in worlds])
     params = {w: (draws[w] if isinstance(draws, dict) else draws).set_index("draw") for w in worlds}
@@ -268,9 +267,10 @@ def recover(table: pd.DataFrame, draws, record: pd.DataFrame, per_world: int = 2
 def west_type_confusion(records: pd.DataFrame) -> pd.DataFrame:
     """True leader type × type inferred from the synthetic history's own NATO decisions alone (equal prior
     over the three types): mean probability and share of records won (ties split). Empty without votes."""
+    from sim.worlds import TYPES as types
+
     if "true_type" not in records:
         return pd.DataFrame()
-    types = ("security_seeker", "order_revisionist", "greedy_expansionist")
     rows = []
     g0 = records[records["true_type"].astype(str) != ""]
     for t in types:
@@ -292,12 +292,13 @@ def switch_recovery(records: pd.DataFrame, worlds) -> pd.DataFrame:
     the share of the win (and of the model probability) that goes to the right side — the models with the
     switch when it was on, the plain worlds when it was off — counting only those two families (chance 0.5).
     Columns ``switch, truth (on|off), records, win_share, probability``. Empty without models."""
-    from sim.worlds import MODEL_SEP
+    from sim.worlds import model_pairs
 
-    plain = [w for w in worlds if MODEL_SEP not in w and w != NULL_WORLD]
+    pairs = model_pairs(worlds)
     rows = []
-    for sw in dict.fromkeys(w.split(MODEL_SEP, 1)[1] for w in worlds if MODEL_SEP in w):
-        on = [w for w in worlds if MODEL_SEP in w and w.split(MODEL_SEP, 1)[1] == sw]
+    for sw in dict.fromkeys(p[0] for p in pairs):
+        on = [m for s_, _, m in pairs if s_ == sw]
+        plain = [b for s_, b, _ in pairs if s_ == sw]
         for truth, mine, other in (("on", on, plain), ("off", plain, on)):
             g = records[records["true_world"].isin(mine)]
             if not len(g):
@@ -363,18 +364,15 @@ def load_folder(calib_dir) -> tuple[pd.DataFrame, dict, pd.DataFrame, dict]:
     """(reference table, draws per world, record, manifest) of a folder written by ``spiral calibrate``.
     The record is the one the calibration read (``record.csv``; else the manifest's path). An incomplete
     reference table is refused: its budgets would be unequal."""
-    from sim.runs.calibrate.reference import DRAWS, NULL_DRAWS, load_reference, read_manifest
+    from sim.runs.calibrate.reference import DRAWS, NULL_DRAWS, load_reference, read_complete_manifest
 
     d = Path(calib_dir)
     if not d.is_dir():
         raise RecoveryError(f"{d}: no such folder" if not d.exists() else f"{d}: not a folder")
     try:
-        manifest = read_manifest(d)
+        manifest = read_complete_manifest(d)
     except SpiralError as exc:
         raise RecoveryError(str(exc)) from None
-    if manifest.get("status") != "complete":
-        raise RecoveryError(f"{d}: the calibration is not complete ({manifest.get('runs_done', 0):,} runs done); "
-                            "finish it with 'spiral calibrate SPEC --out DIR --resume' first")
     if not (d / DRAWS).is_file():
         raise RecoveryError(f"{d}: no {DRAWS} (not a calibration written by 'spiral calibrate')")
     table = load_reference(d)

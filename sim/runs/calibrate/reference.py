@@ -353,6 +353,16 @@ def read_manifest(out) -> dict:
     return json.loads(m.read_text())
 
 
+def read_complete_manifest(out) -> dict:
+    """The manifest of a FINISHED calibration (recovery and SMC read only those: an incomplete reference
+    table's budgets would be unequal); a one-line :class:`SweepError` otherwise."""
+    manifest = read_manifest(out)
+    if manifest.get("status") != "complete":
+        raise SweepError(f"{out}: the calibration is not complete ({manifest.get('runs_done', 0):,} runs done); "
+                         "finish it with 'spiral calibrate SPEC --out DIR --resume' first")
+    return manifest
+
+
 def write_manifest(out: Path, manifest: dict) -> None:
     _write_manifest(Path(out), manifest)
 
@@ -479,6 +489,6 @@ def check_budgets(table: pd.DataFrame, draws: int | None = None, seeds: int | No
     return n.rename("runs").reset_index()
 
 
-__all__ = ["COLUMNS", "KEY_COLUMNS", "LAG_PARAMETERS", "M8_COLUMNS", "ChunkTask", "ReferencePlan", "check_budgets",
-           "committed", "evaluate", "lag_groups", "load_reference", "m8_loglik", "plan", "read_manifest",
+__all__ = ["COLUMNS", "KEY_COLUMNS", "LAG_PARAMETERS", "M8_COLUMNS", "M8_VOTE_COLUMNS", "ChunkTask", "ReferencePlan", "check_budgets",
+           "committed", "evaluate", "lag_groups", "load_reference", "m8_loglik", "m8_votes", "plan", "read_complete_manifest", "read_manifest",
            "rows_of", "run_chunk", "run_reference"]

@@ -810,7 +810,7 @@ def smc_folder(calib, generations: int = 4, population: int = 512, out=None, wor
     own prior. ``workers`` > 1 (default: every core) splits each world's batch into that many engine calls
     over a local process pool; 1 runs in this process. Writes ``out`` (default ``CALIB_DIR/smc``: :data:`OUTPUTS`)."""
     from sim.runs.calibrate.reference import (DRAWS, NULL_DRAWS, calibration_hash, check_budgets, load_reference,
-                                              read_manifest)
+                                              read_complete_manifest)
     from sim.runs.calibrate.spec import NULL_WORLD, load_calibration
     from sim.runs.sweep.spec import SweepError
     from sim.runs.sweep.store import _atomic_write, _parquet_bytes, code_fingerprint
@@ -818,12 +818,9 @@ def smc_folder(calib, generations: int = 4, population: int = 512, out=None, wor
     t_start = time.perf_counter()
     calib = Path(calib)
     try:
-        manifest = read_manifest(calib)
+        manifest = read_complete_manifest(calib)
     except SweepError as exc:
         raise SMCError(str(exc)) from None
-    if manifest.get("status") != "complete":
-        raise SMCError(f"{calib}: the calibration is not complete ({manifest.get('runs_done', 0):,} runs done); "
-                       "finish it with 'spiral calibrate SPEC --out DIR' first")
     spec_path = resolve_spec_path(calib, manifest)
     spec = load_calibration(spec_path)
     if calibration_hash(spec) != manifest.get("calibration_hash"):

@@ -39,7 +39,7 @@ from typing import Any
 
 from sim.calendar import parse_quarter, quarter_label
 from sim.runs.sweep.spec import SpecError, _Located, _load_located, _nearest
-from sim.worlds import MODEL_SEP, split_model
+from sim.worlds import MODEL_SEP, check_switch, split_model
 
 FORMAT = "spiral-calibration/1"
 REPO_ROOT = Path(__file__).resolve().parents[3]
@@ -237,9 +237,10 @@ def load_calibration(path: str | os.PathLike) -> CalibrationSpec:
             if not isinstance(sw, str) or not sw:
                 raise err(where, f"a switch is a name (or switch+switch), not {sw!r}")
             try:
-                split_model(f"{agent_worlds()[0]}{MODEL_SEP}{sw}")
+                for part in sw.split(MODEL_SEP):
+                    check_switch(part)
             except ValueError as e:
-                raise err(where, str(e).replace(f" in model {agent_worlds()[0]}{MODEL_SEP}{sw!r}", "")) from None
+                raise err(where, str(e)) from None
             if sw in crossed:
                 raise err(where, f"switch {sw!r} is listed twice")
             crossed.append(sw)
