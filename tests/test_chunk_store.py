@@ -5,6 +5,7 @@ calibrations are tested through it in test_sweep_run.py and test_calibrate.py)."
 from __future__ import annotations
 
 import json
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -73,21 +74,37 @@ def test_done_can_ask_more_than_a_committed_part(tmp_path):
 
 
 def test_ctrl_c_keeps_what_finished_and_says_how_to_resume(tmp_path, capsys):
-    def commit(c, r):
-        if c == 2:
+    made = []
+
+    def commit(c, r):  # Ctrl-C on the third commit, whichever chunk finishes third (threads finish in any order)
+        if len(made) == 2:
             raise KeyboardInterrupt
+        made.append(c)
         _atomic_write(tmp_path / "parts" / f"part-{c:06d}.parquet", r.data)
 
     with pytest.raises(KeyboardInterrupt):
         run(job(tmp_path, commit=commit))
     m = json.loads((tmp_path / "manifest.json").read_text())
     assert m["sessions"][-1]["status"] == "interrupted" and m["runs_done"] == 4
+    assert committed_chunks(tmp_path, "parts") == set(made)
     assert f"interrupted: 4 of 8 runs are saved in {tmp_path}; run the same command again" in capsys.readouterr().err
 
 
 def test_a_failure_is_recorded_and_raised_as_it_is(tmp_path):
+    first_four = threading.Event()  # chunk 4 fails only once chunks 0-3 are committed (threads finish in any order)
+
+    def commit(c, r):
+        _atomic_write(tmp_path / "parts" / f"part-{c:06d}.parquet", r.data)
+        if {0, 1, 2, 3} <= committed_chunks(tmp_path, "parts"):
+            first_four.set()
+
+    def worker(c):
+        if c == 4:
+            first_four.wait(10)
+        return work(c)
+
     with pytest.raises(RuntimeError, match="chunk 4 fails"):
-        run(job(tmp_path, n_chunks=6))
+        run(job(tmp_path, n_chunks=6, commit=commit, worker=worker))
     m = json.loads((tmp_path / "manifest.json").read_text())
     assert m["sessions"][-1]["status"] == "failed" and {0, 1, 2, 3} <= committed_chunks(tmp_path, "parts")
 
