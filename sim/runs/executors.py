@@ -60,12 +60,12 @@ def release_free_memory() -> None:
     """Free the finished runs of a chunk now and give the memory back to the operating system. Called by a
     worker after each chunk.
 
-    A Mesa model sits in reference cycles of its own (the wrapped ``step`` method, the event generator and
-    schedule refer back to the model), so a finished run is freed only by Python's cyclic collector, whose
-    full passes come rarely once a process holds many long-lived objects; glibc then keeps the freed numpy
-    buffers in a fragmented heap. Measured in one worker running chunks of 50 historical runs: resident
-    memory 195 → 244 MiB over 2,500 runs without this, flat at 181 MiB with a full collection and
-    ``malloc_trim(0)`` after each chunk. After the first collection everything still alive (modules,
+    Objects in reference cycles (a Mesa model's wrapped ``step``, event generator and schedule; a toy or user
+    backend's) are freed only by Python's cyclic collector, whose full passes come rarely once a process holds
+    many long-lived objects; glibc then keeps the freed numpy buffers in a fragmented heap. Measured with the
+    one-run-at-a-time Mesa model in one worker running chunks of 50 historical runs: resident memory
+    195 → 244 MiB over 2,500 runs without this, flat at 181 MiB with a full collection and ``malloc_trim(0)``
+    after each chunk (the engine's batched chunks hold one batch's arrays, released here too). After the first collection everything still alive (modules,
     caches, the compiled scenario) is moved out of the collector's sight (``gc.freeze``), so later
     collections look only at what the last chunk made: a few ms instead of ~40 ms per chunk.
     ``malloc_trim`` is glibc's; elsewhere only the collection runs."""
