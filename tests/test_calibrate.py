@@ -420,6 +420,24 @@ def test_cli_dry_run_and_one_line_errors(tmp_path, capsys):
     assert main(["calibrate", str(p), "--resume", "--out", str(tmp_path / "none")]) == 2
 
 
+def test_another_commands_folder_or_spec_is_named_as_such(tmp_path, capsys):
+    """A run folder given where a calibration folder is expected, and a sweep spec given to calibrate (or the
+    reverse), say so in one line instead of reporting a missing key or an incomplete calibration."""
+    from sim.faces.cli import main
+
+    run_dir = tmp_path / "run"
+    assert main(["run", str(HISTORICAL), "--world", "deterrence", "--seeds", "1", "--out", str(run_dir)]) == 0
+    capsys.readouterr()
+    for cmd in (["recover", str(run_dir)], ["heldout", str(run_dir)], ["smc", str(run_dir), "--quiet"]):
+        assert main(cmd) == 2
+        err = capsys.readouterr().err
+        assert "not a calibration folder" in err and "another command's output" in err and err.count("\n") == 1
+    assert main(["calibrate", str(REPO / "experiments" / "sobol_revisionist.yaml"), "--dry-run"]) == 2
+    assert "run this file with 'spiral sweep'" in capsys.readouterr().err
+    assert main(["sweep", str(REPO / "experiments" / "calibration.yaml")]) == 2
+    assert "run this file with 'spiral calibrate'" in capsys.readouterr().err
+
+
 # ------------------------------------------------------------------------------------ ABC on known tables
 
 

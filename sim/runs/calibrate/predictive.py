@@ -14,7 +14,6 @@ and ``CALIB_DIR/heldout_features.parquet`` (one row per predictive run).
 
 from __future__ import annotations
 
-import json
 import sys
 import time
 from pathlib import Path
@@ -25,6 +24,8 @@ import pandas as pd
 from sim.errors import SpiralError
 from sim.runs.calibrate import heldout
 from sim.runs.calibrate.posterior import NULL_WORLD, PosteriorError, calibrated_worlds, posterior_parameters
+from sim.runs.calibrate.reference import read_manifest, write_manifest
+from sim.runs.sweep.spec import SweepError
 
 SEED_BASE = 900_000_000  # predictive seeds: far from the calibration's (SHA-256-derived) ones, the same for every model
 
@@ -78,10 +79,10 @@ def heldout_study(calib_dir, runs: int = 1000, progress: bool = True, m8: bool =
     from sim.scenario import load_scenario
 
     d = Path(calib_dir)
-    man_path = d / "manifest.json"
-    if not man_path.is_file():
-        raise HeldOutError(f"{d}: not a calibration folder (no manifest.json)")
-    manifest = json.loads(man_path.read_text())
+    try:
+        manifest = read_manifest(d)
+    except SweepError as exc:
+        raise HeldOutError(str(exc)) from None
     reg = manifest.get("heldout") or {}
     pre = Path(reg.get("path") or "")
     if not reg.get("sha256") or not pre.is_file():
@@ -121,7 +122,7 @@ def heldout_study(calib_dir, runs: int = 1000, progress: bool = True, m8: bool =
         "runs_per_model": runs, "seconds": round(time.time() - t0, 1),
         "weights": "prior (every draw alike)" if prior else ("weight_m8" if m8 else "weight"),
         "scored_with_sha256": reg["sha256"]})
-    man_path.write_text(json.dumps(manifest, indent=2, default=str))
+    write_manifest(d, manifest)
     return out
 
 

@@ -347,10 +347,17 @@ def _new_manifest(p: ReferencePlan) -> dict:
 
 
 def read_manifest(out) -> dict:
+    """A calibration folder's manifest; a one-line :class:`SweepError` if ``out`` is not a calibration folder
+    (no manifest, or the manifest of a run, sweep or comparison folder)."""
     m = Path(out) / MANIFEST
     if not m.is_file():
-        raise SweepError(f"{out}: not a calibration folder (no {MANIFEST}); write one with 'spiral calibrate SPEC'")
-    return json.loads(m.read_text())
+        what = "no such calibration folder" if not Path(out).exists() else f"not a calibration folder (no {MANIFEST})"
+        raise SweepError(f"{out}: {what}; write one with 'spiral calibrate SPEC --out DIR'")
+    manifest = json.loads(m.read_text())
+    if not isinstance(manifest, dict) or "budget" not in manifest:  # every calibration records its budget
+        raise SweepError(f"{out}: not a calibration folder (its {MANIFEST} is that of another command's output, "
+                         "e.g. 'spiral run' or 'spiral sweep'); write one with 'spiral calibrate SPEC --out DIR'")
+    return manifest
 
 
 def read_complete_manifest(out) -> dict:

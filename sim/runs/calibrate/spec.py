@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from sim.calendar import parse_quarter, quarter_label
+from sim.runs.sweep.spec import TOP_KEYS as SWEEP_KEYS
 from sim.runs.sweep.spec import SpecError, _Located, _load_located, _nearest
 from sim.worlds import MODEL_SEP, check_switch, split_model
 
@@ -159,7 +160,8 @@ def load_calibration(path: str | os.PathLike) -> CalibrationSpec:
         raise err((), "a calibration spec is a mapping of keys (name, scenario, worlds, draws, seeds, prior, ...)")
     for key in d:
         if key not in TOP_KEYS:
-            raise err((key,), f"unknown key {key!r}{_nearest(key, TOP_KEYS)}")
+            other = " — a sweep's key: run this file with 'spiral sweep'" if key in SWEEP_KEYS else ""
+            raise err((key,), f"unknown key {key!r}{_nearest(key, TOP_KEYS)}{other}")
 
     def need(key, what):
         if key not in d:

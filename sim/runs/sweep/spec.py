@@ -529,7 +529,10 @@ def load_spec(path: str | os.PathLike, model: str | None = None) -> SweepSpec:
         raise err((), "a sweep spec is a mapping of keys (name, scenario, worlds, parameters, ...)")
     for key in d:
         if key not in TOP_KEYS:
-            raise err((key,), f"unknown key {key!r}{_nearest(key, TOP_KEYS)}")
+            from sim.runs.calibrate.spec import TOP_KEYS as CALIBRATION_KEYS
+
+            other = " — a calibration's key: run this file with 'spiral calibrate'" if key in CALIBRATION_KEYS else ""
+            raise err((key,), f"unknown key {key!r}{_nearest(key, TOP_KEYS)}{other}")
 
     def need(key):
         if key not in d:
