@@ -222,6 +222,24 @@ def test_self_comparison_gives_exactly_zero_difference():
     assert c.scope["edit_kind"].eq("identical").all() and c.scope["first_divergence"].isna().all()
 
 
+def test_timeline_tells_responses_from_edits_and_the_report_takes_a_string_path(tmp_path):
+    """In a self-comparison nothing is edited: no tick is red. The West's responses by rule (scripted acts whose
+    ids are no event of the scenario, in the runs where Russia used force) get their own trace."""
+    from sim.faces.compare_report import comparison_report, timeline_figure
+
+    c = compare(HISTORICAL, [HISTORICAL], worlds="revisionist_spiral", seeds=4, workers=1, progress=False)
+    ids = {e.id for e in c.scenarios[c.base].events}
+    responses = set(c.events.loc[c.events["scripted"] & ~c.events["event_id"].isin(ids), "event_id"])
+    assert responses, "no response rule fired on these seeds: choose seeds where Russia uses force"
+    traces = {t.name: t for t in timeline_figure(c).data}
+    assert "scripted: added or changed" not in traces
+    shown = {x.split(": ", 1)[1].split(" (")[0] for t in timeline_figure(c).data
+             if t.name.startswith("Western response") for x in t.text}
+    assert shown == responses
+    page = comparison_report(c, str(tmp_path / "cmp.html"))
+    assert page.is_file() and "Western response" in page.read_text()
+
+
 @pytest.mark.parametrize("world", WORLDS)
 def test_without_accession_rounds_russias_sphere_loss_insecurity_is_lower(world):
     """M3/Chamberlain 2013: Russia's sphere-loss insecurity weighs how far the states it claims have moved West; a

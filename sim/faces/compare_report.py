@@ -118,8 +118,9 @@ EMERGENT = {"use_of_force": ("#b30000", "x"), "coercion": ("#ff7f0e", "triangle-
 
 
 def timeline_figure(c: Comparison):
-    """Event timeline per scenario and world: scripted events (grey ticks; the edited ones in colour) and
-    emergent events (markers sized by the share of seeds)."""
+    """Event timeline per scenario and world: scripted events (grey ticks; the edited ones red), the West's
+    responses by rule (purple ticks, in the runs where Russia acted) and emergent events (markers sized by the
+    share of seeds)."""
     import plotly.graph_objects as go
     from plotly.subplots import make_subplots
     n_w = len(c.worlds)
@@ -137,15 +138,21 @@ def timeline_figure(c: Comparison):
             sc = e[e["scripted"]]
             share = sc.groupby(["event_id", "kind", "year", "target"]).agg(n=("seed", "nunique")).reset_index()
             own = {x.id: x for x in c.scenarios[s].events}
-            changed = share["event_id"].map(lambda i: i not in base_ids or own.get(i) is None
-                                            or _event_key(own[i]) != _event_key(base_ids[i]))
-            for flag, colour, name in ((False, "#9a9a9a", "scripted event"), (True, "#d62728", "scripted: added or changed")):
-                d = share[changed == flag]
+            # a scripted row whose id is no event of the scenario is a response rule's answer to Russia's act
+            # in that run (a Western act, so scripted, but it happens only where Russia acted)
+            category = share["event_id"].map(
+                lambda i: "response" if i not in own else
+                ("changed" if i not in base_ids or _event_key(own[i]) != _event_key(base_ids[i]) else "same"))
+            for flag, colour, name in (("same", "#9a9a9a", "scripted event"),
+                                       ("changed", "#d62728", "scripted: added or changed"),
+                                       ("response", "#6a3d9a", "Western response (a rule, where Russia acted)")):
+                d = share[category == flag]
                 if not len(d):
                     continue
                 key = name
                 fig.add_trace(go.Scatter(x=d["year"], y=[y0 + 0.22] * len(d), mode="markers",
-                                         marker=dict(symbol="line-ns-open", size=11, color=colour, line=dict(width=2 if flag else 1)),
+                                         marker=dict(symbol="line-ns-open", size=11, color=colour,
+                                                     line=dict(width=1 if flag == "same" else 2)),
                                          name=name, legendgroup=name, showlegend=key not in shown,
                                          text=[f"{s}: {i} ({k} → {t}) in {m / n_seeds:.0%} of seeds"
                                                for i, k, t, m in zip(d["event_id"], d["kind"], d["target"], d["n"])],
@@ -181,7 +188,8 @@ def timeline_figure(c: Comparison):
         fig.update_yaxes(tickvals=list(ylab.values()), ticktext=list(ylab.keys()), range=[-0.6, len(ylab) - 0.4],
                          row=r + 1, col=1)
     per = 26 * len(c.labels) + 60
-    fig.update_layout(title="Event timeline: scripted (ticks; red: edited) and emergent (markers sized by the share of seeds)",
+    fig.update_layout(title="Event timeline: scripted (ticks; red: edited; purple: responses by rule) and emergent "
+                            "(markers sized by the share of seeds)",
                       height=per * n_w + 120, template="plotly_white", margin=dict(l=160, r=20, t=70, b=30),
                       legend=dict(orientation="h", y=-0.03))
     return fig
@@ -275,7 +283,7 @@ WIDE_CSS = ("<style>div.wide{overflow-x:auto;max-width:100%}table.card td{vertic
             "small.ci{color:#666}</style>")
 
 
-def comparison_report(c: Comparison, path: Path, title: str | None = None) -> Path:
+def comparison_report(c: Comparison, path: Path | str, title: str | None = None) -> Path:
     outcome_note = ("<p class='note'>Each cell: value [interval]; below it, the paired difference from the base Δ "
                     "[interval]. Shaded: the interval of Δ excludes zero (blue: higher, orange: lower than the base). "
                     "A neighbour is a state with a land border with Russia or in the sphere Russia claims. "
@@ -347,7 +355,7 @@ def attribution_figure(a: Attribution, world: str, top: int = 30):
     return fig
 
 
-def attribution_report(a: Attribution, path: Path) -> Path:
+def attribution_report(a: Attribution, path: Path | str) -> Path:
     c = a.comparison
     ci = "Student t" if c.method == "t" else "percentile bootstrap"
     intro = (f"<p class='note'>Scenario <b>{html.escape(a.scenario)}</b> · worlds {', '.join(a.worlds)} · "

@@ -45,8 +45,10 @@ table.card{border-collapse:collapse;font-size:13px}table.card td,table.card th{b
 .note{color:#555;font-size:13px}h2{margin-top:1.5em}"""
 
 
-def write_html(path: Path, title: str, intro: str, sections: list[tuple[str, list]]) -> Path:
-    """Write a page: sections of (heading, [figure or html string]). plotly.js is embedded once."""
+def write_html(path: Path | str, title: str, intro: str, sections: list[tuple[str, list]]) -> Path:
+    """Write a page: sections of (heading, [figure or html string]). plotly.js is embedded once. ``path``: a
+    path or a string."""
+    path = Path(path)
     parts = [f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
              f"<style>{CSS}</style></head><body><h1>{html.escape(title)}</h1>{intro}"]
     first = True
