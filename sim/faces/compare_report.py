@@ -119,7 +119,7 @@ EMERGENT = {"use_of_force": ("#b30000", "x"), "coercion": ("#ff7f0e", "triangle-
 
 def timeline_figure(c: Comparison):
     """Event timeline per scenario and world: scripted events (grey ticks; the edited ones red), the West's
-    responses by rule (purple ticks, in the runs where Russia acted) and emergent events (markers sized by the
+    responses by rule (navy ticks, in the runs where Russia acted) and emergent events (markers sized by the
     share of seeds)."""
     import plotly.graph_objects as go
     from plotly.subplots import make_subplots
@@ -145,7 +145,7 @@ def timeline_figure(c: Comparison):
                 ("changed" if i not in base_ids or _event_key(own[i]) != _event_key(base_ids[i]) else "same"))
             for flag, colour, name in (("same", "#9a9a9a", "scripted event"),
                                        ("changed", "#d62728", "scripted: added or changed"),
-                                       ("response", "#6a3d9a", "Western response (a rule, where Russia acted)")):
+                                       ("response", "#08306b", "Western response (a rule, where Russia acted)")):
                 d = share[category == flag]
                 if not len(d):
                     continue
@@ -188,7 +188,7 @@ def timeline_figure(c: Comparison):
         fig.update_yaxes(tickvals=list(ylab.values()), ticktext=list(ylab.keys()), range=[-0.6, len(ylab) - 0.4],
                          row=r + 1, col=1)
     per = 26 * len(c.labels) + 60
-    fig.update_layout(title="Event timeline: scripted (ticks; red: edited; purple: responses by rule) and emergent "
+    fig.update_layout(title="Event timeline: scripted (ticks; red: edited; navy: responses by rule) and emergent "
                             "(markers sized by the share of seeds)",
                       height=per * n_w + 120, template="plotly_white", margin=dict(l=160, r=20, t=70, b=30),
                       legend=dict(orientation="h", y=-0.03))
