@@ -410,3 +410,56 @@ def test_russias_answer_to_an_offer_is_evidence_about_russia_not_the_west(tmp_pa
     events.decide_offers(b, s, eng.log, 2)            # Russia answers one step later
     assert not np.array_equal(s.russia_evidence, ru)
     np.testing.assert_array_equal(s.west_evidence, we)
+
+
+def test_the_run_report_shows_responses_apart_from_the_scenarios_events():
+    """The run report's event strip: a response rule's acts (scripted, but only where Russia acted) have a row
+    of their own, counted per seed; the 'scripted' row keeps only the scenario's events, once each."""
+    from sim.faces.report import RESPONSE_ROW, event_counts
+
+    ev = pd.DataFrame([
+        # the scenario's offer, in both seeds; the re-offer of a suspended seat (a response) in seed 1 only
+        dict(world="deterrence", seed=1, date="2002Q2", kind="institution_offer", actor="NATO", target="RUS",
+             scripted=True, cause="NRC offered", event_id="nrc_offer_2002"),
+        dict(world="deterrence", seed=2, date="2002Q2", kind="institution_offer", actor="NATO", target="RUS",
+             scripted=True, cause="NRC offered", event_id="nrc_offer_2002"),
+        dict(world="deterrence", seed=1, date="2008Q3", kind="suspend_cooperation", actor="NATO", target="RUS",
+             scripted=True, cause="response: NRC suspended", event_id="suspend_nrc_after_force"),
+        dict(world="deterrence", seed=1, date="2009Q2", kind="institution_offer", actor="NATO", target="RUS",
+             scripted=True, cause="response: NRC offered again", event_id="suspend_nrc_after_force:resumed"),
+    ])
+    c = event_counts(ev, n_seeds=2).set_index(["row", "year"])
+    assert c.loc[("scripted", 2002), "per_seed"] == 1.0 and ("scripted", 2009) not in c.index
+    assert c.loc[(RESPONSE_ROW, 2008), "per_seed"] == 0.5 and c.loc[(RESPONSE_ROW, 2009), "per_seed"] == 0.5
+    assert "in 1 of 2 seeds" in c.loc[(RESPONSE_ROW, 2009), "text"]
+
+
+def test_the_spurious_accession_diagnostic_reads_the_runs_own_log():
+    """scripts/spurious_accessions.py re-simulates calibration rows and lists the states NATO admitted that the
+    scenario does not script: the same states as the run's own event log (emergent accessions by NATO), and
+    none when NATO's door is closed (open_door 0: no vote on applications)."""
+    import importlib.util
+    from pathlib import Path
+    from types import SimpleNamespace
+
+    from sim.scenario import Counterfactual, until
+    from sim.params import PARAMETERS
+
+    path = Path(__file__).resolve().parents[1] / "scripts" / "spurious_accessions.py"
+    spec_ = importlib.util.spec_from_file_location("spurious_accessions", path)
+    mod = importlib.util.module_from_spec(spec_)
+    spec_.loader.exec_module(mod)
+    historical = Path(__file__).resolve().parents[1] / "scenarios" / "historical.yaml"
+    rows = pd.DataFrame({"world": ["deterrence", "revisionist_spiral", "security_dilemma"] * 2,
+                         "draw": [0, 0, 0, 1, 1, 1], "seed": [1, 2, 3, 4, 5, 6]})
+    names = ["misperception", "empathy"]
+    draws = pd.DataFrame({"draw": [0, 1], **{n: [PARAMETERS[n].default] * 2 for n in names}})
+    sc = until(load_scenario(historical), "2013Q4")
+    got = mod.emergent_accessions(SimpleNamespace(scenario=sc, fixed={}), rows, draws)
+    res = simulate(sc, list(rows["world"]), rows["seed"].to_numpy(), [{n: PARAMETERS[n].default for n in names}] * 6,
+                   keep_states=False)
+    ev = pd.DataFrame(res.events)
+    own = ev[(ev["kind"] == "accession") & (ev["actor"] == "NATO") & ~ev["scripted"].astype(bool)]
+    assert got == [tuple(sorted(set(",".join(own[own["run"] == i]["target"]).split(",")) - {""})) for i in range(6)]
+    closed = until(Counterfactual(historical, name="closed").set_alliance("NATO", "open_door", 0.0).build(), "2013Q4")
+    assert mod.emergent_accessions(SimpleNamespace(scenario=closed, fixed={}), rows, draws) == [()] * 6
