@@ -35,9 +35,13 @@ MAJOR_SCRIPTED = ("accession", "invitation", "membership_pledge", "operation", "
                   "institution_offer", "common_threat")
 RUSSIA_ONLY = ("acceptance", "refusal", "proposal")  # on trajectory charts, only Russia's own answers
 #: Rows of the event strip, top to bottom: (label, colour, event kinds). "scripted" takes the major
-#: scripted kinds above; the others take emergent events (proposal/answers: Russia's own only).
+#: scripted kinds above; "West responds" the acts of the scenario's response rules (scripted acts that happen
+#: only in the runs where Russia acted: the log's cause starts "response: "); the others take emergent events
+#: (proposal/answers: Russia's own only).
+RESPONSE_ROW = "West responds (rule)"
 EVENT_ROWS = [
     ("scripted", "#666666", MAJOR_SCRIPTED),
+    (RESPONSE_ROW, "#08306b", ("suspend_cooperation", "institution_offer")),
     ("application", "#9467bd", ("application",)),
     ("alliance decision", "#8c564b", ("alliance_decision",)),
     ("Russia proposes", "#1f77b4", ("proposal",)),
@@ -77,17 +81,18 @@ def event_counts(events: pd.DataFrame, n_seeds: int, by: str = "world") -> pd.Da
     if events is None or not len(events):
         return pd.DataFrame(columns=cols)
     ev = events.assign(year=events["date"].str.slice(0, 4).astype(int))
+    response = ev["scripted"] & ev["cause"].astype(str).str.startswith("response: ")
     out = []
     for label, _, kinds in EVENT_ROWS:
         if label == "scripted":
-            d = ev[ev["scripted"] & ev["kind"].isin(kinds)].drop_duplicates([by, "event_id"])
+            d = ev[ev["scripted"] & ~response & ev["kind"].isin(kinds)].drop_duplicates([by, "event_id"])
             for (key, year), g in d.groupby([by, "year"]):
                 names = [f"{k} {t}".strip() for k, t in zip(g["kind"], g["target"])]
                 more = f" and {len(names) - 6} more" if len(names) > 6 else ""
                 out.append((key, label, year, float(len(g)),
                             f"{year}: {len(g)} scripted: {'; '.join(names[:6])}{more}"))
             continue
-        d = ev[~ev["scripted"] & ev["kind"].isin(kinds)]
+        d = ev[response & ev["kind"].isin(kinds)] if label == RESPONSE_ROW else ev[~ev["scripted"] & ev["kind"].isin(kinds)]
         d = d[~d["kind"].isin(RUSSIA_ONLY) | (d["actor"] == "RUS")]
         for (key, year), g in d.groupby([by, "year"]):
             per_seed = len(g) / n_seeds

@@ -143,7 +143,7 @@ class MapPainter:
         cbar.set_label("alignment (−1 Russia … +1 West)", fontsize=6, labelpad=2)
         cbar.ax.tick_params(labelsize=6)
         legend = [
-            Line2D([], [], marker="o", ls="", mfc="#bbbbbb", mec="#555555", ms=8, label="state (area ∝ military capability)"),
+            Line2D([], [], marker="o", ls="", mfc="#bbbbbb", mec="#555555", ms=8, label="state (area ∝ √military capability)"),
             Line2D([], [], marker="o", ls="", mfc="none", mec=NATO_BLUE, mew=2, ms=8, label="NATO member"),
             Line2D([], [], marker="o", ls="", mfc="none", mec=CSTO_RED, mew=2, ms=8, label="CSTO member"),
             Line2D([], [], color=NATO_BLUE, ls=(0, (2, 2)), label="on the ladder to NATO (partner … invited)"),
@@ -231,7 +231,9 @@ class MapPainter:
             for flag, ring in self.rings.items():
                 chosen = np.array([bool(getattr(a, flag)) for a in alive], dtype=bool)
                 ring.set_offsets(pts[chosen] if chosen.any() else EMPTY)
-                ring.set_sizes(size[chosen] * 1.35 + 40 if chosen.any() else [])
+                # the CSTO ring outside the NATO ring, so that a state in both (the model allows it) shows both
+                grow = (1.35, 40) if flag == "is_nato" else (1.9, 110)
+                ring.set_sizes(size[chosen] * grow[0] + grow[1] if chosen.any() else [])
             # this quarter's emergent coercion and force
             marks = {"coercion": [], "use_of_force": []}
             if model.steps:
