@@ -299,8 +299,12 @@ def test_the_pipeline_writes_every_table(uninterrupted):
     out = uninterrupted
     for f in ("draws.parquet", "null_draws.parquet", "acceptance.csv", "posterior.parquet", "paired.csv",
               "graded.csv", "leave_one_pattern_out.csv", "model_probabilities.csv", "marginals.csv",
-              "m8_evidence.csv", "predictive.csv", "record.csv", "manifest.json"):
+              "m8_evidence.csv", "predictive.csv", "membership.csv", "record.csv", "manifest.json"):
         assert (out / f).is_file(), f
+    members = pd.read_csv(out / "membership.csv", keep_default_na=False, na_values=[""])
+    assert members[["world", "runs"]].values.tolist() == [[w, r] for w in ("deterrence", "revisionist_spiral")
+                                                           for r in ("accepted", "prior sample")]
+    assert (members.loc[members["runs"] == "prior sample", "n"] == 12).all()  # all 12 runs: fewer than 200
     table = load_reference(out)
     assert list(table.columns) == list(COLUMNS)
     assert table["world"].tolist()[:1] == ["deterrence"] and len(table) == 3 * 6 * 2

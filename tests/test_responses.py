@@ -434,32 +434,38 @@ def test_the_run_report_shows_responses_apart_from_the_scenarios_events():
     assert "in 1 of 2 seeds" in c.loc[(RESPONSE_ROW, 2009), "text"]
 
 
-def test_the_spurious_accession_diagnostic_reads_the_runs_own_log():
-    """scripts/spurious_accessions.py re-simulates calibration rows and lists the states NATO admitted that the
-    scenario does not script: the same states as the run's own event log (emergent accessions by NATO), and
-    none when NATO's door is closed (open_door 0: no vote on applications)."""
-    import importlib.util
+def test_the_membership_check_reads_the_runs_own_log():
+    """sim.runs.calibrate.membership: the states NATO admitted that the scenario does not script are those of
+    the run's own event log (emergent accessions by NATO), none when NATO's door is closed (open_door 0: no
+    vote on applications); the check's table counts them per model, skips the null model and reads the
+    acceptance share without those runs as share x (1 - their share among the accepted)."""
     from pathlib import Path
-    from types import SimpleNamespace
 
-    from sim.scenario import Counterfactual, until
     from sim.params import PARAMETERS
+    from sim.runs.calibrate.membership import COLUMNS, emergent_accessions, membership_check
+    from sim.scenario import Counterfactual, until
 
-    path = Path(__file__).resolve().parents[1] / "scripts" / "spurious_accessions.py"
-    spec_ = importlib.util.spec_from_file_location("spurious_accessions", path)
-    mod = importlib.util.module_from_spec(spec_)
-    spec_.loader.exec_module(mod)
     historical = Path(__file__).resolve().parents[1] / "scenarios" / "historical.yaml"
-    rows = pd.DataFrame({"world": ["deterrence", "revisionist_spiral", "security_dilemma"] * 2,
-                         "draw": [0, 0, 0, 1, 1, 1], "seed": [1, 2, 3, 4, 5, 6]})
-    names = ["misperception", "empathy"]
-    draws = pd.DataFrame({"draw": [0, 1], **{n: [PARAMETERS[n].default] * 2 for n in names}})
     sc = until(load_scenario(historical), "2013Q4")
-    got = mod.emergent_accessions(SimpleNamespace(scenario=sc, fixed={}), rows, draws)
-    res = simulate(sc, list(rows["world"]), rows["seed"].to_numpy(), [{n: PARAMETERS[n].default for n in names}] * 6,
-                   keep_states=False)
-    ev = pd.DataFrame(res.events)
+    worlds = ["deterrence", "revisionist_spiral", "security_dilemma"] * 2
+    seeds = np.arange(1, 7)
+    params = [{"misperception": PARAMETERS["misperception"].default}] * 6
+    got = emergent_accessions(sc, worlds, seeds, params)
+    ev = pd.DataFrame(simulate(sc, worlds, seeds, params, keep_states=False).events)
     own = ev[(ev["kind"] == "accession") & (ev["actor"] == "NATO") & ~ev["scripted"].astype(bool)]
     assert got == [tuple(sorted(set(",".join(own[own["run"] == i]["target"]).split(",")) - {""})) for i in range(6)]
     closed = until(Counterfactual(historical, name="closed").set_alliance("NATO", "open_door", 0.0).build(), "2013Q4")
-    assert mod.emergent_accessions(SimpleNamespace(scenario=closed, fixed={}), rows, draws) == [()] * 6
+    assert emergent_accessions(closed, worlds, seeds, params) == [()] * 6
+
+    table = pd.DataFrame({"world": worlds + ["null"] * 2, "draw": [0, 0, 0, 1, 1, 1, 0, 1],
+                          "seed": list(seeds) + [1, 2]})
+    draws = pd.DataFrame({"draw": [0, 1], "misperception": [PARAMETERS["misperception"].default] * 2})
+    accepted = np.array([True, False, True, True, False, False, True, True])
+    m = membership_check(sc, table, accepted, draws, max_accepted=1, prior_sample=5)
+    assert list(m.columns) == list(COLUMNS) and "null" not in set(m["world"])
+    acc = m[m["runs"] == "accepted"].set_index("world")
+    assert acc.loc["deterrence", "n"] == 1 and acc.loc["deterrence", "acceptance"] == 1.0  # 2 of 2, one re-run
+    assert acc.loc["revisionist_spiral", "n"] == 0 and acc.loc["revisionist_spiral", "acceptance"] == 0.0
+    sd = acc.loc["security_dilemma"]
+    assert sd["acceptance"] == 0.5 and sd["acceptance_without"] == 0.5 * (1 - sd["any_emergent_accession"])
+    assert (m.loc[m["runs"] == "prior sample", "n"] == 2).all()  # every model has two runs here

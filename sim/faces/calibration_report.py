@@ -176,6 +176,7 @@ class Calibration:
     switches: pd.DataFrame | None = None       # switch, world, draws, d_accept[_lo, _hi], d_patterns[_lo, _hi], ...
     switch_patterns: pd.DataFrame | None = None  # switch, pattern, plain, switched, difference
     west_type: pd.DataFrame | None = None      # true_type, inferred_type, records, probability, win_share, votes_mean
+    membership: pd.DataFrame | None = None     # world, runs, n, any_emergent_accession, csto_member_admitted, ...
 
     @classmethod
     def read(cls, calib_dir) -> "Calibration":
@@ -191,7 +192,7 @@ class Calibration:
                            ("recovery", rec_dir / "parameter_recovery"), ("heldout", d / "heldout"),
                            ("heldout_prior", d / "heldout_prior"),
                            ("switches", d / "switches"), ("switch_patterns", d / "switches_by_pattern"),
-                           ("west_type", rec_dir / "west_type")):
+                           ("west_type", rec_dir / "west_type"), ("membership", d / "membership")):
             setattr(c, name, _read(path))
         if c.lopo is None:  # (spiral calibrate's name for it)
             c.lopo = _read(d / "leave_one_pattern_out")
@@ -1402,6 +1403,32 @@ def _table(df: pd.DataFrame, floats: str = "{:.4g}") -> str:
     return f"<table class='card'><tr>{head}</tr>{body}</table>"
 
 
+def membership_table(c: Calibration) -> str:
+    """membership.csv as a table: per model, the share of its accepted runs (and of prior runs) in which NATO
+    admits, by the training window's end, a state the record did not; the acceptance share without them."""
+    m = c.membership
+    acc = m[m["runs"] == "accepted"].set_index("world")
+    pri = m[m["runs"] == "prior sample"].set_index("world")
+    rows = []
+    for w in [x for x in c.models if x in acc.index]:
+        a = acc.loc[w]
+        n = int(a["n"]) if a["n"] == a["n"] else 0
+        rows.append({"model": w, "accepted runs re-run": n,
+                     "NATO admits a state the record did not": pct(a["any_emergent_accession"]) if n else "–",
+                     "… a CSTO member": pct(a["csto_member_admitted"]) if n else "–",
+                     "most often admitted": a["most_admitted"] if n and isinstance(a["most_admitted"], str) else "",
+                     "prior runs": pct(pri["any_emergent_accession"].get(w, float("nan"))),
+                     "acceptance → without those runs (post hoc)":
+                         f"{pct3(a['acceptance'])} → {pct3(a['acceptance_without'])}" if n else pct3(a["acceptance"])})
+    note = ("<p class='note'>Between 1992 and 2013 no state joined NATO but those the record admits; no training "
+            "feature scores it. The accepted runs (at most 500 per model) and a sample of prior runs, re-simulated "
+            "to the end of the training window: the share in which NATO's own vote admitted a state the scenario "
+            "does not script, and among them a member of the CSTO (the model lets one join without leaving it). "
+            "The last column is a post-hoc reading, not a second rule: the posterior above is unchanged "
+            "(docs/results.md §11; sim/runs/calibrate/membership.py).</p>")
+    return note + _table(pd.DataFrame(rows))
+
+
 def acceptance_table(c: Calibration) -> str:
     a = c.acceptance.copy()
     order = c.worlds + ([NULL] if c.has_null else [])
@@ -1773,6 +1800,8 @@ def write_report(calib_dir) -> Path:
         ev.append("<p>No M8 evidence (no m8_ll_* columns in the reference table).</p>")
     sections.append(("The West's decisions as evidence (M8)", ev))
 
+    if c.membership is not None and len(c.membership):
+        sections.append(("A check the features do not make: NATO's membership before 2014", [membership_table(c)]))
     lo = [fig_lopo(c)] if c.lopo is not None else ["<p>No leave-one-pattern-out table in this folder.</p>"]
     sections.append(("Leave one pattern out", lo))
     if c.sensitivity is not None:

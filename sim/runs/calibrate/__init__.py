@@ -5,7 +5,8 @@ One module per job: :mod:`~sim.runs.calibrate.spec` (the YAML spec, validated), 
 table: every world × draw × seed, its training features and M8 evidence, in resumable chunks),
 :mod:`~sim.runs.calibrate.abc` (rejection ABC as pure functions over that table), ``null`` (the null model),
 ``recover`` (model recovery), ``heldout`` (the pre-registered held-out scores), ``posterior`` (runs drawn
-from a calibrated posterior).
+from a calibrated posterior), ``membership`` (NATO's membership in the accepted runs: a check the features do
+not make).
 
 :func:`calibrate` is what ``spiral calibrate SPEC --out DIR`` runs. It writes into DIR::
 
@@ -16,6 +17,8 @@ from a calibrated posterior).
     posterior.parquet               per world and accepted draw: accepted seeds, weight, weight_m8, log_m8
     paired.csv graded.csv leave_one_pattern_out.csv model_probabilities.csv marginals.csv m8_evidence.csv
     predictive.csv                  the other tables of :mod:`~sim.runs.calibrate.abc`
+    membership.csv                  NATO's membership by the window's end in accepted and prior runs, a check
+                                    the features do not make (:mod:`~sim.runs.calibrate.membership`)
     switches.csv                    models world+switch: the paired effect of each switch (if the spec has any)
     switches_by_pattern.csv         ... and the share of runs holding each pattern without and with each switch
     record.csv                      the record's features and tolerances as this calibration read them
@@ -28,6 +31,8 @@ import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
+
+from sim.calendar import quarter_label
 
 DEFAULT_OUT = Path("runs") / "calibration"
 
@@ -115,6 +120,12 @@ def calibrate(spec_path: str | os.PathLike, out: str | os.PathLike | None = None
     ev = abc.m8_evidence(table, acc)
     csv("m8_evidence.csv", ev)
     csv("predictive.csv", abc.predictive_check(table, record, acc))
+    from sim.runs.calibrate.membership import membership_check
+
+    t1 = time.perf_counter()
+    members = membership_check(spec.scenario, table, acc, draws, spec.fixed)
+    csv("membership.csv", members)
+    membership_seconds = time.perf_counter() - t1
 
     seconds = sum(s.get("seconds") or 0 for s in manifest["sessions"])
     compute = sum(s.get("compute_seconds") or 0 for s in manifest["sessions"])
@@ -124,16 +135,17 @@ def calibrate(spec_path: str | os.PathLike, out: str | os.PathLike | None = None
         "simulation_seconds": round(seconds, 1), "worker_seconds": round(compute, 1),
         "runs_per_second": round(len(table) / seconds, 1) if seconds else None,
         "analysis_seconds": round(time.perf_counter() - t0, 1),
+        "membership_check_seconds": round(membership_seconds, 1),
         "record_features": abc.used_features(record),
         "rule": rule,
         "acceptance": {r["world"]: {"accepted": int(r["accepted"]), "rate": float(r["rate"])}
                        for _, r in accept_df.iterrows()},
     }
     write_manifest(out, manifest)
-    return CalibrationResult(out, True, summary(spec, manifest, accept_df, probs, grad, ev, effects))
+    return CalibrationResult(out, True, summary(spec, manifest, accept_df, probs, grad, ev, effects, members))
 
 
-def summary(spec, manifest: dict, acc, probs, grad, ev, effects=None) -> str:
+def summary(spec, manifest: dict, acc, probs, grad, ev, effects=None, members=None) -> str:
     """The plain-text summary ``spiral calibrate`` prints."""
     r = manifest["results"]
     W = max([20] + [len(str(w)) for w in acc["world"]])
@@ -176,6 +188,18 @@ def summary(spec, manifest: dict, acc, probs, grad, ev, effects=None) -> str:
             lines.append(f"{e['switch']:18s} {e['world']:20s} "
                          f"{f'{100 * e.d_accept:+.2f} [{100 * e.d_accept_lo:+.2f}, {100 * e.d_accept_hi:+.2f}]':>28s} "
                          f"{f'{e.d_patterns:+.3f} [{e.d_patterns_lo:+.3f}, {e.d_patterns_hi:+.3f}]':>26s}")
+    if members is not None and len(members):
+        m = members[members["runs"] == "accepted"].set_index("world")
+        p = members[members["runs"] == "prior sample"].set_index("world")
+        lines += ["", f"NATO's membership by {quarter_label(spec.train_end)} (a check the features do not make; "
+                  "membership.csv): share of runs in which NATO admits a state the record did not",
+                  f"{'model':{W}s} {'accepted runs':>14s} {'(n)':>6s} {'a CSTO member':>14s} {'prior runs':>11s}"]
+        for w in m.index:
+            a_, n = m.loc[w], int(m.loc[w, "n"])
+            share, ally = ((f"{a_['any_emergent_accession']:.0%}", f"{a_['csto_member_admitted']:.0%}") if n
+                           else ("-", "-"))
+            lines.append(f"{w:{W}s} {share:>14s} {n:>6d} {ally:>14s} "
+                         f"{p['any_emergent_accession'].get(w, float('nan')):>11.0%}")
     lines += ["", "M8 ll: mean log-likelihood of NATO's recorded decisions 1992-2013 under the world. P(ABC), "
               "P(+M8): ABC model probabilities (equal prior; acceptance, and acceptance x exp(M8 log-lik), null "
               "left out) - read them only beside model recovery (Robert et al. 2011)."]
