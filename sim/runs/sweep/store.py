@@ -125,7 +125,8 @@ def _versions() -> dict[str, str]:
 
 # modules that analyse finished tables and never change a run's rows: editing them is no "code change"
 ANALYSIS_ONLY = ("runs/analyze.py", "runs/sweep/analysis.py", "runs/calibrate/abc.py", "runs/calibrate/recover.py",
-                 "runs/calibrate/smc.py", "runs/calibrate/posterior.py", "runs/calibrate/predictive.py")
+                 "runs/calibrate/smc.py", "runs/calibrate/posterior.py", "runs/calibrate/predictive.py",
+                 "runs/calibrate/membership.py")
 
 
 def code_fingerprint() -> str:
