@@ -9,7 +9,8 @@ script runs the same function on a folder calibrated before it did, for the plai
 the runs the calibration accepted (its one rule with its declared fallback, judged on the whole table as the
 calibration did) and a prior sample, re-simulated to the end of the training window. It prints each world's
 share of runs in which NATO admitted a state the record did not and the acceptance share without those runs
-— a post-hoc reading, not a second rule.
+— a post-hoc reading, not a second rule. ``--param csto_exclusive=1`` re-simulates the same runs (same
+parameters and seeds) with a parameter changed, e.g. the switch that keeps CSTO members from applying.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from sim.params import PARAMETERS  # noqa: E402
 from sim.runs.calibrate import abc  # noqa: E402
 from sim.runs.calibrate.membership import membership_check  # noqa: E402
 from sim.runs.calibrate.recover import load_folder  # noqa: E402
@@ -37,6 +39,8 @@ def main(argv=None) -> int:
     ap.add_argument("--max-accepted", type=int, default=500, help="accepted runs re-simulated per model, at most (500)")
     ap.add_argument("--all", action="store_true", help="every agent model of the calibration, not only the plain worlds")
     ap.add_argument("--seed", type=int, default=0, help="for the samples")
+    ap.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
+                    help="re-simulate the same runs with this parameter changed (e.g. csto_exclusive=1); repeatable")
     ap.add_argument("--out", type=Path, help="write the table here (CSV)")
     a = ap.parse_args(argv)
     table, draws, record, manifest = load_folder(a.calib_dir)
@@ -53,7 +57,15 @@ def main(argv=None) -> int:
               f"{r['any_emergent_accession']:6.1%}  a CSTO member {r['csto_member_admitted']:6.1%}  "
               f"({r['most_admitted']})", flush=True)
 
-    out = membership_check(spec.scenario, table, accepted, agent, spec.fixed, max_accepted=a.max_accepted,
+    fixed = dict(spec.fixed)
+    for item in a.param:
+        name, _, value = item.partition("=")
+        if name not in PARAMETERS or not value:
+            ap.error(f"--param {item!r}: expected NAME=VALUE with a parameter of sim/params.py")
+        fixed[name] = float(value)
+    if a.param:
+        print(f"the same runs with {', '.join(a.param)} (the calibration's acceptance is kept as judged)")
+    out = membership_check(spec.scenario, table, accepted, agent, fixed, max_accepted=a.max_accepted,
                            prior_sample=a.prior_sample, seed=a.seed, progress=show)
     print(f"\nrule: {rule}\nacceptance share as judged -> if runs admitting such a state were rejected (post hoc):")
     for _, r in out[out["runs"] == "accepted"].iterrows():

@@ -114,6 +114,7 @@ PARAMETERS: MappingProxyType = MappingProxyType({
     "demand_cost": _P(2.0, 0.0, 4.0, "demand lost to the expected cost of Russian retaliation", "Walt 1987; Steinel 2007, §2.2.2 (reluctant bandwagoning)", "M7"),
     "demand_contagion": _P(0.8, 0.0, 2.0, "demand from neighbours' moves West", "docs/theory.md §9 (contagion)", "M7"),
     "apply_threshold": _P(0.7, 0.4, 0.9, "demand above which a state applies for membership", "docs/theory.md §4 (M7)", "M7"),
+    "csto_exclusive": _P(0.0, 0.0, 1.0, "switch (1 = on): a member of the CSTO does not apply to NATO (its demand still moves its alignment); off, as in the studies of docs/results.md, a CSTO member may apply and, voted in, belongs to both", "Collective Security Treaty (Tashkent, 15 May 1992), Art. 1: its members join no alliance directed against another member; the states that turned West left it first (Georgia, Azerbaijan, Uzbekistan, 1999); docs/results.md §11", "M7"),
     "alignment_speed": _P(0.05, 0.01, 0.2, "quarterly speed of alignment toward its balancing/bandwagoning target", "Walt 1987", "M7"),
     "demand_intercept": _P(-1.5, -3.0, 0.0, "log-odds of membership demand with no threat, pull or contagion and no retaliation cost (logistic(-1.5) = 0.18)", "design choice: without a threat or a pull few states seek membership; Walt 1987 (balancing answers a threat)", "M7"),
     "pull_democracy_share": _P(0.5, 0.25, 0.75, "share of the West's pull that comes from democracy (the rest from existing alignment)", "Chamberlain 2013, ch. II, “Liberalism” (liberal attraction); design choice: equal shares", "M7"),
@@ -191,7 +192,7 @@ PARAMETERS: MappingProxyType = MappingProxyType({
     "energy_jitter": _P(0.0, 0.0, 0.5, "s.d. of a mean-one log-normal factor on every state's dependence on Russian gas (capped at 1), drawn once per run (0: the world file)", "docs/theory.md §9 (world data stress-tested like parameters); design choice", "world"),
 })
 
-SWITCHES = ("territorial_only", "expansion_only", "liberal", "constructivist", "west_pulses_off")
+SWITCHES = ("territorial_only", "expansion_only", "liberal", "constructivist", "west_pulses_off", "csto_exclusive")
 
 
 def defaults() -> dict[str, float]:

@@ -469,3 +469,30 @@ def test_the_membership_check_reads_the_runs_own_log():
     sd = acc.loc["security_dilemma"]
     assert sd["acceptance"] == 0.5 and sd["acceptance_without"] == 0.5 * (1 - sd["any_emergent_accession"])
     assert (m.loc[m["runs"] == "prior sample", "n"] == 2).all()  # every model has two runs here
+
+
+def test_csto_exclusive_keeps_csto_members_from_applying_and_nobody_else():
+    """M7 with the switch csto_exclusive (Collective Security Treaty, Art. 1): a CSTO member does not apply to
+    NATO, so NATO never votes it in; other states apply as before. Demand is raised for the test (lowest
+    threshold, highest intercept) so that, without the switch, CSTO members do apply in these runs."""
+    from pathlib import Path
+
+    from sim.scenario import until
+
+    sc = until(load_scenario(Path(__file__).resolve().parents[1] / "scenarios" / "historical.yaml"), "2005Q4")
+    csto = {m for a in sc.alliances if a.id == "CSTO" for m in a.members}  # members from the start (ARM, KAZ)
+    assert {"ARM", "KAZ"} <= csto and "BLR" not in csto  # Belarus joins in 1993Q4 (scripted): it may apply before
+    keen = {"apply_threshold": 0.4, "demand_intercept": 0.0}
+
+    def applicants(switch):
+        ev = pd.DataFrame(simulate(sc, "deterrence", [1, 2, 3], {**keen, "csto_exclusive": switch},
+                                   keep_states=False).events)
+        apps = ev[ev["kind"] == "application"]
+        joined = ev[(ev["kind"] == "accession") & (ev["actor"] == "NATO") & ~ev["scripted"].astype(bool)]
+        return set(apps["actor"]), set(",".join(joined["target"]).split(",")) - {""}
+
+    applied_off, _ = applicants(0.0)
+    applied_on, joined_on = applicants(1.0)
+    assert applied_off & csto, "the test needs CSTO members that apply without the switch"
+    assert not applied_on & csto and not joined_on & csto
+    assert applied_on - csto  # other states still apply (the runs differ afterwards: contagion, votes)
