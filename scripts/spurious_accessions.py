@@ -1,5 +1,5 @@
-"""NATO's membership before 2014 in a finished calibration's runs (docs/results.md §11), without re-running
-its analysis.
+"""NATO's membership and Russia's force before 2014 in a finished calibration's runs (docs/results.md §11),
+without re-running its analysis.
 
     .venv/bin/python scripts/spurious_accessions.py runs/claims --prior-sample 500 \
         --out docs/study/claims/spurious_accessions.csv
@@ -53,9 +53,10 @@ def main(argv=None) -> int:
     agent = next(d for w, d in draws.items() if w != "null")
 
     def show(r):
-        print(f"{r['world']:36s} {r['runs']:13s} n={r['n']:5d}  NATO admits a state the record did not "
-              f"{r['any_emergent_accession']:6.1%}  a CSTO member {r['csto_member_admitted']:6.1%}  "
-              f"({r['most_admitted']})", flush=True)
+        print(f"{r['world']:20s} {r['runs']:13s} n={r['n']:5d}  NATO admits a state the record did not "
+              f"{r['any_emergent_accession']:6.1%} (a CSTO member {r['csto_member_admitted']:5.1%}: "
+              f"{r['most_admitted']});  Russian force where the record has none {r['force_elsewhere']:6.1%} "
+              f"({r['most_forced']})", flush=True)
 
     fixed = dict(spec.fixed)
     for item in a.param:

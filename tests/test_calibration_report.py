@@ -251,20 +251,23 @@ def test_membership_check_is_a_section_with_its_post_hoc_reading(tmp_path):
     folder = synthetic_calibration(tmp_path / "c", draws=40, seeds=2, recovery=False, heldout=False)
     pd.DataFrame([
         dict(world="security_dilemma", runs="accepted", n=20, any_emergent_accession=0.25, csto_member_admitted=0.1,
-             acceptance=0.04, acceptance_without=0.03, most_admitted="FIN 20%; KAZ 10%"),
+             acceptance=0.04, acceptance_without=0.03, most_admitted="FIN 20%; KAZ 10%", force_elsewhere=0.35,
+             most_forced="UKR 35%"),
         dict(world="security_dilemma", runs="prior sample", n=200, any_emergent_accession=0.5,
-             csto_member_admitted=0.3, acceptance=float("nan"), acceptance_without=float("nan"), most_admitted="FIN 40%"),
+             csto_member_admitted=0.3, acceptance=float("nan"), acceptance_without=float("nan"), most_admitted="FIN 40%",
+             force_elsewhere=0.6, most_forced="UKR 60%"),
     ]).to_csv(folder / "membership.csv", index=False)
     text = html.unescape(write_report(folder).read_text())
-    section = text.split("A check the features do not make", 1)[1].split("<h2>", 1)[0]
+    section = text.split("Checks the features do not make", 1)[1].split("<h2>", 1)[0]
     assert "25 %" in section and "50 %" in section and "FIN 20%; KAZ 10%" in section
     assert "4 % → 3 %" in section and "post hoc" in section
+    assert "35 %" in section and "UKR 35%" in section and "60 %" in section  # Russia's force where the record has none
 
 
 def test_new_sections_absent_without_their_files(report):
     _, page = report
     text = html.unescape(page)
-    assert "A check the features do not make" not in text
+    assert "Checks the features do not make" not in text
     assert "Seed 000's claims" not in text and "switches.csv" not in text
     assert "The West's type" not in text and "own NATO decisions" not in text
     assert "Model recovery" in text and "Model recovery: from the training features" not in text  # one matrix

@@ -442,7 +442,7 @@ def test_the_membership_check_reads_the_runs_own_log():
     from pathlib import Path
 
     from sim.params import PARAMETERS
-    from sim.runs.calibrate.membership import COLUMNS, emergent_accessions, membership_check
+    from sim.runs.calibrate.membership import COLUMNS, RECORDED_FORCE, emergent_accessions, membership_check, unscored_facts
     from sim.scenario import Counterfactual, until
 
     historical = Path(__file__).resolve().parents[1] / "scenarios" / "historical.yaml"
@@ -456,6 +456,9 @@ def test_the_membership_check_reads_the_runs_own_log():
     assert got == [tuple(sorted(set(",".join(own[own["run"] == i]["target"]).split(",")) - {""})) for i in range(6)]
     closed = until(Counterfactual(historical, name="closed").set_alliance("NATO", "open_door", 0.0).build(), "2013Q4")
     assert emergent_accessions(closed, worlds, seeds, params) == [()] * 6
+    force = ev[ev["kind"] == "use_of_force"]
+    assert [f for _, f in unscored_facts(sc, worlds, seeds, params)] == [
+        tuple(sorted(set(force[force["run"] == i]["target"]))) for i in range(6)]
 
     table = pd.DataFrame({"world": worlds + ["null"] * 2, "draw": [0, 0, 0, 1, 1, 1, 0, 1],
                           "seed": list(seeds) + [1, 2]})
@@ -469,6 +472,10 @@ def test_the_membership_check_reads_the_runs_own_log():
     sd = acc.loc["security_dilemma"]
     assert sd["acceptance"] == 0.5 and sd["acceptance_without"] == 0.5 * (1 - sd["any_emergent_accession"])
     assert (m.loc[m["runs"] == "prior sample", "n"] == 2).all()  # every model has two runs here
+    prior = m[m["runs"] == "prior sample"].set_index("world")
+    for w, i in (("deterrence", [0, 3]), ("revisionist_spiral", [1, 4]), ("security_dilemma", [2, 5])):
+        elsewhere = [bool(set(force[force["run"] == k]["target"]) - set(RECORDED_FORCE)) for k in i]
+        assert prior.loc[w, "force_elsewhere"] == np.mean(elsewhere)
 
 
 def test_csto_exclusive_keeps_csto_members_from_applying_and_nobody_else():

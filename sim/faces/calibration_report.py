@@ -1420,12 +1420,19 @@ def membership_table(c: Calibration) -> str:
                      "prior runs": pct(pri["any_emergent_accession"].get(w, float("nan"))),
                      "acceptance → without those runs (post hoc)":
                          f"{pct3(a['acceptance'])} → {pct3(a['acceptance_without'])}" if n else pct3(a["acceptance"])})
+        if "force_elsewhere" in m:
+            rows[-1].update({
+                "Russian force where the record has none": pct(a["force_elsewhere"]) if n else "–",
+                "against": a["most_forced"] if n and isinstance(a["most_forced"], str) else "",
+                "prior runs ": pct(pri["force_elsewhere"].get(w, float("nan")))})
     note = ("<p class='note'>Between 1992 and 2013 no state joined NATO but those the record admits; no training "
             "feature scores it. The accepted runs (at most 500 per model) and a sample of prior runs, re-simulated "
             "to the end of the training window: the share in which NATO's own vote admitted a state the scenario "
             "does not script, and among them a member of the CSTO (the model lets one join without leaving it). "
-            "The last column is a post-hoc reading, not a second rule: the posterior above is unchanged "
-            "(docs/results.md §11; sim/runs/calibrate/membership.py).</p>")
+            "The acceptance column is a post-hoc reading, not a second rule: the posterior above is unchanged "
+            "(docs/results.md §11; sim/runs/calibrate/membership.py). The last columns: the share of runs in which "
+            "Russia used force against a state the record has none against 1992–2013 (all but Georgia and "
+            "Moldova).</p>")
     return note + _table(pd.DataFrame(rows))
 
 
@@ -1801,7 +1808,8 @@ def write_report(calib_dir) -> Path:
     sections.append(("The West's decisions as evidence (M8)", ev))
 
     if c.membership is not None and len(c.membership):
-        sections.append(("A check the features do not make: NATO's membership before 2014", [membership_table(c)]))
+        sections.append(("Checks the features do not make: NATO's membership and Russia's force before 2014",
+                         [membership_table(c)]))
     lo = [fig_lopo(c)] if c.lopo is not None else ["<p>No leave-one-pattern-out table in this folder.</p>"]
     sections.append(("Leave one pattern out", lo))
     if c.sensitivity is not None:

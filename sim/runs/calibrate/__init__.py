@@ -17,8 +17,8 @@ not make).
     posterior.parquet               per world and accepted draw: accepted seeds, weight, weight_m8, log_m8
     paired.csv graded.csv leave_one_pattern_out.csv model_probabilities.csv marginals.csv m8_evidence.csv
     predictive.csv                  the other tables of :mod:`~sim.runs.calibrate.abc`
-    membership.csv                  NATO's membership by the window's end in accepted and prior runs, a check
-                                    the features do not make (:mod:`~sim.runs.calibrate.membership`)
+    membership.csv                  NATO's membership and Russia's force by the window's end in accepted and
+                                    prior runs: checks the features do not make (:mod:`~sim.runs.calibrate.membership`)
     switches.csv                    models world+switch: the paired effect of each switch (if the spec has any)
     switches_by_pattern.csv         ... and the share of runs holding each pattern without and with each switch
     record.csv                      the record's features and tolerances as this calibration read them
@@ -191,15 +191,18 @@ def summary(spec, manifest: dict, acc, probs, grad, ev, effects=None, members=No
     if members is not None and len(members):
         m = members[members["runs"] == "accepted"].set_index("world")
         p = members[members["runs"] == "prior sample"].set_index("world")
-        lines += ["", f"NATO's membership by {quarter_label(spec.train_end)} (a check the features do not make; "
-                  "membership.csv): share of runs in which NATO admits a state the record did not",
-                  f"{'model':{W}s} {'accepted runs':>14s} {'(n)':>6s} {'a CSTO member':>14s} {'prior runs':>11s}"]
+        lines += ["", f"Checks the features do not make, by {quarter_label(spec.train_end)} (membership.csv): share of "
+                  "runs in which NATO admits a state the record did not (a CSTO member among them), and in which "
+                  "Russia uses force where the record has none (any state but Georgia and Moldova)",
+                  f"{'model':{W}s} {'(n)':>6s} {'admits: accepted':>17s} {'a CSTO member':>14s} {'prior':>6s} "
+                  f"{'force: accepted':>16s} {'prior':>6s}"]
         for w in m.index:
             a_, n = m.loc[w], int(m.loc[w, "n"])
-            share, ally = ((f"{a_['any_emergent_accession']:.0%}", f"{a_['csto_member_admitted']:.0%}") if n
-                           else ("-", "-"))
-            lines.append(f"{w:{W}s} {share:>14s} {n:>6d} {ally:>14s} "
-                         f"{p['any_emergent_accession'].get(w, float('nan')):>11.0%}")
+            share, ally, force = ((f"{a_['any_emergent_accession']:.0%}", f"{a_['csto_member_admitted']:.0%}",
+                                   f"{a_['force_elsewhere']:.0%}") if n else ("-", "-", "-"))
+            lines.append(f"{w:{W}s} {n:>6d} {share:>17s} {ally:>14s} "
+                         f"{p['any_emergent_accession'].get(w, float('nan')):>6.0%} {force:>16s} "
+                         f"{p['force_elsewhere'].get(w, float('nan')):>6.0%}")
     lines += ["", "M8 ll: mean log-likelihood of NATO's recorded decisions 1992-2013 under the world. P(ABC), "
               "P(+M8): ABC model probabilities (equal prior; acceptance, and acceptance x exp(M8 log-lik), null "
               "left out) - read them only beside model recovery (Robert et al. 2011)."]

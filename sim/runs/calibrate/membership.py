@@ -7,7 +7,9 @@ the patterns while admitting Ireland or Kazakhstan. This module re-simulates, to
 window, the runs a calibration ACCEPTED (its one rule, as judged) and a sample of its prior runs, for every
 agent model, and counts the runs in which NATO admitted a state the record did not (an emergent accession)
 and, among them, a member of the CSTO (the model neither stops a CSTO member from applying nor makes it leave
-the CSTO: docs/model.md, Known limitations 34).
+the CSTO: docs/model.md, Known limitations 34). It counts too the runs in which Russia used force against a
+state the record has none against between 1992 and 2013 (:data:`RECORDED_FORCE`: all but Georgia and Moldova),
+Ukraine above all.
 
 It is a posterior predictive check on a fact of the 1992–2013 record that the acceptance rule does not use,
 reported beside the calibration, never fed back into it: ``acceptance_without`` (the acceptance share if those
@@ -21,24 +23,39 @@ import pandas as pd
 
 BATCH = 256
 COLUMNS = ("world", "runs", "n", "any_emergent_accession", "csto_member_admitted", "acceptance",
-           "acceptance_without", "most_admitted")
+           "acceptance_without", "most_admitted", "force_elsewhere", "most_forced")
+#: the states the record has Russian force against, 1992-2013, counted generously: Georgia (the war of 2008;
+#: Abkhazia 1992-93) and Moldova (the 14th Army in Transnistria, 1992). Force against any other is a fact the
+#: record does not have (pattern 9 scores Georgia; pattern 7 only NATO members and the Baltics).
+RECORDED_FORCE = ("GEO", "MDA")
 
 
-def emergent_accessions(scenario, worlds, seeds, parameters) -> list[tuple[str, ...]]:
-    """For each run (one engine call per ``BATCH`` runs): the states NATO admitted that ``scenario`` does not
-    script — its emergent accessions (M8 votes on applications), as the run's own event log records them."""
+def _targets(ev: pd.DataFrame, n: int) -> list[tuple[str, ...]]:
+    got = ev.groupby("run")["target"].agg(lambda t: tuple(sorted(set(",".join(t).split(",")) - {""})))
+    return [got.get(i, ()) for i in range(n)]
+
+
+def unscored_facts(scenario, worlds, seeds, parameters) -> list[tuple[tuple[str, ...], tuple[str, ...]]]:
+    """For each run (one engine call per ``BATCH`` runs), as the run's own event log records them: the states
+    NATO admitted that ``scenario`` does not script (its emergent accessions, M8 votes on applications), and
+    the states Russia used force against."""
     from sim.engine import simulate
 
     worlds, seeds = list(worlds), np.asarray(seeds, dtype=np.int64)
-    out: list[tuple[str, ...]] = []
+    out = []
     for lo in range(0, len(seeds), BATCH):
         hi = min(lo + BATCH, len(seeds))
         res = simulate(scenario, worlds[lo:hi], seeds[lo:hi], list(parameters[lo:hi]), keep_states=False)
         ev = pd.DataFrame(res.events)
         acc = ev[(ev["kind"] == "accession") & (ev["actor"] == "NATO") & ~ev["scripted"].astype(bool)]
-        got = acc.groupby("run")["target"].agg(lambda t: tuple(sorted(set(",".join(t).split(",")) - {""})))
-        out.extend(got.get(i, ()) for i in range(hi - lo))
+        force = ev[ev["kind"] == "use_of_force"]
+        out.extend(zip(_targets(acc, hi - lo), _targets(force, hi - lo)))
     return out
+
+
+def emergent_accessions(scenario, worlds, seeds, parameters) -> list[tuple[str, ...]]:
+    """The states NATO admitted that ``scenario`` does not script, per run (:func:`unscored_facts`)."""
+    return [acc for acc, _ in unscored_facts(scenario, worlds, seeds, parameters)]
 
 
 def membership_check(scenario, table: pd.DataFrame, accepted, draws: pd.DataFrame, fixed: dict | None = None,
@@ -50,7 +67,9 @@ def membership_check(scenario, table: pd.DataFrame, accepted, draws: pd.DataFram
     seeds. Long format (:data:`COLUMNS`): ``runs`` "accepted" or "prior sample"; ``any_emergent_accession``
     and ``csto_member_admitted`` shares of those runs; ``acceptance`` the model's accepted share of all its
     runs and ``acceptance_without`` that share with the runs that admit a state the record did not taken out
-    (estimated from the sample when it is one); ``most_admitted`` the six states most often admitted."""
+    (estimated from the sample when it is one); ``most_admitted`` the six states most often admitted;
+    ``force_elsewhere`` the share of runs with Russian force against a state the record has none against
+    (all but :data:`RECORDED_FORCE`) and ``most_forced`` those states."""
     from sim.runs.calibrate.spec import NULL_WORLD
 
     accepted = np.asarray(accepted, dtype=bool)
@@ -72,18 +91,25 @@ def membership_check(scenario, table: pd.DataFrame, accepted, draws: pd.DataFram
                 continue
             t = table.iloc[np.sort(idx)]
             params = [{**dict(zip(names, v)), **fixed} for v in by_draw.loc[t["draw"]].to_numpy(float).tolist()]
-            states = emergent_accessions(scenario, t["world"], t["seed"], params)
+            facts = unscored_facts(scenario, t["world"], t["seed"], params)
+            states = [a for a, _ in facts]
+            forced = [tuple(x for x in f if x not in RECORDED_FORCE) for _, f in facts]
             any_ = np.array([bool(s) for s in states])
             ally = np.array([bool(set(s) & csto) for s in states])
-            counts = pd.Series([x for s in states for x in s], dtype=object).value_counts()
+
+            def top(lists):
+                counts = pd.Series([x for s in lists for x in s], dtype=object).value_counts()
+                return "; ".join(f"{k} {v / len(idx):.0%}" for k, v in counts.head(6).items())
+
             share = len(acc) / len(mine) if label == "accepted" else np.nan
             rows.append(dict(world=world, runs=label, n=len(idx), any_emergent_accession=any_.mean(),
                              csto_member_admitted=ally.mean(), acceptance=share,
                              acceptance_without=share * (1.0 - any_.mean()) if label == "accepted" else np.nan,
-                             most_admitted="; ".join(f"{k} {v / len(idx):.0%}" for k, v in counts.head(6).items())))
+                             most_admitted=top(states), force_elsewhere=np.mean([bool(f) for f in forced]),
+                             most_forced=top(forced)))
             if progress is not None:
                 progress(rows[-1])
     return pd.DataFrame(rows, columns=list(COLUMNS))
 
 
-__all__ = ["COLUMNS", "emergent_accessions", "membership_check"]
+__all__ = ["COLUMNS", "RECORDED_FORCE", "emergent_accessions", "membership_check", "unscored_facts"]
