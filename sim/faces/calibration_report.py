@@ -293,18 +293,20 @@ class Calibration:
 
 # ------------------------------------------------------------------------------------------ numbers as words
 
-def pct(x: float) -> str:
-    """A share as a percentage with sensible digits (0.000123 -> '0.012 %')."""
+def _points(x: float, sign: str = "") -> str | None:
+    """100·x with sensible digits (0 decimals from 10, 1 from 1, else 2 significant), or None when missing."""
     if x is None or not np.isfinite(x):
-        return "n/a"
+        return None
     v = 100 * float(x)
     if v == 0:
-        return "0 %"
-    if abs(v) >= 10:
-        return f"{v:.0f} %"
-    if abs(v) >= 1:
-        return f"{v:.1f} %"
-    return f"{v:.2g} %"
+        return "0"
+    return format(v, sign + (".0f" if abs(v) >= 10 else ".1f" if abs(v) >= 1 else ".2g"))
+
+
+def pct(x: float) -> str:
+    """A share as a percentage with sensible digits (0.000123 -> '0.012 %')."""
+    p = _points(x)
+    return "n/a" if p is None else f"{p} %"
 
 
 def pct3(x: float) -> str:
@@ -1057,13 +1059,8 @@ def signed(x: float, digits: int = 2) -> str:
 
 def signed_pp(x: float) -> str:
     """A difference of shares in percentage points with sensible digits (0.0012 -> '+0.12')."""
-    if x is None or not np.isfinite(x):
-        return "n/a"
-    v = 100 * float(x)
-    if v == 0:
-        return "0"
-    s = f"{v:+.0f}" if abs(v) >= 10 else f"{v:+.1f}" if abs(v) >= 1 else f"{v:+.2g}"
-    return s.replace("-", "−")
+    p = _points(x, "+")
+    return "n/a" if p is None else p.replace("-", "−")
 
 
 def sign_of(lo: float, hi: float) -> int:
@@ -1406,6 +1403,8 @@ def _table(df: pd.DataFrame, floats: str = "{:.4g}") -> str:
 def membership_table(c: Calibration) -> str:
     """membership.csv as a table: per model, the share of its accepted runs (and of prior runs) in which NATO
     admits, by the training window's end, a state the record did not; the acceptance share without them."""
+    from sim.runs.calibrate.membership import RECORDED_FORCE
+
     m = c.membership
     acc = m[m["runs"] == "accepted"].set_index("world")
     pri = m[m["runs"] == "prior sample"].set_index("world")
@@ -1431,8 +1430,8 @@ def membership_table(c: Calibration) -> str:
             "does not script, and among them a member of the CSTO (the model lets one join without leaving it). "
             "The acceptance column is a post-hoc reading, not a second rule: the posterior above is unchanged "
             "(docs/results.md §11; sim/runs/calibrate/membership.py). The last columns: the share of runs in which "
-            "Russia used force against a state the record has none against 1992–2013 (all but Georgia and "
-            "Moldova).</p>")
+            f"Russia used force against a state the record has none against 1992–2013 (all but "
+            f"{', '.join(RECORDED_FORCE)}).</p>")
     return note + _table(pd.DataFrame(rows))
 
 

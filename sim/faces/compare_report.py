@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from sim.engine.events import RESPONSE_PREFIX
 from sim.faces.plots import write_html
 from sim.calendar import parse_quarter
 from sim.runs.compare import VARIABLES, Attribution, Comparison, _event_key
@@ -138,11 +139,12 @@ def timeline_figure(c: Comparison):
             sc = e[e["scripted"]]
             share = sc.groupby(["event_id", "kind", "year", "target"]).agg(n=("seed", "nunique")).reset_index()
             own = {x.id: x for x in c.scenarios[s].events}
-            # a scripted row whose id is no event of the scenario is a response rule's answer to Russia's act
-            # in that run (a Western act, so scripted, but it happens only where Russia acted)
+            # a response rule's answer to Russia's act (scripted, but only in the runs where Russia acted)
+            responses = set(sc.loc[sc["cause"].astype(str).str.startswith(RESPONSE_PREFIX), "event_id"])
             category = share["event_id"].map(
-                lambda i: "response" if i not in own else
-                ("changed" if i not in base_ids or _event_key(own[i]) != _event_key(base_ids[i]) else "same"))
+                lambda i: "response" if i in responses else
+                ("changed" if i not in base_ids or i not in own or _event_key(own[i]) != _event_key(base_ids[i])
+                 else "same"))
             for flag, colour, name in (("same", "#9a9a9a", "scripted event"),
                                        ("changed", "#d62728", "scripted: added or changed"),
                                        ("response", "#08306b", "Western response (a rule, where Russia acted)")):

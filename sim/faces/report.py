@@ -18,6 +18,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from sim.engine.events import RESPONSE_PREFIX
 from sim.faces.plots import (  # noqa: F401 (write_html and CSS: the page writer, also for other reports)
     CSS,
     SCENARIO_COLOURS,
@@ -36,7 +37,7 @@ MAJOR_SCRIPTED = ("accession", "invitation", "membership_pledge", "operation", "
 RUSSIA_ONLY = ("acceptance", "refusal", "proposal")  # on trajectory charts, only Russia's own answers
 #: Rows of the event strip, top to bottom: (label, colour, event kinds). "scripted" takes the major
 #: scripted kinds above; "West responds" the acts of the scenario's response rules (scripted acts that happen
-#: only in the runs where Russia acted: the log's cause starts "response: "); the others take emergent events
+#: only in the runs where Russia acted: events.RESPONSE_PREFIX); the others take emergent events
 #: (proposal/answers: Russia's own only).
 RESPONSE_ROW = "West responds (rule)"
 EVENT_ROWS = [
@@ -81,7 +82,7 @@ def event_counts(events: pd.DataFrame, n_seeds: int, by: str = "world") -> pd.Da
     if events is None or not len(events):
         return pd.DataFrame(columns=cols)
     ev = events.assign(year=events["date"].str.slice(0, 4).astype(int))
-    response = ev["scripted"] & ev["cause"].astype(str).str.startswith("response: ")
+    response = ev["scripted"] & ev["cause"].astype(str).str.startswith(RESPONSE_PREFIX)
     out = []
     for label, _, kinds in EVENT_ROWS:
         if label == "scripted":
@@ -92,7 +93,7 @@ def event_counts(events: pd.DataFrame, n_seeds: int, by: str = "world") -> pd.Da
                 out.append((key, label, year, float(len(g)),
                             f"{year}: {len(g)} scripted: {'; '.join(names[:6])}{more}"))
             continue
-        d = ev[response & ev["kind"].isin(kinds)] if label == RESPONSE_ROW else ev[~ev["scripted"] & ev["kind"].isin(kinds)]
+        d = ev[(response if label == RESPONSE_ROW else ~ev["scripted"]) & ev["kind"].isin(kinds)]
         d = d[~d["kind"].isin(RUSSIA_ONLY) | (d["actor"] == "RUS")]
         for (key, year), g in d.groupby([by, "year"]):
             per_seed = len(g) / n_seeds

@@ -65,9 +65,10 @@ def release_free_memory() -> None:
     many long-lived objects; glibc then keeps the freed numpy buffers in a fragmented heap. Measured with the
     one-run-at-a-time Mesa model in one worker running chunks of 50 historical runs: resident memory
     195 → 244 MiB over 2,500 runs without this, flat at 181 MiB with a full collection and ``malloc_trim(0)``
-    after each chunk (the engine's batched chunks hold one batch's arrays, released here too). After the first collection everything still alive (modules,
-    caches, the compiled scenario) is moved out of the collector's sight (``gc.freeze``), so later
-    collections look only at what the last chunk made: a few ms instead of ~40 ms per chunk.
+    after each chunk (the engine's batched chunks hold one batch's arrays, released here too). After the first
+    collection everything still alive (modules, caches, the compiled scenario) is moved out of the collector's
+    sight (``gc.freeze``), so later collections look only at what the last chunk made: a few ms instead of
+    ~40 ms per chunk.
     ``malloc_trim`` is glibc's; elsewhere only the collection runs."""
     global _FROZEN, _LIBC_TRIM
     gc.collect()

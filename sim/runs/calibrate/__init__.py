@@ -189,11 +189,13 @@ def summary(spec, manifest: dict, acc, probs, grad, ev, effects=None, members=No
                          f"{f'{100 * e.d_accept:+.2f} [{100 * e.d_accept_lo:+.2f}, {100 * e.d_accept_hi:+.2f}]':>28s} "
                          f"{f'{e.d_patterns:+.3f} [{e.d_patterns_lo:+.3f}, {e.d_patterns_hi:+.3f}]':>26s}")
     if members is not None and len(members):
+        from sim.runs.calibrate.membership import RECORDED_FORCE
+
         m = members[members["runs"] == "accepted"].set_index("world")
         p = members[members["runs"] == "prior sample"].set_index("world")
         lines += ["", f"Checks the features do not make, by {quarter_label(spec.train_end)} (membership.csv): share of "
                   "runs in which NATO admits a state the record did not (a CSTO member among them), and in which "
-                  "Russia uses force where the record has none (any state but Georgia and Moldova)",
+                  f"Russia uses force where the record has none (any state but {', '.join(RECORDED_FORCE)})",
                   f"{'model':{W}s} {'(n)':>6s} {'admits: accepted':>17s} {'a CSTO member':>14s} {'prior':>6s} "
                   f"{'force: accepted':>16s} {'prior':>6s}"]
         for w in m.index:
