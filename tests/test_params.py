@@ -188,6 +188,7 @@ READS = {
     "balance_weight": (0.5, lambda p: small_states.alignment_target(0.8, 0.9, 0.0, 0.2, p)),
     "bandwagon_weight": (0.9, lambda p: small_states.alignment_target(0.8, 0.9, 0.0, 0.2, p)),
     "overwhelming_threat": (0.7, lambda p: small_states.alignment_target(0.8, 0.9, 0.0, 0.2, p)),
+    "csto_exclusive": (1.0, lambda p: small_states.bound_by_csto(np.array([True, False]), p)),
     "frozen_demand_damping": (0.4, lambda p: small_states.frozen_conflict_damping(0.8, 1.0, p)),
     "partnership_refusal_alignment": (-0.3, lambda p: small_states.accepts_partnership(-0.4, False, p)),
     "loss_pledged": (0.5, lambda p: security.stakes(np.array([PLEDGED]), np.zeros(1, int), np.zeros(1), _t(p), p)),

@@ -442,7 +442,7 @@ def test_the_membership_check_reads_the_runs_own_log():
     from pathlib import Path
 
     from sim.params import PARAMETERS
-    from sim.runs.calibrate.membership import COLUMNS, RECORDED_FORCE, emergent_accessions, membership_check, unscored_facts
+    from sim.runs.calibrate.membership import COLUMNS, RECORDED_FORCE, csto_members, membership_check, unscored_facts
     from sim.scenario import Counterfactual, until
 
     historical = Path(__file__).resolve().parents[1] / "scenarios" / "historical.yaml"
@@ -450,12 +450,13 @@ def test_the_membership_check_reads_the_runs_own_log():
     worlds = ["deterrence", "revisionist_spiral", "security_dilemma"] * 2
     seeds = np.arange(1, 7)
     params = [{"misperception": PARAMETERS["misperception"].default}] * 6
-    got = emergent_accessions(sc, worlds, seeds, params)
+    got = [a for a, _ in unscored_facts(sc, worlds, seeds, params)]
     ev = pd.DataFrame(simulate(sc, worlds, seeds, params, keep_states=False).events)
     own = ev[(ev["kind"] == "accession") & (ev["actor"] == "NATO") & ~ev["scripted"].astype(bool)]
     assert got == [tuple(sorted(set(",".join(own[own["run"] == i]["target"]).split(",")) - {""})) for i in range(6)]
     closed = until(Counterfactual(historical, name="closed").set_alliance("NATO", "open_door", 0.0).build(), "2013Q4")
-    assert emergent_accessions(closed, worlds, seeds, params) == [()] * 6
+    assert [a for a, _ in unscored_facts(closed, worlds, seeds, params)] == [()] * 6
+    assert csto_members(sc) == {"RUS", "ARM", "KAZ", "BLR"}  # Belarus by its scripted accession of 1993Q4
     force = ev[ev["kind"] == "use_of_force"]
     assert [f for _, f in unscored_facts(sc, worlds, seeds, params)] == [
         tuple(sorted(set(force[force["run"] == i]["target"]))) for i in range(6)]
@@ -478,12 +479,23 @@ def test_the_membership_check_reads_the_runs_own_log():
         assert prior.loc[w, "force_elsewhere"] == np.mean(elsewhere)
 
 
+def test_bound_by_csto_binds_members_only_with_the_switch_on():
+    from sim.mechanisms import small_states
+
+    csto = np.array([[True, False], [True, False]])
+    on_off = {"csto_exclusive": np.array([[1.0], [0.0]])}  # run 0 with the switch, run 1 without ([R, 1])
+    assert small_states.bound_by_csto(csto, on_off).tolist() == [[True, False], [False, False]]
+    assert not small_states.bound_by_csto(csto).any()  # the default: off
+
+
 def test_csto_exclusive_keeps_csto_members_from_applying_and_nobody_else():
-    """M7 with the switch csto_exclusive (Collective Security Treaty, Art. 1): a CSTO member does not apply to
-    NATO, so NATO never votes it in; other states apply as before. Demand is raised for the test (lowest
-    threshold, highest intercept) so that, without the switch, CSTO members do apply in these runs."""
+    """M7/M8 with the switch csto_exclusive (Collective Security Treaty, Art. 1): a CSTO member does not apply
+    to NATO, and NATO takes up no application of a CSTO member (Belarus may apply before it joins in 1993Q4),
+    so none is voted in; other states apply as before. Demand is raised for the test (lowest threshold,
+    highest intercept) so that, without the switch, CSTO members do apply and join in these runs."""
     from pathlib import Path
 
+    from sim.runs.calibrate.membership import csto_members
     from sim.scenario import until
 
     sc = until(load_scenario(Path(__file__).resolve().parents[1] / "scenarios" / "historical.yaml"), "2005Q4")
@@ -498,8 +510,9 @@ def test_csto_exclusive_keeps_csto_members_from_applying_and_nobody_else():
         joined = ev[(ev["kind"] == "accession") & (ev["actor"] == "NATO") & ~ev["scripted"].astype(bool)]
         return set(apps["actor"]), set(",".join(joined["target"]).split(",")) - {""}
 
-    applied_off, _ = applicants(0.0)
+    applied_off, joined_off = applicants(0.0)
     applied_on, joined_on = applicants(1.0)
-    assert applied_off & csto, "the test needs CSTO members that apply without the switch"
-    assert not applied_on & csto and not joined_on & csto
+    ever = csto_members(sc)  # Belarus included
+    assert applied_off & csto and joined_off & ever, "the test needs CSTO members that apply and join without it"
+    assert not applied_on & csto and not joined_on & ever
     assert applied_on - csto  # other states still apply (the runs differ afterwards: contagion, votes)

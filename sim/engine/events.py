@@ -46,6 +46,11 @@ REVIEW = "application_review"      # id prefix of NATO's votes on emergent appli
 RATIFIED = "accession_after_vote"  # id prefix of the accessions that follow an invitation NATO voted
 
 
+#: how the event log's cause marks the act of a response rule (a Western act, logged as scripted, that happens
+#: only in the runs where Russia acted): the reports tell these from the scenario's events by it
+RESPONSE_PREFIX = "response: "
+
+
 def _idx(b: Batch, names) -> list[int]:
     return [b.cw.index[c] for c in names]
 
@@ -450,6 +455,10 @@ def schedule_scripted(b: Batch, s: State):
 
 def apply_event(b: Batch, s: State, log, rec, e, step: int, mask):
     rows = np.flatnonzero(mask)
+    if e.origin.startswith("M8"):  # NATO takes up no decision on a state the CSTO binds (an invitation pending
+        # when it joined the CSTO lapses; switch csto_exclusive, off by default)
+        bound = small_states.bound_by_csto(s.csto, b.ps)[:, _idx(b, e.targets())].any(axis=1)
+        rows = rows[~bound[rows]]
     if not len(rows):
         return
     if e.kind in DECISION_LEVEL and e.attr("actor") == "NATO":
@@ -473,7 +482,7 @@ def apply_event(b: Batch, s: State, log, rec, e, step: int, mask):
         c1, sp1 = order_and_sphere(b, s, *(offer_if_accepted(b, s, e) if e.kind in OFFERS else (None, None)))
         ll = np.asarray(beliefs.west_act_loglik(c1 - c0, sp1 - sp0, b.pr))
         _add_west_evidence(s, west, ll[west])
-    prefix = "conditional: " if e.requires else ("response: " if e.origin.startswith("rule") else "")
+    prefix = "conditional: " if e.requires else (RESPONSE_PREFIX if e.origin.startswith("rule") else "")
     cause = prefix + cause if isinstance(cause, str) else [prefix + c for c in cause]
     log.add(rows, step, e.kind, e.attr("actor") or "", ",".join(e.targets()), not e.origin.startswith("M8"),
             cause, e.id)
@@ -662,7 +671,7 @@ def review_applications(b: Batch, s: State, k: int):
     if nato.open_door <= 0:
         return
     cw, T = b.cw, b.n_steps
-    open_ = s.applied & s.exists & (s.ladder < INVITED)
+    open_ = s.applied & s.exists & (s.ladder < INVITED) & ~small_states.bound_by_csto(s.csto, b.ps)
     open_[:, cw.rus] = False
     scripted = scripted_nato_states(b.scenario)
     if scripted:

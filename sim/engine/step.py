@@ -232,9 +232,7 @@ def decide_small_states(b: Batch, s: State, log, k: int, prot, P_nato):
     s.demand = np.where(cand, demand, np.where(s.ladder == MEMBER, 1.0, 0.0))
     noise = ps["application_noise"] * normal(b.seeds[:, None], cw.agent_keys, "application", k)
     apply_now = cand & ~s.applied & (s.demand + noise >= ps["apply_threshold"])
-    # a CSTO member joins no alliance directed against another member (Collective Security Treaty, Art. 1):
-    # with the switch on, it does not apply (docs/model.md §7.7)
-    apply_now &= ~(s.csto & (ps["csto_exclusive"] >= 0.5))
+    apply_now &= ~small_states.bound_by_csto(s.csto, ps)  # (switch csto_exclusive; docs/model.md §7.7)
     if apply_now.any():
         s.applied |= apply_now
         s.ladder[apply_now] = np.maximum(s.ladder[apply_now], ASPIRANT)

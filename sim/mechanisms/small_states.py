@@ -80,6 +80,16 @@ def frozen_conflict_damping(demand, frozen, p: dict | None = None):
     return demand * (1.0 - p["frozen_demand_damping"] * frozen)
 
 
+def bound_by_csto(csto, p: dict | None = None):
+    """States the Collective Security Treaty binds (Tashkent, 15 May 1992, Art. 1: its members join no alliance
+    directed against another member), where the switch ``csto_exclusive`` is on: they do not apply to NATO, and
+    NATO takes up no decision on them — an application or an invitation made before they joined the CSTO
+    (Belarus before 1993Q4) lapses while they are members (``events.review_applications``, ``apply_event``).
+    Off (the default, as in every study of docs/results.md), nothing is bound."""
+    p = _DEFAULT_P if p is None else p
+    return np.asarray(csto, dtype=bool) & (np.asarray(p["csto_exclusive"]) >= 0.5)
+
+
 def accepts_partnership(alignment, is_member, p: dict | None = None):
     """A small state joins an offered partnership unless it leans firmly to Russia (alignment at or below
     ``partnership_refusal_alignment``; every post-Soviet state joined PfP by 2002)."""

@@ -1,4 +1,5 @@
-"""A check the training features do not make: NATO's membership before 2014 (docs/results.md §11).
+"""Checks the training features do not make: NATO's membership and Russia's force before 2014 (docs/results.md
+§11).
 
 The replay scripts every enlargement decision the record holds; any other state applies when its own demand
 says so (M7) and joins if NATO's members vote it in (M8; docs/theory.md §4). Between 1992 and 2013 no state
@@ -35,6 +36,14 @@ def _targets(ev: pd.DataFrame, n: int) -> list[tuple[str, ...]]:
     return [got.get(i, ()) for i in range(n)]
 
 
+def csto_members(scenario) -> set[str]:
+    """The states that belong to the CSTO at some time of ``scenario``: its members at the start and those its
+    scripted accessions add (Belarus, 1993Q4); nothing in the model makes a member leave."""
+    start = {m for a in scenario.alliances if a.id == "CSTO" for m in a.members}
+    return start | {t for e in scenario.events if e.kind == "accession" and e.attr("actor") == "CSTO"
+                    for t in e.targets()}
+
+
 def unscored_facts(scenario, worlds, seeds, parameters) -> list[tuple[tuple[str, ...], tuple[str, ...]]]:
     """For each run (one engine call per ``BATCH`` runs), as the run's own event log records them: the states
     NATO admitted that ``scenario`` does not script (its emergent accessions, M8 votes on applications), and
@@ -51,11 +60,6 @@ def unscored_facts(scenario, worlds, seeds, parameters) -> list[tuple[tuple[str,
         force = ev[ev["kind"] == "use_of_force"]
         out.extend(zip(_targets(acc, hi - lo), _targets(force, hi - lo)))
     return out
-
-
-def emergent_accessions(scenario, worlds, seeds, parameters) -> list[tuple[str, ...]]:
-    """The states NATO admitted that ``scenario`` does not script, per run (:func:`unscored_facts`)."""
-    return [acc for acc, _ in unscored_facts(scenario, worlds, seeds, parameters)]
 
 
 def membership_check(scenario, table: pd.DataFrame, accepted, draws: pd.DataFrame, fixed: dict | None = None,
@@ -76,7 +80,7 @@ def membership_check(scenario, table: pd.DataFrame, accepted, draws: pd.DataFram
     names = [c for c in draws.columns if c != "draw"]
     by_draw = draws.set_index("draw")[names]
     fixed = dict(fixed or {})
-    csto = {m for a in scenario.alliances if a.id == "CSTO" for m in a.members}
+    csto = csto_members(scenario)
     rng = np.random.default_rng(seed)
     rows = []
     for world in dict.fromkeys(table["world"]):
@@ -112,4 +116,4 @@ def membership_check(scenario, table: pd.DataFrame, accepted, draws: pd.DataFram
     return pd.DataFrame(rows, columns=list(COLUMNS))
 
 
-__all__ = ["COLUMNS", "RECORDED_FORCE", "emergent_accessions", "membership_check", "unscored_facts"]
+__all__ = ["COLUMNS", "RECORDED_FORCE", "csto_members", "membership_check", "unscored_facts"]
